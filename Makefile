@@ -1,0 +1,49 @@
+# drivers: key-driver analysis of CX surveys. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+STUDY := data/bank_loan/study.yaml
+export MPLBACKEND := Agg
+# Two cores: tests and notebooks run in two workers.
+WORKERS ?= 2
+
+.PHONY: help install report test lab bench lint data clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev,notebooks,cjk]"
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the package with notebook and test tools
+
+report: $(STAMP) ## build the bank-loan outputs in reports/ (installs first)
+	$(VENV)/bin/drivers validate $(STUDY) > reports/bank_loan_data_quality.txt
+	$(VENV)/bin/drivers metrics $(STUDY) --out reports/bank_loan_metrics.xlsx
+	$(VENV)/bin/drivers compare $(STUDY) --out reports/bank_loan_drivers.xlsx --chart reports/bank_loan_drivers.png
+
+test: $(STAMP) ## run the whole test suite, doctests and notebooks (installs first)
+	$(PY) -m pytest -n $(WORKERS) -q --doctest-modules drivers tests
+
+lab: $(STAMP) ## open JupyterLab on notebooks/
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(STAMP) ## print speed and memory benchmarks
+	$(PY) benchmarks/bench_shapley.py
+
+lint: $(STAMP) ## check style with ruff
+	$(VENV)/bin/ruff check drivers tests benchmarks
+
+data: $(STAMP) ## regenerate data/bank_loan byte-identically from its seed
+	$(PY) -m drivers.simulate --out data/bank_loan
+
+clean: ## remove the virtualenv, caches and generated reports
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis reports/*.pdf reports/*.png reports/*.xlsx reports/*.txt reports/*.ipynb
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

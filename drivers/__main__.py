@@ -1,0 +1,5 @@
+"""``python -m drivers`` runs the command-line interface."""
+
+from drivers.cli import main
+
+raise SystemExit(main())

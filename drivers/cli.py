@@ -1,0 +1,179 @@
+"""The ``drivers`` command: validate a study, print its metrics, rank drivers, build reports.
+
+Every command turns bad input into one clear line per problem on standard error and a
+non-zero exit (1 for problems in the data, 2 for a wrong command line), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from drivers import __version__
+from drivers.study import StudyError
+
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.run(args)
+    except StudyError as error:
+        _print_problems(error.problems, error.source)
+        return EXIT_PROBLEMS
+    except (ValueError, KeyError, FileNotFoundError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"drivers: error: {message}", file=sys.stderr)
+        return EXIT_PROBLEMS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="drivers",
+        description="Key-driver analysis of CX surveys: what drives CSAT and NPS, and where to act.",
+    )
+    parser.add_argument("--version", action="version", version=f"drivers {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    validate = commands.add_parser(
+        "validate", help="check a study file and its data; print a data-quality summary",
+        description="Check a study file and its data. Prints answers and missing answers per "
+                    "column; exits 1 and lists every problem when there are any.")
+    validate.add_argument("study", type=Path, help="the study file (YAML)")
+    validate.set_defaults(run=run_validate)
+
+    metrics = commands.add_parser(
+        "metrics", help="CSAT, NPS and CES with intervals, overall, by segment and by wave",
+        description="Print the outcome metrics (score, interval, n) overall, by each segment "
+                    "and by wave, and the attribute performance table.")
+    metrics.add_argument("study", type=Path, help="the study file (YAML)")
+    metrics.add_argument("--by", help="only this segment column (or 'wave')")
+    metrics.add_argument("--out", type=Path,
+                         help="write the tables to .csv (outcomes) or .xlsx (a sheet per table)")
+    metrics.set_defaults(run=run_metrics)
+
+    importance = commands.add_parser(
+        "importance", help="rank the drivers of one outcome in a data file",
+        description="Importance of each driver of OUTCOME. DATA is a .csv, .xlsx, .sav or "
+                    ".parquet file. Writes the table as CSV to standard output unless --out.")
+    importance.add_argument("data", type=Path, help="the survey export")
+    importance.add_argument("--outcome", required=True, help="the outcome column")
+    importance.add_argument("--drivers", required=True, help="driver columns, comma separated")
+    importance.add_argument("--method", default="shapley",
+                            help="shapley (default), relative_weights, beta, pratt, correlation, "
+                                 "random_forest, shapley_sampled")
+    importance.add_argument("--weights", help="the weight column")
+    importance.add_argument("--groups", help="groups of drivers, e.g. 'BX=a,b;PX=c,d'")
+    importance.add_argument("--missing-codes", help="codes meaning 'no answer', e.g. 98,99")
+    importance.add_argument("--missing", default="listwise", choices=["listwise", "pairwise"],
+                            help="how to treat missing answers (default listwise)")
+    importance.add_argument("--bootstrap", type=int, default=0, help="bootstrap resamples")
+    importance.add_argument("--ci", type=float, default=0.95, help="interval level")
+    importance.add_argument("--seed", type=int, default=None, help="random seed")
+    importance.add_argument("--out", type=Path, help="write to .csv or .xlsx")
+    importance.set_defaults(run=run_importance)
+    return parser
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from drivers.io import check_study
+
+    check = check_study(args.study)
+    quality = check.quality
+    if not quality.empty:
+        quality = quality.fillna(0)
+        counts = [c for c in quality.columns if c not in ("column", "role")]
+        quality[counts] = quality[counts].astype(int)
+        print(f"Study file: {args.study}")
+        print(f"Rows: {int(quality['rows'].max())}")
+        print(quality.to_string(index=False))
+    if check.problems:
+        print(file=sys.stderr)
+        _print_problems(check.problems, check.source)
+        return EXIT_PROBLEMS
+    print(f"\nOK: {check.study!r}")
+    return 0
+
+
+def run_metrics(args: argparse.Namespace) -> int:
+    from drivers.io import load_study
+    from drivers.metrics import metrics_summary, outcome_table
+    from drivers.output import write_table
+
+    study = load_study(args.study)
+    if args.by:
+        tables = {f"outcomes_by_{args.by}": outcome_table(study, by=args.by)}
+    else:
+        tables = metrics_summary(study)
+    if args.out:
+        if args.out.suffix.lower() == ".csv":
+            write_table(next(iter(tables.values())), args.out)
+        else:
+            write_table(tables, args.out)
+        print(f"wrote {args.out}", file=sys.stderr)
+        return 0
+    with pd.option_context("display.width", 160, "display.max_columns", 30,
+                           "display.float_format", "{:.2f}".format):
+        for name, table in tables.items():
+            print(f"\n== {name.replace('_', ' ')} ==")
+            print(table.to_string(index=False))
+    return 0
+
+
+def run_importance(args: argparse.Namespace) -> int:
+    from drivers.importance import importance
+    from drivers.io import read_table
+    from drivers.output import write_table
+
+    frame, _ = read_table(args.data)
+    drivers = _split(args.drivers, ",")
+    groups = None
+    if args.groups:
+        groups = {}
+        for part in _split(args.groups, ";"):
+            name, _, columns = part.partition("=")
+            if not columns:
+                raise ValueError(f"--groups: expected NAME=col,col;NAME=col,... got {part!r}")
+            groups[name.strip()] = _split(columns, ",")
+    codes = [float(c) for c in _split(args.missing_codes, ",")] if args.missing_codes else None
+    kwargs = {}
+    if args.bootstrap:
+        kwargs.update(bootstrap=args.bootstrap, ci=args.ci)
+    table = importance(frame, args.outcome, drivers, method=args.method, weights=args.weights,
+                       groups=groups, missing=args.missing, missing_codes=codes,
+                       seed=args.seed, **kwargs)
+    for warning in table.attrs.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.out:
+        write_table(table, args.out)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        table.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def _split(text: str | None, sep: str) -> list[str]:
+    return [part.strip() for part in (text or "").split(sep) if part.strip()]
+
+
+def _print_problems(problems: list[str], source: str | Path | None) -> None:
+    where = f" in {source}" if source else ""
+    print(f"drivers: {len(problems)} problem{'s' if len(problems) != 1 else ''}{where}:",
+          file=sys.stderr)
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
