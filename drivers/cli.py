@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Key-driver analysis of CX surveys: what drives CSAT and NPS, and where to act.",
     )
     parser.add_argument("--version", action="version", version=f"drivers {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
 
     validate = commands.add_parser(
         "validate", help="check a study file and its data; print a data-quality summary",
