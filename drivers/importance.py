@@ -1,0 +1,661 @@
+"""Driver importance: one front door, :func:`importance`, over every method.
+
+Each method has a pure numeric core ``core(X, y, weights=None, *, groups=None, seed=None)``
+that takes complete rows and returns one importance per driver (or per group); :data:`METHODS`
+maps method names to those cores so resampling can call ``METHODS[method](X, y, w)`` cheaply.
+Weights are treated as frequency weights (zeros allowed in the cores), which is what a
+resample-count bootstrap needs.
+
+========================  =====================================================  ===========
+method                    importance                                             share rule
+========================  =====================================================  ===========
+``shapley``               LMG / Shapley share of R^2 (= general dominance)       ratio
+``shapley_sampled``       the same, by permutation sampling, with ``mc_error``   ratio
+``relative_weights``      Johnson (2000) relative weights, summing to R^2        ratio
+``beta``                  standardized OLS coefficient (signed), HC3 SE          absolute
+``pratt``                 beta x r (sums to R^2, may be negative)                ratio
+``correlation``           zero-order (weighted) Pearson r                        absolute
+``random_forest``         out-of-fold permutation importance (drop in R^2)       positive
+``promoter`` etc.         NPS outcome models, see :mod:`drivers.outcome_models`  ratio
+========================  =====================================================  ===========
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(0)
+>>> frame = pd.DataFrame(rng.normal(size=(400, 3)), columns=["speed", "price", "staff"])
+>>> frame["csat"] = frame @ [0.6, 0.3, 0.1] + rng.normal(size=400)
+>>> table = importance(frame, "csat", ["speed", "price", "staff"])
+>>> table[["driver", "rank"]].values.tolist()
+[['speed', 1], ['price', 2], ['staff', 3]]
+>>> bool(np.isclose(table["importance"].sum(), table.attrs["r2"]))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from drivers import outcome_models
+from drivers.correlation import (
+    effective_sample_size,
+    is_positive_definite,
+    min_eigenvalue,
+    nearest_positive_definite,
+    pairwise_correlation,
+    weighted_correlation,
+)
+from drivers.diagnostics import (
+    Rows,
+    code_reasons,
+    diagnostics_table,
+    fit_diagnostics,
+    numeric_column,
+    select_rows,
+    standardized_fit,
+)
+from drivers.shapley import MAX_EXACT, sampled_shapley, shapley_values
+
+#: Methods that work from a correlation matrix alone (and so allow missing="pairwise").
+CORRELATION_METHODS = ("shapley", "shapley_sampled", "relative_weights", "beta", "pratt",
+                       "correlation")
+#: Methods that accept ``groups``.
+GROUPED_METHODS = ("shapley", "shapley_sampled", "relative_weights", "random_forest")
+#: Permutations of the sampled Shapley value.
+N_PERMUTATIONS = 2000
+#: Forest settings: fast on 2,000 x 20 while deep enough to pick up non-linearity.
+FOREST = {"n_estimators": 200, "min_samples_leaf": 5, "max_features": 1 / 3, "n_jobs": 2}
+#: Folds and permutation repeats of the random-forest importance.
+FOREST_FOLDS, FOREST_REPEATS = 5, 5
+
+
+# ---------------------------------------------------------------- numeric statistics
+
+
+def correlations(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Driver correlation matrix ``Rxx`` and driver-outcome correlations ``rxy`` (weighted).
+
+    >>> X = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 4.0], [4.0, 3.0]])
+    >>> corr_xx, corr_xy = correlations(X, np.array([1.0, 2.0, 3.0, 4.0]))
+    >>> corr_xx.round(2).tolist(), corr_xy.round(2).tolist()
+    ([[1.0, 0.6], [0.6, 1.0]], [1.0, 0.6])
+    """
+    corr = weighted_correlation(np.column_stack([X, y]), weights)
+    return corr[:-1, :-1], corr[:-1, -1]
+
+
+def relative_weights(corr_xx: np.ndarray, corr_xy: np.ndarray) -> np.ndarray:
+    """Johnson's (2000) relative weights from correlations; they sum to R^2.
+
+    Parameters
+    ----------
+    corr_xx : ndarray (k, k)
+        Driver correlation matrix (positive definite).
+    corr_xy : ndarray (k,)
+        Correlations of the drivers with the outcome.
+
+    Returns
+    -------
+    ndarray (k,)
+        Relative weight of each driver.
+
+    Notes
+    -----
+    With ``Rxx = V diag(e) V'``, ``Lambda = Rxx^(1/2) = V diag(sqrt e) V'`` holds the
+    correlations of the drivers with their closest orthogonal counterparts Z. The outcome's
+    regression on Z is ``beta = Lambda^-1 rxy`` and each driver's weight is
+    ``epsilon_j = sum_k Lambda_jk^2 beta_k^2`` (Johnson 2000, Multivariate Behavioral
+    Research 35, 1-19). Since ``sum_j Lambda_jk^2 = 1``, the weights sum to
+    ``beta'beta = R^2``.
+
+    Examples
+    --------
+    >>> relative_weights(np.eye(2), np.array([0.3, 0.4])).round(2).tolist()
+    [0.09, 0.16]
+    """
+    eigenvalues, vectors = np.linalg.eigh(corr_xx)
+    if eigenvalues[0] <= 1e-12:
+        raise ValueError("the driver correlation matrix is singular (a driver is a linear "
+                         "combination of others); drop or combine drivers")
+    root = (vectors * np.sqrt(eigenvalues)) @ vectors.T
+    beta = np.linalg.solve(root, corr_xy)
+    return (root ** 2) @ beta ** 2
+
+
+def pratt(corr_xx: np.ndarray, corr_xy: np.ndarray) -> np.ndarray:
+    """Pratt's measure: standardized beta times zero-order r; sums to R^2, can be negative.
+
+    Notes
+    -----
+    ``d_j = beta_j r_j`` with ``beta = Rxx^-1 rxy`` (Pratt 1987; Thomas, Hughes & Zumbo 1998).
+    A negative value marks a suppressor: its sign is kept, not hidden.
+
+    Examples
+    --------
+    >>> pratt(np.array([[1.0, 0.5], [0.5, 1.0]]), np.array([0.5, 0.0])).round(4).tolist()
+    [0.3333, -0.0]
+    """
+    beta, _ = standardized_fit(corr_xx, corr_xy)
+    return beta * corr_xy
+
+
+def group_sums(values: np.ndarray, groups: list[list[int]] | None) -> np.ndarray:
+    """Sum per group of driver indices (the values themselves when ``groups`` is None).
+
+    >>> group_sums(np.array([1.0, 2.0, 4.0]), [[0, 2], [1]]).tolist()
+    [5.0, 2.0]
+    """
+    if groups is None:
+        return values
+    return np.array([values[list(members)].sum() for members in groups])
+
+
+def _no_groups(method: str, groups) -> None:
+    if groups is not None:
+        raise ValueError(f"method {method!r} does not take groups; use one of "
+                         f"{', '.join(GROUPED_METHODS)}, or composite_scores() to run "
+                         f"{method!r} on dimension scores")
+
+
+def _check_exact(k: int) -> None:
+    if k > MAX_EXACT:
+        raise ValueError(f"exact Shapley needs 2^{k} subsets for {k} drivers (at most "
+                         f"{MAX_EXACT} allowed); options: pass groups= to decompose R^2 over "
+                         "dimensions, use method='shapley_sampled' (permutation sampling with "
+                         "a Monte Carlo error), method='relative_weights' (a close, fast "
+                         "approximation), or composite_scores()")
+
+
+def shapley_core(X, y, weights=None, *, groups=None, seed=None) -> np.ndarray:
+    """LMG / Shapley decomposition of the (weighted) R^2; per group when ``groups`` is given."""
+    corr_xx, corr_xy = correlations(X, y, weights)
+    return _shapley_from(corr_xx, corr_xy, groups)
+
+
+def _shapley_from(corr_xx, corr_xy, groups):
+    _check_exact(len(corr_xy) if groups is None else len(groups))
+    return np.asarray(shapley_values(corr_xx, corr_xy, groups=groups), dtype=float)
+
+
+def shapley_sampled_core(X, y, weights=None, *, groups=None, seed=None) -> np.ndarray:
+    """Shapley decomposition of R^2 by :data:`N_PERMUTATIONS` sampled permutations."""
+    corr_xx, corr_xy = correlations(X, y, weights)
+    values, _ = sampled_shapley(corr_xx, corr_xy, n_permutations=N_PERMUTATIONS, seed=seed,
+                                groups=groups)
+    return np.asarray(values, dtype=float)
+
+
+def relative_weights_core(X, y, weights=None, *, groups=None, seed=None) -> np.ndarray:
+    """Relative weights of the (weighted) correlations; summed within group."""
+    return group_sums(relative_weights(*correlations(X, y, weights)), groups)
+
+
+def beta_core(X, y, weights=None, *, groups=None, seed=None) -> np.ndarray:
+    """Standardized (weighted) OLS coefficients."""
+    _no_groups("beta", groups)
+    return standardized_fit(*correlations(X, y, weights))[0]
+
+
+def pratt_core(X, y, weights=None, *, groups=None, seed=None) -> np.ndarray:
+    """Pratt's beta x r."""
+    _no_groups("pratt", groups)
+    return pratt(*correlations(X, y, weights))
+
+
+def correlation_core(X, y, weights=None, *, groups=None, seed=None) -> np.ndarray:
+    """Zero-order (weighted) correlations with the outcome."""
+    _no_groups("correlation", groups)
+    return correlations(X, y, weights)[1]
+
+
+def forest_importance(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None,
+                      groups: list[list[int]] | None = None, seed: int | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, float]:
+    """Out-of-fold permutation importance of a random forest.
+
+    Returns
+    -------
+    mean, std : ndarray
+        Mean and standard deviation, over folds and repeats, of the drop in held-out R^2 when
+        a driver (or all drivers of a group together) is permuted.
+    r2 : float
+        Pooled out-of-fold R^2 of the forest.
+    """
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.model_selection import KFold
+
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    units = [[j] for j in range(X.shape[1])] if groups is None else [list(g) for g in groups]
+    rng = np.random.default_rng(seed)
+    drops, predicted = [], np.empty(len(y))
+    folds = KFold(FOREST_FOLDS, shuffle=True, random_state=seed)
+    for fold, (train, test) in enumerate(folds.split(X)):
+        forest = RandomForestRegressor(random_state=None if seed is None else seed + fold,
+                                       **FOREST)
+        forest.fit(X[train], y[train], sample_weight=w[train])
+        predicted[test] = forest.predict(X[test])
+        drops.append(permutation_drop(forest, X[test], y[test], w[test], units,
+                                      FOREST_REPEATS, rng))
+    drops = np.vstack(drops)
+    return drops.mean(axis=0), drops.std(axis=0, ddof=1), _weighted_r2(y, predicted, w)
+
+
+def permutation_drop(model, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
+                     units: list[list[int]], repeats: int, rng: np.random.Generator
+                     ) -> np.ndarray:
+    """Drop in (weighted) R^2 of a fitted model when each unit's columns are permuted.
+
+    The statistic of ``sklearn.inspection.permutation_importance`` with ``scoring="r2"``,
+    except that all permuted copies go through one ``predict`` call (per-call overhead of a
+    200-tree forest dominates otherwise) and a unit may hold several columns, permuted
+    together with their rows intact (grouped importance).
+
+    Returns
+    -------
+    ndarray (repeats, len(units))
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(500, 2)); y = X @ [1.0, 0.0] + 0.1 * rng.normal(size=500)
+    >>> drop = permutation_drop(LinearRegression().fit(X, y), X, y, None, [[0], [1]], 5, rng)
+    >>> drop.mean(axis=0).round(1).tolist()
+    [2.0, 0.0]
+    """
+    w = np.ones(len(y)) if weights is None else weights
+    base = _weighted_r2(y, model.predict(X), w)
+    copies = []
+    for _ in range(repeats):
+        for unit in units:
+            shuffled = X.copy()
+            shuffled[:, unit] = shuffled[rng.permutation(len(y))][:, unit]
+            copies.append(shuffled)
+    scores = model.predict(np.vstack(copies)).reshape(repeats, len(units), len(y))
+    return np.array([[base - _weighted_r2(y, row, w) for row in repeat] for repeat in scores])
+
+
+def _weighted_r2(y, predicted, w) -> float:
+    mean = np.average(y, weights=w)
+    return float(1 - np.sum(w * (y - predicted) ** 2) / np.sum(w * (y - mean) ** 2))
+
+
+def random_forest_core(X, y, weights=None, *, groups=None, seed=None) -> np.ndarray:
+    """Mean out-of-fold permutation importance of a random forest (drop in R^2)."""
+    return forest_importance(X, y, weights, groups, seed)[0]
+
+
+def _nps_core(kind: str) -> Callable:
+    def core(X, y, weights=None, *, groups=None, seed=None):
+        _no_groups(kind, groups)
+        return outcome_models.latent_relative_weights(X, outcome_models.nps_target(y, kind),
+                                                      weights, kind)
+
+    core.__name__ = f"{kind}_core"
+    core.__doc__ = (f"Relative weights on the latent scale of the {kind} model "
+                    "(see drivers.outcome_models); ``y`` is the 0-10 recommend rating.")
+    return core
+
+
+#: Method name -> numeric core ``core(X, y, weights=None, *, groups=None, seed=None)``.
+METHODS: dict[str, Callable[..., np.ndarray]] = {
+    "shapley": shapley_core,
+    "shapley_sampled": shapley_sampled_core,
+    "relative_weights": relative_weights_core,
+    "beta": beta_core,
+    "pratt": pratt_core,
+    "correlation": correlation_core,
+    "random_forest": random_forest_core,
+    **{kind: _nps_core(kind) for kind in outcome_models.NPS_MODELS},
+}
+
+#: How ``share`` is formed: ``ratio`` = v / sum v (decompositions; sums to 1, keeps signs),
+#: ``absolute`` = |v| / sum |v| (signed coefficients), ``positive`` = max(v, 0) / sum max(v, 0)
+#: (permutation importances, where a negative value means "no better than noise").
+SHARE_RULES = {"shapley": "ratio", "shapley_sampled": "ratio", "relative_weights": "ratio",
+               "beta": "absolute", "pratt": "ratio", "correlation": "absolute",
+               "random_forest": "positive",
+               **{kind: "ratio" for kind in outcome_models.NPS_MODELS}}
+
+
+def shares(values: np.ndarray, rule: str) -> np.ndarray:
+    """Importances as shares under a :data:`SHARE_RULES` rule.
+
+    >>> shares(np.array([0.2, -0.1, 0.1]), "absolute").round(2).tolist()
+    [0.5, 0.25, 0.25]
+    >>> shares(np.array([0.2, -0.1, 0.1]), "positive").round(2).tolist()
+    [0.67, 0.0, 0.33]
+    """
+    values = np.asarray(values, dtype=float)
+    if rule == "absolute":
+        values = np.abs(values)
+    elif rule == "positive":
+        values = np.clip(values, 0, None)
+    total = values.sum()
+    return values / total if total != 0 else np.full(values.shape, np.nan)
+
+
+def ranks(values: np.ndarray) -> np.ndarray:
+    """Rank by magnitude, 1 = largest |value|; ties share the better rank.
+
+    >>> ranks(np.array([0.1, -0.5, 0.3, 0.3])).tolist()
+    [4, 1, 2, 2]
+    """
+    return pd.Series(np.abs(values)).rank(ascending=False, method="min").astype(int).to_numpy()
+
+
+# ---------------------------------------------------------------- data frames
+
+
+def composite_scores(data: pd.DataFrame, groups: Mapping[str, list[str]], min_answered: int = 1,
+                     missing_codes=None) -> pd.DataFrame:
+    """Dimension scores: the row mean of the answered attributes of each group.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.
+    groups : dict
+        Dimension name -> its attribute columns.
+    min_answered : int
+        Fewest answered attributes for a score; rows with fewer get NaN.
+    missing_codes : list or dict, optional
+        Values meaning "no answer", left out of the mean.
+
+    Returns
+    -------
+    DataFrame
+        Same index as ``data``, one column per group (in the order of ``groups``) holding the
+        mean of that row's answered attributes. ``attrs["n_answered"]``: group -> number of
+        rows with a score.
+
+    Notes
+    -----
+    The alternative to grouped Shapley: importance on dimension scores treats each dimension
+    as one driver measured by the average of its items (equal item weights), while grouped
+    Shapley keeps the items and attributes R^2 to the group jointly.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"a1": [4, 2, np.nan], "a2": [2, 98, np.nan], "s1": [5, 3, 1]})
+    >>> scores = composite_scores(frame, {"BX": ["a1", "a2"], "SX": ["s1"]}, missing_codes=[98])
+    >>> scores.to_dict(orient="list")
+    {'BX': [3.0, 2.0, nan], 'SX': [5.0, 3.0, 1.0]}
+    """
+    if not groups:
+        raise ValueError("groups must map at least one dimension name to its columns")
+    codes = list(code_reasons(missing_codes))
+    scores, answered = {}, {}
+    for name, columns in groups.items():
+        if not columns:
+            raise ValueError(f"group {name!r} lists no columns")
+        values = np.column_stack([numeric_column(data, c, f"group {name!r}") for c in columns])
+        if codes:
+            values = np.where(np.isin(values, codes), np.nan, values)
+        count = (~np.isnan(values)).sum(axis=1)
+        with np.errstate(invalid="ignore"):
+            score = np.nansum(values, axis=1) / count
+        scores[name] = np.where(count >= min_answered, score, np.nan)
+        answered[name] = int((count >= min_answered).sum())
+    table = pd.DataFrame(scores, index=data.index)
+    table.attrs["n_answered"] = answered
+    return table
+
+
+def _resolve_groups(groups: Mapping[str, list[str]], drivers: list[str] | None
+                    ) -> tuple[list[str], list[str], list[list[int]], list[str]]:
+    """Drivers, group names, index lists and member texts; ungrouped drivers stand alone."""
+    if not isinstance(groups, Mapping) or not groups:
+        raise ValueError("groups must be a dict: group name -> list of driver columns")
+    listed = [c for columns in groups.values() for c in columns]
+    twice = sorted({c for c in listed if listed.count(c) > 1})
+    if twice:
+        raise ValueError(f"columns in more than one group: {', '.join(twice)}")
+    drivers = list(listed) if drivers is None else list(drivers)
+    unknown = [c for c in listed if c not in drivers]
+    if unknown:
+        raise ValueError(f"group columns not among drivers: {', '.join(unknown)}")
+    names, indices, members = [], [], []
+    for name, columns in groups.items():
+        if not columns:
+            raise ValueError(f"group {name!r} lists no columns")
+        names.append(str(name))
+        indices.append([drivers.index(c) for c in columns])
+        members.append(", ".join(columns))
+    for column in drivers:
+        if column not in listed:
+            if column in names:
+                raise ValueError(f"driver {column!r} is in no group and shares its name with a "
+                                 "group")
+            names.append(column)
+            indices.append([drivers.index(column)])
+            members.append(column)
+    return drivers, names, indices, members
+
+
+def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = None,
+               method: str = "shapley", weights=None,
+               groups: Mapping[str, list[str]] | None = None, missing: str = "listwise",
+               missing_codes=None, seed: int | None = None) -> pd.DataFrame:
+    """Importance of each driver (or group of drivers) for one outcome.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.
+    outcome : str
+        Outcome column (CSAT, likelihood to recommend, CES, ...).
+    drivers : list of str, optional
+        Driver columns; may be omitted when ``groups`` names them all.
+    method : str
+        ``shapley`` (default), ``shapley_sampled``, ``relative_weights``, ``beta``, ``pratt``,
+        ``correlation``, ``random_forest``, or an NPS outcome model: ``promoter``,
+        ``detractor``, ``ordinal`` (``outcome`` is then the 0-10 recommend rating; see
+        :mod:`drivers.outcome_models`).
+    weights : str, Series or None
+        Weight column, or weights aligned with ``data``; must be positive.
+    groups : dict, optional
+        Group name -> driver columns, for grouped importance (``shapley``, ``shapley_sampled``:
+        grouped Shapley of R^2; ``relative_weights``: weights summed within the group;
+        ``random_forest``: the group's columns permuted together). Drivers in no group stand
+        alone.
+    missing : {"listwise", "pairwise"}
+        ``pairwise`` builds the correlation matrix from pairwise-complete rows (correlation
+        methods only); a matrix that is not positive definite is repaired to the nearest
+        correlation matrix, with a warning.
+    missing_codes : list or dict, optional
+        Values meaning "no answer" in outcome and drivers (e.g. ``{98: "dont_know"}``).
+    seed : int, optional
+        Seed of the sampled and random-forest methods.
+
+    Returns
+    -------
+    DataFrame
+        One row per driver or group, in input order: ``driver`` (the driver or group name),
+        ``importance``, ``share``, ``rank`` (1 = largest |importance|; ties share the better
+        rank); with groups also ``members``; per method: ``shapley_sampled`` adds ``mc_error``
+        (Monte Carlo standard error); ``beta`` adds ``std_error`` (HC3) and ``p_value``;
+        ``pratt`` adds ``beta`` and ``r``; ``random_forest`` adds ``std`` (over folds and
+        repeats); NPS models add ``coefficient``, ``std_error``, ``p_value``, ``odds_ratio``.
+
+        ``attrs``: ``method``, ``outcome``, ``drivers``, ``groups``, ``missing``, ``weighted``,
+        ``n_used``, ``n_dropped``, ``dropped_reasons`` (reason -> rows), ``missing_cells``,
+        ``n_effective`` (Kish, when weighted), ``r2``, ``adj_r2``, ``cv_r2``,
+        ``condition_number``, ``vif`` (driver -> VIF), ``share_rule`` and ``warnings``. Under
+        ``pairwise`` also ``n_pairwise_min``, ``n_pairwise_max``, ``n_complete``. ``r2``,
+        ``adj_r2`` and ``cv_r2`` are always those of the linear model (under pairwise, from
+        the pairwise matrix with ``n = n_pairwise_min``); ``random_forest`` adds
+        ``forest_r2``, the forest's out-of-fold R^2.
+
+    Notes
+    -----
+    ``share`` follows :data:`SHARE_RULES`: importance / sum for decompositions (shapley,
+    relative weights, pratt: these sum to 1, and a negative Pratt share is kept as a sign of
+    suppression); ``|importance| / sum |importance|`` for the signed ``beta`` and
+    ``correlation``; negative permutation importances count as 0 for ``random_forest``.
+    Shapley/LMG: Lindeman, Merenda & Gold (1980), Grömping (2006); equals general dominance
+    (Budescu 1993; Azen & Budescu 2003). Relative weights: Johnson (2000).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> frame = pd.DataFrame(rng.normal(size=(300, 4)), columns=["a1", "a2", "s1", "s2"])
+    >>> frame["csat"] = frame.sum(axis=1) + rng.normal(size=300)
+    >>> frame.loc[:9, "a1"] = 98
+    >>> table = importance(frame, "csat", groups={"BX": ["a1", "a2"], "SX": ["s1", "s2"]},
+    ...                    missing_codes={98: "dont_know"})
+    >>> table[["driver", "members"]].values.tolist()
+    [['BX', 'a1, a2'], ['SX', 's1, s2']]
+    >>> table.attrs["n_used"], table.attrs["dropped_reasons"]
+    (290, {'dont_know': 10})
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if method in outcome_models.NPS_MODELS:
+        if groups is not None:
+            _no_groups(method, groups)
+        if missing != "listwise":
+            raise ValueError(f"method {method!r} needs complete rows: use missing='listwise'")
+        return outcome_models.nps_model(data, outcome, drivers, kind=method, weights=weights,
+                                        missing_codes=missing_codes)
+    if groups is not None:
+        if method not in GROUPED_METHODS:
+            _no_groups(method, groups)
+        drivers, names, indices, members = _resolve_groups(groups, drivers)
+    elif drivers is None:
+        raise ValueError("drivers must list the driver columns (or pass groups)")
+    else:
+        drivers = list(drivers)
+        names, indices, members = list(drivers), None, None
+    if missing == "pairwise" and method not in CORRELATION_METHODS:
+        raise ValueError(f"missing='pairwise' works only with correlation-based methods "
+                         f"({', '.join(CORRELATION_METHODS)}), not {method!r}")
+
+    rows = select_rows(data, outcome, drivers, weights, missing, missing_codes)
+    warnings = list(rows.warnings)
+    if missing == "pairwise":
+        corr_xx, corr_xy, facts = _pairwise(rows, warnings)
+        diagnostics = diagnostics_table(corr_xx, corr_xy, facts["n_pairwise_min"], drivers)
+        diagnostics.attrs["cv_r2"] = float("nan")
+    else:
+        facts = {}
+        corr_xx, corr_xy = correlations(rows.X, rows.y, rows.weights)
+        diagnostics = fit_diagnostics(rows.X, rows.y, rows.weights, drivers, seed=0)
+    warnings.extend(diagnostics.attrs["warnings"])
+
+    columns = _estimate(method, rows, corr_xx, corr_xy, indices, seed, facts, warnings)
+    values = columns.pop("importance")
+    table = pd.DataFrame({"driver": names, "importance": values,
+                          "share": shares(values, SHARE_RULES[method]), "rank": ranks(values)})
+    if members is not None:
+        table["members"] = members
+    for name, column in columns.items():
+        table[name] = column
+    if SHARE_RULES[method] == "ratio" and (values < 0).any():
+        negative = ", ".join(n for n, v in zip(names, values, strict=True) if v < 0)
+        warnings.append(f"negative {method} importance for {negative}: a suppressor; its share "
+                        "is negative and the others add to more than 1")
+
+    table.attrs.update({
+        "method": method, "outcome": outcome, "drivers": drivers,
+        "groups": None if groups is None else {n: list(g) for n, g in groups.items()},
+        "missing": missing, "weighted": rows.weights is not None, "seed": seed,
+        "n_used": rows.n_used, "n_dropped": rows.n_dropped,
+        "dropped_reasons": rows.dropped_reasons, "missing_cells": rows.missing_cells,
+        "r2": diagnostics.attrs["r2"], "adj_r2": diagnostics.attrs["adj_r2"],
+        "cv_r2": diagnostics.attrs["cv_r2"],
+        "condition_number": diagnostics.attrs["condition_number"],
+        "vif": dict(zip(drivers, diagnostics["vif"].astype(float), strict=True)),
+        "share_rule": SHARE_RULES[method],
+    })
+    if rows.weights is not None:
+        table.attrs["n_effective"] = float(effective_sample_size(rows.weights))
+    table.attrs.update(facts)
+    table.attrs["warnings"] = warnings
+    return table
+
+
+def _estimate(method: str, rows: Rows, corr_xx, corr_xy, groups, seed, facts: dict,
+              warnings: list[str]) -> dict[str, np.ndarray]:
+    """Importance and the method's extra columns, from the correlations or the rows."""
+    if method == "shapley":
+        return {"importance": _shapley_from(corr_xx, corr_xy, groups)}
+    if method == "shapley_sampled":
+        values, errors = sampled_shapley(corr_xx, corr_xy, n_permutations=N_PERMUTATIONS,
+                                         seed=seed, groups=groups)
+        return {"importance": np.asarray(values, float), "mc_error": np.asarray(errors, float)}
+    if method == "relative_weights":
+        return {"importance": group_sums(relative_weights(corr_xx, corr_xy), groups)}
+    if method == "pratt":
+        beta, _ = standardized_fit(corr_xx, corr_xy)
+        return {"importance": beta * corr_xy, "beta": beta, "r": corr_xy}
+    if method == "correlation":
+        return {"importance": corr_xy.copy()}
+    if method == "beta":
+        if rows.missing == "pairwise":
+            warnings.append("beta from pairwise correlations: no standard errors (they need "
+                            "complete rows); std_error and p_value are NaN")
+            beta, _ = standardized_fit(corr_xx, corr_xy)
+            nan = np.full(len(beta), np.nan)
+            return {"importance": beta, "std_error": nan, "p_value": nan}
+        return robust_beta(rows.X, rows.y, rows.weights)
+    # random_forest
+    mean, std, forest_r2 = forest_importance(rows.X, rows.y, rows.weights, groups, seed)
+    facts["forest_r2"] = forest_r2
+    return {"importance": mean, "std": std}
+
+
+def robust_beta(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
+                ) -> dict[str, np.ndarray]:
+    """Standardized coefficients with HC3 standard errors, from statsmodels OLS/WLS.
+
+    Drivers and outcome are z-scored with (weighted) means and standard deviations, then
+    ``y_z`` is regressed on ``X_z`` (WLS when weighted) with HC3 covariance and t p-values
+    (n - k - 1 degrees of freedom).
+
+    Returns
+    -------
+    dict
+        ``importance`` (beta), ``std_error``, ``p_value``.
+    """
+    import statsmodels.api as sm
+
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    values = np.column_stack([X, y])
+    mean = np.average(values, axis=0, weights=w)
+    scale = np.sqrt(np.average((values - mean) ** 2, axis=0, weights=w))
+    z = (values - mean) / scale
+    design = sm.add_constant(z[:, :-1], has_constant="add")
+    model = sm.OLS(z[:, -1], design) if weights is None else sm.WLS(z[:, -1], design, weights=w)
+    fit = model.fit(cov_type="HC3", use_t=True)
+    return {"importance": fit.params[1:], "std_error": fit.bse[1:], "p_value": fit.pvalues[1:]}
+
+
+def _pairwise(rows: Rows, warnings: list[str]) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Pairwise-complete correlations, checked (and repaired) for positive definiteness."""
+    frame = pd.DataFrame(np.column_stack([rows.X, rows.y]), columns=[*rows.drivers, "__y__"])
+    corr, n_pairs = pairwise_correlation(frame, rows.weights)
+    corr, n_pairs = np.asarray(corr, dtype=float), np.asarray(n_pairs, dtype=float)
+    labels = [*rows.drivers, rows.outcome]
+    off = ~np.eye(len(labels), dtype=bool)
+    if np.isnan(corr[off]).any() or n_pairs[off].min() < 3:
+        i, j = np.argwhere(off & (np.isnan(corr) | (n_pairs < 3)))[0]
+        raise ValueError(f"columns {labels[i]!r} and {labels[j]!r} are answered together in "
+                         f"{int(n_pairs[i, j])} rows; a correlation needs at least 3 with "
+                         "variation in both")
+    facts = {"n_pairwise_min": int(n_pairs[off].min()), "n_pairwise_max": int(n_pairs[off].max()),
+             "n_complete": int((~np.isnan(frame.to_numpy())).all(axis=1).sum())}
+    if not is_positive_definite(corr):
+        smallest = min_eigenvalue(corr)
+        corr = nearest_positive_definite(corr)
+        warnings.append("pairwise correlation matrix is not positive definite (smallest "
+                        f"eigenvalue {smallest:.4f}): repaired to the nearest correlation "
+                        "matrix (Higham 2002); results are approximate, consider listwise")
+    if facts["n_pairwise_min"] < 0.5 * facts["n_pairwise_max"]:
+        warnings.append(f"pairwise n ranges from {facts['n_pairwise_min']} to "
+                        f"{facts['n_pairwise_max']}: correlations rest on different respondents")
+    return corr[:-1, :-1], corr[:-1, -1], facts

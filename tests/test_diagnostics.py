@@ -1,0 +1,161 @@
+"""Regression diagnostics and row accounting, checked against statsmodels and scikit-learn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import r2_score
+from sklearn.model_selection import KFold, cross_val_predict
+from statsmodels.stats.outliers_influence import variance_inflation_factor
+
+from drivers.diagnostics import (
+    condition_number,
+    cross_validated_r2,
+    regression_diagnostics,
+    select_rows,
+)
+
+
+def survey(n=300, seed=0, collinear=0.0):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=n)
+    frame = pd.DataFrame({"a": a, "b": collinear * a + rng.normal(size=n),
+                          "c": rng.normal(size=n)})
+    frame["y"] = frame["a"] + 0.5 * frame["b"] + 0.2 * frame["c"] + rng.normal(size=n)
+    return frame
+
+
+def test_vif_r2_and_adjusted_r2_match_statsmodels():
+    frame = survey(collinear=1.5)
+    table = regression_diagnostics(frame, "y", ["a", "b", "c"])
+    design = sm.add_constant(frame[["a", "b", "c"]].to_numpy())
+    expected_vif = [variance_inflation_factor(design, j) for j in (1, 2, 3)]
+    np.testing.assert_allclose(table["vif"], expected_vif, rtol=1e-10)
+    fit = sm.OLS(frame["y"].to_numpy(), design).fit()
+    assert table.attrs["r2"] == pytest.approx(fit.rsquared, abs=1e-12)
+    assert table.attrs["adj_r2"] == pytest.approx(fit.rsquared_adj, abs=1e-12)
+    z = (frame - frame.mean()) / frame.std(ddof=0)
+    betas = sm.OLS(z["y"].to_numpy(), z[["a", "b", "c"]].to_numpy()).fit().params
+    np.testing.assert_allclose(table["beta"], betas, atol=1e-10)
+    np.testing.assert_allclose(table["r"], frame.corr()["y"][["a", "b", "c"]], atol=1e-12)
+
+
+def test_weighted_r2_matches_statsmodels_wls():
+    frame = survey(seed=3)
+    weights = np.random.default_rng(4).uniform(0.2, 3.0, len(frame))
+    table = regression_diagnostics(frame, "y", ["a", "b", "c"], weights=pd.Series(weights))
+    fit = sm.WLS(frame["y"].to_numpy(), sm.add_constant(frame[["a", "b", "c"]].to_numpy()),
+                 weights=weights).fit()
+    assert table.attrs["r2"] == pytest.approx(fit.rsquared, abs=1e-10)
+    assert table.attrs["adj_r2"] == pytest.approx(fit.rsquared_adj, abs=1e-10)
+
+
+def test_condition_number_is_that_of_the_standardized_design():
+    frame = survey(collinear=3.0)
+    X = frame[["a", "b", "c"]]
+    standardized = ((X - X.mean()) / X.std(ddof=0)).to_numpy()
+    table = regression_diagnostics(frame, "y", ["a", "b", "c"])
+    assert table.attrs["condition_number"] == pytest.approx(np.linalg.cond(standardized),
+                                                            rel=1e-10)
+    assert condition_number(np.eye(4)) == 1.0
+
+
+def test_cross_validated_r2_matches_sklearn():
+    frame = survey(n=250, seed=5)
+    X, y = frame[["a", "b", "c"]].to_numpy(), frame["y"].to_numpy()
+    folds = KFold(5, shuffle=True, random_state=11)
+    predicted = cross_val_predict(LinearRegression(), X, y, cv=folds)
+    assert cross_validated_r2(X, y, folds=5, seed=11) == pytest.approx(r2_score(y, predicted),
+                                                                       abs=1e-12)
+    table = regression_diagnostics(frame, "y", ["a", "b", "c"], seed=11)
+    assert table.attrs["cv_r2"] == pytest.approx(r2_score(y, predicted), abs=1e-12)
+    assert table.attrs["cv_r2"] < table.attrs["r2"]
+
+
+def test_collinearity_warnings_at_thresholds():
+    rng = np.random.default_rng(6)
+    a = rng.normal(size=400)
+    frame = pd.DataFrame({"a": a, "b": a + 0.05 * rng.normal(size=400),
+                          "c": rng.normal(size=400)})
+    frame["y"] = frame["a"] + frame["c"] + rng.normal(size=400)
+    table = regression_diagnostics(frame, "y", ["a", "b", "c"])
+    warnings = " | ".join(table.attrs["warnings"])
+    assert "severe collinearity (VIF > 10): a (" in warnings
+    assert "condition number" in warnings
+    # Moderate collinearity: VIF between 5 and 10 is a caution, not severe.
+    frame["b"] = a + 0.4 * rng.normal(size=400)
+    table = regression_diagnostics(frame, "y", ["a", "b", "c"])
+    assert 5 < table["vif"].iloc[0] < 10
+    assert any(w.startswith("collinearity caution") for w in table.attrs["warnings"])
+    assert not any(w.startswith("severe") for w in table.attrs["warnings"])
+
+
+def test_suppressor_is_flagged_as_sign_reversal():
+    rng = np.random.default_rng(7)
+    signal, noise = rng.normal(size=(2, 500))
+    # 'measured' mixes signal with noise; 'noise_only' has r ~ 0 with y but a negative beta.
+    frame = pd.DataFrame({"measured": signal + noise, "noise_only": noise + 0.3 * signal})
+    frame["y"] = signal + 0.3 * rng.normal(size=500)
+    table = regression_diagnostics(frame, "y", ["measured", "noise_only"])
+    row = table.set_index("driver").loc["noise_only"]
+    assert row["r"] > 0 > row["beta"]
+    assert bool(row["sign_reversal"])
+    assert any("sign reversal" in w and "noise_only" in w for w in table.attrs["warnings"])
+
+
+def test_small_sample_warning_follows_green():
+    frame = survey(n=70, seed=8)
+    table = regression_diagnostics(frame, "y", ["a", "b", "c"])
+    assert any("n = 70 for p = 3" in w and "74" in w for w in table.attrs["warnings"])
+    table = regression_diagnostics(survey(n=80, seed=8), "y", ["a", "b", "c"])
+    assert not any("small sample" in w for w in table.attrs["warnings"])
+
+
+def test_select_rows_counts_every_dropped_row_once_by_first_reason():
+    frame = pd.DataFrame({
+        "y": [1.0, np.nan, 3, 4, 98, 6, 7, 8, 2],
+        "a": [1.0, 2, np.nan, 99, 5, 6, 2, 1, 3],
+        "b": [2.0, 1, 3, 4, 5, np.nan, 1, 2, 2],
+    })
+    rows = select_rows(frame, "y", ["a", "b"], missing_codes={98: "dont_know", 99: "refused"})
+    assert rows.n_used == 4 and rows.n_dropped == 5
+    assert rows.dropped_reasons == {"driver_missing": 2, "dont_know": 1, "outcome_missing": 1,
+                                    "refused": 1}
+    assert list(rows.index) == [0, 6, 7, 8]
+    assert rows.missing_cells == {"driver_missing": 2, "dont_know": 1, "outcome_missing": 1,
+                                  "refused": 1}
+    pairwise = select_rows(frame, "y", ["a", "b"], missing="pairwise",
+                           missing_codes=[98, 99])
+    assert pairwise.n_used == 9 and pairwise.n_dropped == 0
+    assert np.isnan(pairwise.X).sum() == 3
+
+
+@pytest.mark.parametrize("bad, message", [
+    ([1, 1, 0, 1, 1, 1], "zero or negative in data rows 3"),
+    ([1, 1, 1, -2, 1, 1], "zero or negative in data rows 4"),
+    ([1, np.nan, 1, 1, 1, 1], "blank or infinite in data rows 2"),
+])
+def test_bad_weights_raise_naming_rows(bad, message):
+    frame = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 7], "a": [2.0, 1, 4, 3, 6, 5], "w": bad})
+    with pytest.raises(ValueError, match=message):
+        select_rows(frame, "y", ["a"], weights="w")
+
+
+def test_input_errors_name_the_column():
+    frame = pd.DataFrame({"y": [1.0, 2, 3, 4, 5], "a": ["1", "2", "x", "4", "5"],
+                          "c": [3.0] * 5, "i": [1.0, 2, np.inf, 4, 5]})
+    with pytest.raises(ValueError, match=r"driver column 'a' must be numeric.*'x'.*rows 3"):
+        select_rows(frame, "y", ["a"])
+    with pytest.raises(ValueError, match="column 'c' has the same value"):
+        select_rows(frame, "y", ["c"])
+    with pytest.raises(ValueError, match="'i' has infinite values in data rows 3"):
+        select_rows(frame, "y", ["i"])
+    with pytest.raises(ValueError, match="'nope' is not in the data"):
+        select_rows(frame, "y", ["nope"])
+    with pytest.raises(ValueError, match="outcome column 'y' is also listed as a driver"):
+        select_rows(frame, "y", ["y"])
+    with pytest.raises(ValueError, match="only 1 complete rows for 1 drivers"):
+        select_rows(pd.DataFrame({"y": [1.0, np.nan, 3], "a": [1.0, 2, np.nan]}), "y", ["a"])
