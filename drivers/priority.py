@@ -1,0 +1,767 @@
+"""Priority matrices: where importance meets performance, and what to act on first.
+
+Importance-performance analysis (Martilla & James 1977) crosses each driver's importance for
+an outcome with how well it performs. Drivers above the importance cross-hair and below the
+performance cross-hair are where improvement pays most ("Fix first"); the other quadrants say
+"Maintain", "Monitor" and "Possible overinvestment". This module builds that matrix from an
+importance table and a performance series, orders the drivers into an action list, and
+runs the same from a :class:`~drivers.study.Study` (per segment, or between two waves).
+:func:`penalty_reward` adds the asymmetric (Kano-like) view: does a low rating hurt more than
+a high rating helps?
+
+Examples
+--------
+>>> import pandas as pd
+>>> table = pd.DataFrame({"driver": ["rate", "fees", "app", "agent"],
+...                       "importance": [0.20, 0.05, 0.04, 0.11],
+...                       "share": [0.50, 0.125, 0.10, 0.275], "rank": [1, 3, 4, 2]})
+>>> perf = pd.Series({"rate": 3.2, "fees": 3.1, "app": 4.4, "agent": 4.1})
+>>> matrix = priority_matrix(table, perf)
+>>> matrix[["driver", "quadrant", "priority"]].values.tolist()
+[['rate', 'Fix first', 1], ['fees', 'Monitor', 3], ['app', 'Possible overinvestment', 4], ['agent', 'Maintain', 2]]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+#: Quadrants in priority order (Martilla & James 1977, renamed for CX action lists).
+QUADRANTS = ("Fix first", "Maintain", "Monitor", "Possible overinvestment")
+
+#: What each quadrant asks of the business, in plain words.
+ACTIONS = {
+    "Fix first": "Improve: matters a lot and performs below par",
+    "Maintain": "Keep up: matters a lot and performs well",
+    "Monitor": "Watch: matters less and performs below par",
+    "Possible overinvestment": "Review effort: matters less yet performs well",
+}
+
+#: Interval columns of an importance table, per plotted value.
+INTERVAL_COLUMNS = {"share": ("share_ci_low", "share_ci_high"),
+                    "importance": ("ci_low", "ci_high")}
+
+#: Cross-hair rules by name.
+CROSS_RULES = ("mean", "median", "midpoint")
+
+
+def priority_matrix(importance: pd.DataFrame, performance: pd.Series | Mapping,
+                    cross: str | tuple[float, float] = "mean",
+                    dimension: Mapping | pd.Series | None = None, value: str = "share",
+                    scale: tuple[float, float] | None = None) -> pd.DataFrame:
+    """Importance-performance matrix: each driver's quadrant, certainty and priority.
+
+    Parameters
+    ----------
+    importance : DataFrame
+        A :func:`drivers.importance.importance` table: ``driver`` and the ``value`` column;
+        optionally its interval (``share_ci_low``/``share_ci_high`` for shares,
+        ``ci_low``/``ci_high`` for raw importance).
+    performance : Series or dict
+        Driver -> performance (mean rating, top-box %, ...), for every driver in
+        ``importance``; extra entries are ignored.
+    cross : {"mean", "median", "midpoint"} or (float, float)
+        Where the cross-hairs go. ``mean``/``median``: of the plotted importances and
+        performances. ``midpoint``: the middle of the performance ``scale`` (needed) and,
+        for importance, which has no natural midpoint, the mean importance (for shares that
+        is ``1/k``, the equal-share line). A tuple fixes ``(importance, performance)``.
+    dimension : dict or Series, optional
+        Driver -> experience dimension (``BX``, ``PX``, ...).
+    value : str
+        Importance column plotted on the importance axis: ``share`` (default) or
+        ``importance``.
+    scale : (float, float), optional
+        Lowest and highest possible performance (``(1, 5)`` for a mean rating, ``(0, 100)``
+        for a top-box %); needed by ``cross="midpoint"`` and sets the top for ``gap``.
+
+    Returns
+    -------
+    DataFrame
+        One row per driver, in the order of ``importance``:
+
+        - ``driver``
+        - ``dimension`` (only when ``dimension`` is given; None for unmapped drivers)
+        - ``importance``: the ``value`` column
+        - ``importance_ci_low``, ``importance_ci_high`` (only when the interval is known)
+        - ``performance``
+        - ``importance_cross``, ``performance_cross``: the cross-hairs
+        - ``quadrant``: one of :data:`QUADRANTS`
+        - ``certain``: False when the importance interval contains the importance cross-hair
+          (the driver could sit in the other half); NA without an interval
+        - ``gap``: performance headroom, ``top - performance`` with ``top`` the highest
+          scale point (or the best performance in the table without ``scale``)
+        - ``opportunity``: ``importance * gap``
+        - ``priority``: 1 = act first
+
+        ``attrs``: ``cross`` (the rule, or ``"fixed"``), ``importance_cross``,
+        ``performance_cross``, ``value``, ``scale``, ``performance_top`` and, from the
+        importance table, ``method`` and ``outcome`` when known.
+
+    Notes
+    -----
+    A driver is high-importance when ``importance >= importance_cross`` and high-performance
+    when ``performance >= performance_cross``. Quadrants (Martilla & James 1977): high/low =
+    "Fix first", high/high = "Maintain", low/low = "Monitor", low/high = "Possible
+    overinvestment".
+
+    Priority rule: quadrants in the order Fix first, Maintain, Monitor, Possible
+    overinvestment; within a quadrant by ``opportunity = importance x gap`` (larger first:
+    the weighted improvement potential, high when a driver matters much and has much
+    headroom), then by importance (larger first), then by driver name.
+
+    Martilla, J. A. & James, J. C. (1977). Importance-performance analysis. Journal of
+    Marketing 41(1), 77-79.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"driver": ["a", "b", "c"], "share": [0.5, 0.3, 0.2],
+    ...                       "share_ci_low": [0.40, 0.25, 0.05],
+    ...                       "share_ci_high": [0.60, 0.40, 0.30]})
+    >>> matrix = priority_matrix(table, {"a": 2.8, "b": 4.5, "c": 2.5}, cross="midpoint",
+    ...                          scale=(1, 5))
+    >>> matrix[["driver", "quadrant", "certain", "priority"]].values.tolist()
+    [['a', 'Fix first', True, 1], ['b', 'Possible overinvestment', False, 3], ['c', 'Monitor', True, 2]]
+    >>> matrix.attrs["importance_cross"], matrix.attrs["performance_cross"]
+    (0.3333333333333333, 3.0)
+    """
+    if not isinstance(importance, pd.DataFrame) or "driver" not in importance.columns:
+        raise ValueError("importance must be a DataFrame with a 'driver' column (a table from "
+                         "drivers.importance.importance)")
+    if value not in importance.columns:
+        raise ValueError(f"importance has no {value!r} column to plot; it has "
+                         f"{', '.join(map(str, importance.columns))}")
+    drivers = [str(d) for d in importance["driver"]]
+    if len(set(drivers)) != len(drivers):
+        raise ValueError("importance lists a driver more than once")
+    performance = pd.Series(performance, dtype=float) if isinstance(performance, Mapping) \
+        else pd.Series(performance).astype(float)
+    absent = [d for d in drivers if d not in performance.index]
+    if absent:
+        raise ValueError(f"performance has no value for {', '.join(absent)}")
+    imp = importance[value].to_numpy(dtype=float)
+    perf = performance.reindex(drivers).to_numpy(dtype=float)
+    for name, values in (("importance", imp), ("performance", perf)):
+        if not np.isfinite(values).all():
+            bad = [d for d, v in zip(drivers, values, strict=True) if not np.isfinite(v)]
+            raise ValueError(f"{name} is missing (NaN) for {', '.join(bad)}")
+    if scale is not None:
+        scale = _check_scale(scale)
+
+    importance_cross, performance_cross, rule = _cross_hairs(cross, imp, perf, scale)
+    high_importance = imp >= importance_cross
+    high_performance = perf >= performance_cross
+    quadrant = np.where(high_importance,
+                        np.where(high_performance, "Maintain", "Fix first"),
+                        np.where(high_performance, "Possible overinvestment", "Monitor"))
+
+    matrix = pd.DataFrame({"driver": drivers})
+    if dimension is not None:
+        mapping = dict(dimension)
+        matrix["dimension"] = [mapping.get(d) for d in drivers]
+    matrix["importance"] = imp
+    low_column, high_column = INTERVAL_COLUMNS.get(value, (f"{value}_ci_low",
+                                                           f"{value}_ci_high"))
+    has_interval = {low_column, high_column} <= set(importance.columns)
+    if has_interval:
+        low = importance[low_column].to_numpy(dtype=float)
+        high = importance[high_column].to_numpy(dtype=float)
+        matrix["importance_ci_low"], matrix["importance_ci_high"] = low, high
+    matrix["performance"] = perf
+    matrix["importance_cross"] = importance_cross
+    matrix["performance_cross"] = performance_cross
+    matrix["quadrant"] = quadrant.astype(object)
+    if has_interval:
+        crosses = (low <= importance_cross) & (high >= importance_cross)
+        known = np.isfinite(low) & np.isfinite(high)
+        matrix["certain"] = pd.array(np.where(known, ~crosses, False), dtype="boolean")
+        matrix.loc[~known, "certain"] = pd.NA
+    else:
+        matrix["certain"] = pd.array([pd.NA] * len(drivers), dtype="boolean")
+    top = float(scale[1]) if scale is not None else float(perf.max())
+    matrix["gap"] = top - perf
+    matrix["opportunity"] = imp * matrix["gap"].to_numpy()
+    matrix["priority"] = priority_order(matrix)
+
+    matrix.attrs.update({
+        "cross": rule, "importance_cross": float(importance_cross),
+        "performance_cross": float(performance_cross), "value": value,
+        "scale": scale, "performance_top": top,
+    })
+    for key in ("method", "outcome"):
+        if key in importance.attrs:
+            matrix.attrs[key] = importance.attrs[key]
+    return matrix
+
+
+def priority_order(matrix: pd.DataFrame) -> np.ndarray:
+    """Priority (1 = act first) of each row of a matrix with quadrant and opportunity.
+
+    Quadrant order first (:data:`QUADRANTS`), then ``opportunity`` descending, then
+    ``importance`` descending, then ``driver`` ascending.
+
+    >>> m = pd.DataFrame({"driver": ["x", "y", "z"], "quadrant": ["Monitor", "Fix first",
+    ...                   "Fix first"], "opportunity": [9.0, 0.1, 0.3], "importance": [1, 1, 1]})
+    >>> priority_order(m).tolist()
+    [3, 2, 1]
+    """
+    unknown = set(matrix["quadrant"]) - set(QUADRANTS)
+    if unknown:
+        raise ValueError(f"unknown quadrant(s) {', '.join(map(str, unknown))}")
+    keys = pd.DataFrame({
+        "quadrant": [QUADRANTS.index(q) for q in matrix["quadrant"]],
+        "opportunity": -matrix["opportunity"].to_numpy(dtype=float),
+        "importance": -matrix["importance"].to_numpy(dtype=float),
+        "driver": matrix["driver"].astype(str).to_numpy(),
+    })
+    order = keys.sort_values(["quadrant", "opportunity", "importance", "driver"],
+                             kind="mergesort").index
+    priority = np.empty(len(matrix), dtype=int)
+    priority[np.asarray(order)] = np.arange(1, len(matrix) + 1)
+    return priority
+
+
+def _check_scale(scale) -> tuple[float, float]:
+    try:
+        low, high = (float(v) for v in scale)
+    except (TypeError, ValueError):
+        raise ValueError(f"scale must be (lowest, highest), got {scale!r}") from None
+    if not low < high:
+        raise ValueError(f"scale must be (lowest, highest) with lowest < highest, got {scale!r}")
+    return low, high
+
+
+def _cross_hairs(cross, imp: np.ndarray, perf: np.ndarray, scale
+                 ) -> tuple[float, float, str]:
+    if isinstance(cross, str):
+        if cross == "mean":
+            return float(imp.mean()), float(perf.mean()), cross
+        if cross == "median":
+            return float(np.median(imp)), float(np.median(perf)), cross
+        if cross == "midpoint":
+            if scale is None:
+                raise ValueError("cross='midpoint' needs the performance scale, e.g. "
+                                 "scale=(1, 5) for mean ratings or (0, 100) for top-box %")
+            return float(imp.mean()), (scale[0] + scale[1]) / 2, cross
+        raise ValueError(f"cross must be one of {', '.join(CROSS_RULES)} or an (importance, "
+                         f"performance) pair, got {cross!r}")
+    try:
+        importance_cross, performance_cross = (float(v) for v in cross)
+    except (TypeError, ValueError):
+        raise ValueError(f"cross must be one of {', '.join(CROSS_RULES)} or an (importance, "
+                         f"performance) pair, got {cross!r}") from None
+    return importance_cross, performance_cross, "fixed"
+
+
+def action_table(matrix: pd.DataFrame, study=None, lang: str = "en") -> pd.DataFrame:
+    """The priority matrix as an action list for stakeholders, act-first on top.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        From :func:`priority_matrix` or :func:`study_priority`.
+    study : Study, optional
+        Supplies labels and dimensions; without it the label is the driver name.
+    lang : str
+        Label language (``"en"`` or the study's second language, e.g. ``"zh"``).
+
+    Returns
+    -------
+    DataFrame
+        Sorted by (``segment``,) ``priority``; columns: ``segment`` (when the matrix has one),
+        ``priority``, ``attribute`` (the driver: attribute column or dimension name),
+        ``label``, ``dimension``, ``importance``, ``importance_ci_low``,
+        ``importance_ci_high`` (NaN without an interval), ``performance``, ``quadrant``,
+        ``certain``, ``certainty`` (``"certain"``, ``"uncertain"`` when the importance
+        interval straddles the cross-hair, ``"no interval"``), ``action`` (plain words, with
+        "(uncertain)" appended to uncertain rows rather than hiding them).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"driver": ["a", "b"], "share": [0.7, 0.3],
+    ...                       "share_ci_low": [0.6, 0.1], "share_ci_high": [0.8, 0.55]})
+    >>> actions = action_table(priority_matrix(table, {"a": 3.0, "b": 4.0}))
+    >>> actions[["priority", "attribute", "quadrant", "certainty"]].values.tolist()
+    [[1, 'a', 'Fix first', 'certain'], [2, 'b', 'Possible overinvestment', 'uncertain']]
+    """
+    from drivers.style import label_for
+
+    required = {"driver", "importance", "performance", "quadrant", "priority", "certain"}
+    missing = required - set(matrix.columns)
+    if missing:
+        raise ValueError(f"matrix lacks {', '.join(sorted(missing))}; build it with "
+                         "priority_matrix()")
+    table = pd.DataFrame()
+    if "segment" in matrix.columns:
+        table["segment"] = matrix["segment"].to_numpy()
+    table["priority"] = matrix["priority"].to_numpy()
+    table["attribute"] = matrix["driver"].to_numpy()
+    if study is not None:
+        table["label"] = [label_for(study, d, lang) for d in matrix["driver"]]
+    else:
+        table["label"] = matrix["driver"].to_numpy()
+    if "dimension" in matrix.columns:
+        table["dimension"] = matrix["dimension"].to_numpy()
+    elif study is not None:
+        table["dimension"] = [study.dimension_of(d) for d in matrix["driver"]]
+    else:
+        table["dimension"] = None
+    table["importance"] = matrix["importance"].to_numpy()
+    for column in ("importance_ci_low", "importance_ci_high"):
+        table[column] = matrix[column].to_numpy() if column in matrix.columns else np.nan
+    table["performance"] = matrix["performance"].to_numpy()
+    table["quadrant"] = matrix["quadrant"].to_numpy()
+    certain = matrix["certain"].astype("boolean")
+    table["certain"] = certain.to_numpy()
+    table["certainty"] = np.where(certain.isna(), "no interval",
+                                  np.where(certain.fillna(False), "certain", "uncertain"))
+    table["action"] = [ACTIONS[q] + (" (uncertain)" if c == "uncertain" else "")
+                       for q, c in zip(table["quadrant"], table["certainty"], strict=True)]
+    keys = ["segment", "priority"] if "segment" in table.columns else ["priority"]
+    table = table.sort_values(keys, kind="mergesort").reset_index(drop=True)
+    table.attrs.update(matrix.attrs)
+    return table
+
+
+# ---------------------------------------------------------------- from a study
+
+
+def study_priority(study, outcome: str, level: str = "attribute", method: str = "shapley",
+                   performance: str = "mean", by: str | None = None,
+                   cross: str | tuple[float, float] = "mean", value: str = "share",
+                   min_n: int = 30, **importance_options) -> pd.DataFrame:
+    """Priority matrix of a study's attributes (or dimensions) for one outcome.
+
+    Parameters
+    ----------
+    study : Study
+        The survey.
+    outcome : str
+        Outcome name in the study (``"csat"``, ``"nps"``, ...).
+    level : {"attribute", "dimension"}
+        ``attribute``: one point per attribute. ``dimension``: grouped importance of each
+        dimension's attributes (``groups=study.groups``) against its mean dimension score.
+    method : str
+        Importance method of :func:`drivers.importance.importance`.
+    performance : {"mean", "top_box"}
+        ``mean``: weighted mean rating. ``top_box``: weighted % of answers in the top box
+        (top-2 on a 5-point scale, see :func:`drivers.study.default_top_box`); at dimension
+        level the % of respondents whose dimension score reaches the top box.
+    by : str, optional
+        Segment (or wave) column: one matrix per value, each with its own cross-hairs,
+        stacked with a ``segment`` column.
+    cross, value
+        As in :func:`priority_matrix`.
+    min_n : int
+        Segments with fewer respondents are skipped, with a warning.
+    **importance_options
+        Passed to :func:`drivers.importance.importance` (e.g. ``missing``, ``seed``, or
+        resampling options that add interval columns).
+
+    Returns
+    -------
+    DataFrame
+        The :func:`priority_matrix` columns with ``dimension``; with ``by`` a leading
+        ``segment`` column. ``attrs`` adds ``outcome``, ``level``, ``performance_kind``,
+        ``by``, ``n`` (respondents per segment, or in all).
+
+    Examples
+    --------
+    >>> from drivers import load_study, bank_loan_study_file
+    >>> study = load_study(bank_loan_study_file())
+    >>> matrix = study_priority(study, "csat", level="dimension")
+    >>> sorted(matrix["driver"])
+    ['BX', 'EX', 'PX', 'SX']
+    >>> matrix.attrs["scale"]
+    (1.0, 5.0)
+    """
+    if level not in ("attribute", "dimension"):
+        raise ValueError(f"level must be 'attribute' or 'dimension', got {level!r}")
+    if performance not in ("mean", "top_box"):
+        raise ValueError(f"performance must be 'mean' or 'top_box', got {performance!r}")
+    study.outcome(outcome)
+    if by is None:
+        matrix = _one_matrix(study, outcome, level, method, performance, cross, value,
+                             importance_options)
+        matrix.attrs.update({"by": None, "n": len(study.data)})
+        return matrix
+    if by not in study.data.columns:
+        raise ValueError(f"by={by!r} is not a column of the study data")
+    frames, sizes = [], {}
+    values = study.data[by]
+    for segment in _levels(values):
+        mask = (values == segment).to_numpy()
+        if mask.sum() < min_n:
+            warnings.warn(f"segment {by}={segment!r} has {int(mask.sum())} respondents "
+                          f"(fewer than min_n={min_n}); left out", UserWarning, stacklevel=2)
+            continue
+        matrix = _one_matrix(subset_study(study, mask), outcome, level, method, performance,
+                             cross, value, importance_options)
+        matrix.insert(0, "segment", segment)
+        frames.append(matrix)
+        sizes[segment] = int(mask.sum())
+    if not frames:
+        raise ValueError(f"no segment of {by!r} has at least min_n={min_n} respondents")
+    stacked = pd.concat(frames, ignore_index=True)
+    stacked.attrs.update({key: v for key, v in frames[0].attrs.items()
+                          if key not in ("importance_cross", "performance_cross")})
+    stacked.attrs.update({"by": by, "n": sizes})
+    return stacked
+
+
+def subset_study(study, mask: np.ndarray):
+    """A copy of the study keeping only the rows where ``mask`` is True."""
+    mask = np.asarray(mask, dtype=bool)
+    return dataclasses.replace(study, data=study.data.loc[mask],
+                               missing=study.missing.loc[mask])
+
+
+def _levels(values: pd.Series) -> list:
+    return sorted(values.dropna().unique().tolist(), key=str)
+
+
+def _one_matrix(study, outcome, level, method, performance, cross, value, options):
+    from drivers.importance import importance as importance_table
+
+    column = study.outcome(outcome).column
+    weights = study.weight_column
+    if level == "attribute":
+        table = importance_table(study.data, column, study.attribute_columns, method=method,
+                                 weights=weights, **options)
+        scores = study.data[study.attribute_columns]
+        dimension = {a: study.dimension_of(a) for a in study.attribute_columns}
+    else:
+        table = importance_table(study.data, column, method=method, weights=weights,
+                                 groups=study.groups, **options)
+        scores = study.dimension_scores()
+        dimension = {d: d for d in study.dimensions}
+    scale = _attribute_scale(study)
+    perf = performance_values(scores, study.weights, performance, scale)
+    perf_scale = scale if performance == "mean" else (0.0, 100.0)
+    matrix = priority_matrix(table, perf, cross=cross, dimension=dimension, value=value,
+                             scale=perf_scale)
+    matrix.attrs.update({"outcome": outcome, "level": level, "performance_kind": performance,
+                         "method": method})
+    return matrix
+
+
+def _attribute_scale(study) -> tuple[int, int]:
+    scales = {a.scale for a in study.attributes.values()}
+    if len(scales) != 1:
+        raise ValueError("attributes are on different scales "
+                         f"({', '.join(f'{s[0]}-{s[1]}' for s in sorted(scales))}); a "
+                         "priority matrix needs one performance scale, use performance="
+                         "'top_box'")
+    return scales.pop()
+
+
+def performance_values(scores: pd.DataFrame, weights: pd.Series | None, kind: str = "mean",
+                       scale: tuple[int, int] = (1, 5)) -> pd.Series:
+    """Weighted performance of each column: mean rating or top-box %.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Ratings (NaN = not answered), one column per attribute or dimension.
+    weights : Series or None
+        Design weights aligned with ``scores``.
+    kind : {"mean", "top_box"}
+        Mean of the answered ratings, or % of answered ratings ``>= scale[1] - top + 1``
+        with ``top = default_top_box(scale)``.
+    scale : (int, int)
+        Rating scale.
+
+    Returns
+    -------
+    Series
+        Column -> performance.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"a": [5, 4, 2, np.nan], "b": [1, 2, 3, 4]})
+    >>> performance_values(scores, pd.Series([1.0, 1.0, 2.0, 1.0])).round(2).tolist()
+    [3.25, 2.6]
+    >>> performance_values(scores, None, "top_box").round(1).tolist()
+    [66.7, 25.0]
+    """
+    from drivers.study import default_top_box
+
+    w = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=float)
+    threshold = scale[1] - default_top_box(tuple(scale)) + 1
+    result = {}
+    for column in scores.columns:
+        values = scores[column].to_numpy(dtype=float)
+        answered = np.isfinite(values)
+        if not answered.any():
+            raise ValueError(f"column {column!r} has no answered ratings")
+        if kind == "mean":
+            result[column] = np.average(values[answered], weights=w[answered])
+        elif kind == "top_box":
+            result[column] = 100 * np.average(values[answered] >= threshold - 1e-9,
+                                              weights=w[answered])
+        else:
+            raise ValueError(f"kind must be 'mean' or 'top_box', got {kind!r}")
+    return pd.Series(result, dtype=float)
+
+
+def wave_movement(study, outcome: str, waves: tuple | None = None, level: str = "attribute",
+                  method: str = "shapley", performance: str = "mean",
+                  cross: str | tuple[float, float] = "mean", value: str = "share",
+                  ci: float = 0.95, **importance_options) -> pd.DataFrame:
+    """How each driver's importance, performance and quadrant moved between two waves.
+
+    Parameters
+    ----------
+    study : Study
+        A study with a wave column.
+    outcome : str
+        Outcome name.
+    waves : (wave, wave), optional
+        The two waves to compare, earlier first; default the first and last wave (sorted).
+    level, method, performance, cross, value, **importance_options
+        As in :func:`study_priority`; each wave gets its own cross-hairs (pass a fixed
+        ``cross`` pair to hold them still).
+    ci : float
+        Level of the delta intervals (used only when both waves have importance intervals).
+
+    Returns
+    -------
+    DataFrame
+        One row per driver: ``driver``, ``dimension``, ``wave_from``, ``wave_to``,
+        ``importance_from``, ``importance_to``, ``importance_delta``,
+        (``importance_delta_ci_low``, ``importance_delta_ci_high`` when both waves carry
+        intervals), ``performance_from``, ``performance_to``, ``performance_delta``,
+        ``quadrant_from``, ``quadrant_to``, ``quadrant_changed``, ``priority_from``,
+        ``priority_to``, ``movement`` (e.g. ``"Monitor -> Fix first"`` or
+        ``"stayed Maintain"``).
+
+    Notes
+    -----
+    Deltas are ``to - from``. Waves are independent samples, so the delta interval is the
+    normal approximation ``delta +/- z sqrt(se_from^2 + se_to^2)`` with each ``se`` read
+    off its interval as ``(high - low) / (2 z)``.
+
+    Examples
+    --------
+    >>> from drivers import load_study, bank_loan_study_file
+    >>> study = load_study(bank_loan_study_file())
+    >>> moved = wave_movement(study, "csat", level="dimension")
+    >>> moved[["wave_from", "wave_to"]].iloc[0].tolist()
+    ['2026Q1', '2026Q3']
+    """
+    if study.wave_column is None:
+        raise ValueError("the study has no wave column (set wave: in the study file)")
+    present = _levels(study.data[study.wave_column])
+    if waves is None:
+        if len(present) < 2:
+            raise ValueError(f"need two waves, the study has {len(present)}")
+        waves = (present[0], present[-1])
+    if len(waves) != 2:
+        raise ValueError(f"waves must name two waves, got {waves!r}")
+    absent = [w for w in waves if w not in present]
+    if absent:
+        raise ValueError(f"wave(s) {', '.join(map(repr, absent))} not in the data; waves are "
+                         f"{', '.join(map(repr, present))}")
+    matrices = []
+    for wave in waves:
+        mask = (study.data[study.wave_column] == wave).to_numpy()
+        matrices.append(_one_matrix(subset_study(study, mask), outcome, level, method,
+                                    performance, cross, value, importance_options))
+    first, second = (m.set_index("driver") for m in matrices)
+    moved = pd.DataFrame({"driver": first.index})
+    moved["dimension"] = first["dimension"].to_numpy()
+    moved["wave_from"], moved["wave_to"] = waves[0], waves[1]
+    for name in ("importance", "performance"):
+        moved[f"{name}_from"] = first[name].to_numpy()
+        moved[f"{name}_to"] = second[name].reindex(first.index).to_numpy()
+        moved[f"{name}_delta"] = moved[f"{name}_to"] - moved[f"{name}_from"]
+        if name == "importance" and "importance_ci_low" in first and \
+                "importance_ci_low" in second:
+            z = stats.norm.ppf(0.5 + ci / 2)
+            se = [(m["importance_ci_high"] - m["importance_ci_low"]).reindex(first.index)
+                  .to_numpy() / (2 * z) for m in (first, second)]
+            spread = z * np.sqrt(se[0] ** 2 + se[1] ** 2)
+            moved["importance_delta_ci_low"] = moved["importance_delta"] - spread
+            moved["importance_delta_ci_high"] = moved["importance_delta"] + spread
+    moved["quadrant_from"] = first["quadrant"].to_numpy()
+    moved["quadrant_to"] = second["quadrant"].reindex(first.index).to_numpy()
+    moved["quadrant_changed"] = moved["quadrant_from"] != moved["quadrant_to"]
+    moved["priority_from"] = first["priority"].to_numpy()
+    moved["priority_to"] = second["priority"].reindex(first.index).to_numpy()
+    moved["movement"] = [f"{a} -> {b}" if a != b else f"stayed {a}"
+                         for a, b in zip(moved["quadrant_from"], moved["quadrant_to"],
+                                         strict=True)]
+    moved.attrs.update({"outcome": outcome, "level": level, "waves": tuple(waves),
+                        "cross": matrices[0].attrs["cross"]})
+    return moved
+
+
+# ---------------------------------------------------------------- penalty / reward
+
+
+def penalty_reward(data: pd.DataFrame, outcome: str, drivers: list[str], weights=None,
+                   scale: tuple[int, int] = (1, 5), bottom: int = 2, top: int = 1,
+                   alpha: float = 0.05, missing_codes=None) -> pd.DataFrame:
+    """Asymmetric (Kano-like) effects: what a low rating costs and a high rating earns.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.
+    outcome : str
+        Outcome column (e.g. CSAT 1-5 or likelihood to recommend 0-10).
+    drivers : list of str
+        Attribute columns rated on ``scale``.
+    weights : str, Series, array or None
+        Design weights (column name or values aligned with ``data``).
+    scale : (int, int)
+        Attribute scale.
+    bottom, top : int
+        Sizes of the bottom box (``rating <= scale[0] + bottom - 1``) and the top box
+        (``rating >= scale[1] - top + 1``); what is between is the reference.
+    alpha : float
+        Significance level of the classification.
+    missing_codes : list or dict, optional
+        Values meaning "no answer"; rows with any missing value are left out (listwise).
+
+    Returns
+    -------
+    DataFrame
+        One row per driver: ``driver``, ``n_bottom``, ``n_top`` (respondents in each box),
+        ``penalty`` (drop in the outcome with a bottom-box rating, vs the middle;
+        positive = hurts), ``penalty_se``, ``penalty_p``, ``reward`` (rise with a top-box
+        rating, vs the middle), ``reward_se``, ``reward_p``, ``asymmetry``
+        (``penalty - reward``), ``asymmetry_se``, ``asymmetry_p``, ``category``
+        (``basic``, ``performance``, ``delighter``, ``indifferent``).
+        ``attrs``: ``n_used``, ``r2``, ``alpha``, ``bottom``, ``top``, ``scale``.
+
+    Notes
+    -----
+    Penalty-reward contrast analysis (Brandt 1987; Mittal, Ross & Baldasare 1998): the
+    outcome is regressed (weighted least squares, HC3 standard errors) on two dummies per
+    driver, ``low_j`` (bottom box) and ``high_j`` (top box); ``penalty_j = -b(low_j)``,
+    ``reward_j = b(high_j)``. Two-sided t tests, and a Wald test of
+    ``penalty - reward = 0`` using the coefficients' covariance, decide the category:
+
+    - ``basic``: only the penalty is significant, or both are and the penalty is
+      significantly larger (a must-be: its absence hurts, its presence is taken for granted);
+    - ``delighter``: only the reward is significant, or both are and the reward is
+      significantly larger (an attractive quality);
+    - ``performance``: both significant without a significant difference (one-dimensional);
+    - ``indifferent``: neither significant.
+
+    A driver whose bottom (or top) box is empty gets NaN for that effect, which counts as not
+    significant.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> frame = pd.DataFrame(rng.integers(1, 6, size=(600, 2)), columns=["fees", "gift"])
+    >>> frame["csat"] = (3.5 - 1.0 * (frame["fees"] <= 2) + 0.8 * (frame["gift"] == 5)
+    ...                  + rng.normal(0, 0.5, 600))
+    >>> table = penalty_reward(frame, "csat", ["fees", "gift"])
+    >>> table[["driver", "category"]].values.tolist()
+    [['fees', 'basic'], ['gift', 'delighter']]
+    """
+    import statsmodels.api as sm
+
+    from drivers.diagnostics import select_rows
+
+    drivers = list(drivers)
+    if not drivers:
+        raise ValueError("drivers must list at least one attribute column")
+    low_point, high_point = (int(v) for v in _check_scale(scale))
+    points = high_point - low_point + 1
+    if bottom < 1 or top < 1 or bottom + top >= points:
+        raise ValueError(f"bottom ({bottom}) and top ({top}) boxes must each hold at least one "
+                         f"scale point and leave a middle on a {points}-point scale")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
+    rows = select_rows(data, outcome, drivers, weights, "listwise", missing_codes)
+    X, y = rows.X, rows.y
+    outside = (X < low_point) | (X > high_point)
+    if outside.any():
+        column = drivers[int(np.argwhere(outside)[0][1])]
+        raise ValueError(f"column {column!r} has ratings outside the scale "
+                         f"{low_point}-{high_point}")
+    low = (X <= low_point + bottom - 1).astype(float)
+    high = (X >= high_point - top + 1).astype(float)
+    names, design = [], []
+    for j, driver in enumerate(drivers):
+        for box, dummies in (("low", low), ("high", high)):
+            # An empty box has no effect to estimate and would make the design singular.
+            if dummies[:, j].any():
+                names.append((driver, box))
+                design.append(dummies[:, j])
+    matrix = sm.add_constant(np.column_stack(design), has_constant="add") if design \
+        else np.ones((len(y), 1))
+    w = rows.weights
+    model = sm.OLS(y, matrix) if w is None else sm.WLS(y, matrix, weights=w)
+    fit = model.fit(cov_type="HC3", use_t=True)
+    params, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
+    position = {key: i + 1 for i, key in enumerate(names)}
+    df = fit.df_resid
+
+    def t_test(estimate: float, se: float) -> float:
+        return float(2 * stats.t.sf(abs(estimate / se), df)) if se > 0 else np.nan
+
+    records = []
+    for j, driver in enumerate(drivers):
+        i_low, i_high = position.get((driver, "low")), position.get((driver, "high"))
+        penalty = -params[i_low] if i_low else np.nan
+        penalty_se = np.sqrt(cov[i_low, i_low]) if i_low else np.nan
+        reward = params[i_high] if i_high else np.nan
+        reward_se = np.sqrt(cov[i_high, i_high]) if i_high else np.nan
+        if i_low and i_high:
+            # penalty - reward = -(b_low + b_high)
+            asym_se = np.sqrt(cov[i_low, i_low] + cov[i_high, i_high] + 2 * cov[i_low, i_high])
+        else:
+            asym_se = np.nan
+        asymmetry = penalty - reward
+        record = {
+            "driver": driver, "n_bottom": int(low[:, j].sum()), "n_top": int(high[:, j].sum()),
+            "penalty": penalty, "penalty_se": penalty_se,
+            "penalty_p": t_test(penalty, penalty_se) if i_low else np.nan,
+            "reward": reward, "reward_se": reward_se,
+            "reward_p": t_test(reward, reward_se) if i_high else np.nan,
+            "asymmetry": asymmetry, "asymmetry_se": asym_se,
+            "asymmetry_p": t_test(asymmetry, asym_se) if np.isfinite(asym_se) else np.nan,
+        }
+        record["category"] = kano_category(record, alpha)
+        records.append(record)
+    table = pd.DataFrame(records)
+    table.attrs.update({"n_used": rows.n_used, "r2": float(fit.rsquared), "alpha": alpha,
+                        "bottom": bottom, "top": top, "scale": (low_point, high_point),
+                        "outcome": outcome, "weighted": w is not None})
+    return table
+
+
+def kano_category(effects: Mapping, alpha: float = 0.05) -> str:
+    """Category of one driver from its penalty, reward and asymmetry tests.
+
+    >>> kano_category({"penalty": 0.8, "penalty_p": 0.001, "reward": 0.1, "reward_p": 0.4,
+    ...                "asymmetry_p": 0.01})
+    'basic'
+    >>> kano_category({"penalty": 0.5, "penalty_p": 0.01, "reward": 0.4, "reward_p": 0.01,
+    ...                "asymmetry_p": 0.6})
+    'performance'
+    """
+    def significant(key: str) -> bool:
+        p, effect = effects.get(f"{key}_p"), effects.get(key)
+        return p is not None and np.isfinite(p) and p < alpha and effect > 0
+
+    hurts, helps = significant("penalty"), significant("reward")
+    if hurts and helps:
+        p = effects.get("asymmetry_p")
+        if p is not None and np.isfinite(p) and p < alpha:
+            return "basic" if effects["penalty"] > effects["reward"] else "delighter"
+        return "performance"
+    if hurts:
+        return "basic"
+    if helps:
+        return "delighter"
+    return "indifferent"
