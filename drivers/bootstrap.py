@@ -118,12 +118,14 @@ def ranks_of(samples: np.ndarray) -> np.ndarray:
 
 
 def interval_columns(point: pd.DataFrame, samples: np.ndarray, ci: float,
-                     shares: np.ndarray | None = None) -> pd.DataFrame:
+                     shares: np.ndarray | None = None, pairs: pd.DataFrame | None = None
+                     ) -> pd.DataFrame:
     """Add ``ci_low``, ``ci_high``, ``share_ci_low``, ``share_ci_high``, ``rank_ci_low``,
     ``rank_ci_high`` and ``indistinguishable_from`` to a point-estimate table.
 
     ``point`` has one row per driver in the column order of ``samples``. Two drivers are
-    indistinguishable when the interval of their difference in share contains zero.
+    indistinguishable when the interval of their difference in share contains zero; pass
+    ``pairs`` (from :func:`pairwise_differences` on the share samples) when already computed.
     """
     table = point.copy()
     table["ci_low"], table["ci_high"] = percentile_interval(samples, ci)
@@ -131,7 +133,8 @@ def interval_columns(point: pd.DataFrame, samples: np.ndarray, ci: float,
     table["share_ci_low"], table["share_ci_high"] = percentile_interval(shares, ci)
     rank_low, rank_high = percentile_interval(ranks_of(np.abs(samples)), ci)
     table["rank_ci_low"], table["rank_ci_high"] = rank_low, rank_high
-    pairs = pairwise_differences(shares, list(table["driver"]), ci)
+    if pairs is None:
+        pairs = pairwise_differences(shares, list(table["driver"]), ci)
     ties = pairs[~pairs["distinguishable"]]
     table["indistinguishable_from"] = [
         ", ".join(ties.loc[ties["driver"] == d, "other"]) for d in table["driver"]
@@ -139,22 +142,47 @@ def interval_columns(point: pd.DataFrame, samples: np.ndarray, ci: float,
     return table
 
 
-def share_samples(samples: np.ndarray) -> np.ndarray:
-    """Each resample's importances as shares of their absolute total."""
-    totals = np.abs(samples).sum(axis=1, keepdims=True)
+def share_samples(samples: np.ndarray, rule: str = "absolute") -> np.ndarray:
+    """Each resample's importances as shares of their total.
+
+    ``rule``: ``ratio`` (v / sum v, signs kept: decompositions), ``absolute`` (|v| / sum |v|:
+    signed coefficients) or ``positive`` (max(v, 0) / sum: permutation importances).
+
+    >>> share_samples(np.array([[0.2, 0.2], [0.3, -0.1]]), "ratio").round(4).tolist()
+    [[0.5, 0.5], [1.5, -0.5]]
+    """
+    values = np.asarray(samples, dtype=float)
+    if rule == "absolute":
+        values = np.abs(values)
+    elif rule == "positive":
+        values = np.clip(values, 0, None)
+    totals = values.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(totals > 0, np.abs(samples) / totals, np.nan)
+        return np.where(totals != 0, values / totals, np.nan)
 
 
-def pairwise_differences(samples: np.ndarray, names: list[str], ci: float = 0.95
-                         ) -> pd.DataFrame:
+def pairwise_differences(samples: np.ndarray, names: list[str], ci: float = 0.95,
+                         point: np.ndarray | None = None) -> pd.DataFrame:
     """Every ordered pair of drivers: the difference in the statistic with its interval.
+
+    Parameters
+    ----------
+    samples : ndarray (resamples, k)
+        Bootstrap samples of the statistic (e.g. shares), one column per driver.
+    names : list of str
+        Driver names, one per column.
+    ci : float
+        Interval level.
+    point : ndarray (k,), optional
+        The full-sample estimates; ``diff`` is then their difference, otherwise the bootstrap
+        mean of the differences.
 
     Returns
     -------
     DataFrame
-        ``driver``, ``other``, ``diff`` (bootstrap mean of driver minus other), ``ci_low``,
-        ``ci_high``, ``distinguishable`` (the interval excludes zero).
+        ``driver``, ``other``, ``diff`` (driver minus other), ``ci_low``, ``ci_high``
+        (percentile interval of the difference), ``distinguishable`` (the interval excludes
+        zero).
     """
     k = samples.shape[1]
     rows = []
@@ -164,8 +192,8 @@ def pairwise_differences(samples: np.ndarray, names: list[str], ci: float = 0.95
                 continue
             difference = samples[:, i] - samples[:, j]
             low, high = percentile_interval(difference[:, None], ci)
-            rows.append({"driver": names[i], "other": names[j],
-                         "diff": float(np.nanmean(difference)),
+            centre = np.nanmean(difference) if point is None else point[i] - point[j]
+            rows.append({"driver": names[i], "other": names[j], "diff": float(centre),
                          "ci_low": float(low[0]), "ci_high": float(high[0]),
                          "distinguishable": bool(low[0] > 0 or high[0] < 0)})
     return pd.DataFrame(rows, columns=["driver", "other", "diff", "ci_low", "ci_high",

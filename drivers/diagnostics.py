@@ -51,8 +51,8 @@ class Rows:
 
     ``X`` (n_used x k) and ``y`` hold the used rows; under ``missing="pairwise"`` they may
     still contain NaN. ``weights`` is None for an unweighted analysis. ``dropped_reasons``
-    counts every left-out row once, under its first reason (outcome column first, then the
-    drivers in order); ``missing_cells`` counts blank cells among the used rows and the left-out
+    counts every left-out row once, under the most widespread reason among its blank cells
+    (the reason with most blank cells overall); ``missing_cells`` counts blank cells among the used rows and the left-out
     ones by reason.
     """
 
@@ -67,6 +67,7 @@ class Rows:
     dropped_reasons: dict[str, int]
     missing_cells: dict[str, int]
     warnings: list[str] = field(default_factory=list)
+    reason_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def n_used(self) -> int:
@@ -154,7 +155,8 @@ def weight_values(data: pd.DataFrame, weights) -> np.ndarray | None:
 
 
 def select_rows(data: pd.DataFrame, outcome: str, drivers: list[str], weights=None,
-                missing: str = "listwise", missing_codes=None) -> Rows:
+                missing: str = "listwise", missing_codes=None,
+                missing_reasons: pd.DataFrame | None = None) -> Rows:
     """The rows a driver model uses, with every left-out row counted by reason.
 
     Parameters
@@ -175,13 +177,18 @@ def select_rows(data: pd.DataFrame, outcome: str, drivers: list[str], weights=No
         Values meaning "no answer" (e.g. ``{98: "dont_know", 99: "not_applicable"}``) in the
         outcome and driver columns; they become blanks and their rows are counted under
         the code's reason.
+    missing_reasons : DataFrame, optional
+        Why each blank cell is blank, aligned with ``data`` (a study's ``Study.missing``:
+        ``"not_applicable"``, ``"dont_know"`` ...). A blank with a recorded reason is counted
+        under it instead of ``outcome_missing`` / ``driver_missing``.
 
     Returns
     -------
     Rows
         ``X``, ``y``, ``weights`` of the used rows; ``index`` (their labels in ``data``),
-        ``n_used``, ``n_dropped``, ``dropped_reasons`` (reason -> rows) and ``missing_cells``
-        (reason -> cells).
+        ``n_used``, ``n_dropped``, ``dropped_reasons`` (reason -> rows), ``missing_cells``
+        (reason -> cells) and ``reason_columns`` (reason -> the columns whose blanks made rows
+        drop under it).
 
     Examples
     --------
@@ -212,23 +219,40 @@ def select_rows(data: pd.DataFrame, outcome: str, drivers: list[str], weights=No
     reason = np.full(values.shape, "", dtype=object)
     reason[np.isnan(values)] = OUTCOME_MISSING
     reason[:, 1:][np.isnan(values[:, 1:])] = DRIVER_MISSING
+    if missing_reasons is not None:
+        for j, column in enumerate(columns):
+            if column in missing_reasons.columns:
+                recorded = missing_reasons[column].reindex(data.index).to_numpy(dtype=object)
+                known = np.isnan(values[:, j]) & pd.notna(recorded)
+                reason[known, j] = recorded[known]
     for code, label in codes.items():
         reason[values == code] = label
     values = np.where(np.isin(values, list(codes)), np.nan, values) if codes else values
     blank = np.isnan(values)
     missing_cells = _count(reason[blank])
 
+    reason_columns: dict[str, list[str]] = {}
     if missing == "listwise":
         keep = ~blank.any(axis=1)
-        first = np.argmax(blank, axis=1)
+        # A row with several blanks is counted under its most widespread reason, so that a
+        # structural reason (a whole block "not applicable") is not hidden behind a stray
+        # "don't know" in an earlier column.
+        priority = {label: rank for rank, label in enumerate(missing_cells)}
+        rank = np.where(blank, np.vectorize(lambda r: priority.get(r, len(priority)),
+                                            otypes=[int])(reason), len(priority) + 1)
+        first = np.argmin(rank, axis=1)
         row_reason = reason[np.arange(len(values)), first][~keep]
+        for label in _count(row_reason):
+            hit = (reason[~keep] == label) & blank[~keep]
+            reason_columns[label] = [c for c, used in zip(columns, hit.any(axis=0), strict=True)
+                                     if used]
     else:
         keep = (~blank).sum(axis=1) >= 2
         row_reason = np.full((~keep).sum(), TOO_FEW_ANSWERS, dtype=object)
     rows = Rows(X=values[keep, 1:], y=values[keep, 0], weights=None if w is None else w[keep],
                 index=data.index[keep], outcome=outcome, drivers=drivers, missing=missing,
                 n_dropped=int((~keep).sum()), dropped_reasons=_count(row_reason),
-                missing_cells=missing_cells)
+                missing_cells=missing_cells, reason_columns=reason_columns)
     _check_usable(rows, columns)
     return rows
 

@@ -34,12 +34,22 @@ True
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from drivers import outcome_models
+from drivers.bootstrap import (
+    BLOCK,
+    bootstrap_samples,
+    interval_columns,
+    pairwise_differences,
+    share_samples,
+)
 from drivers.correlation import (
     effective_sample_size,
     is_positive_definite,
@@ -437,10 +447,31 @@ def _resolve_groups(groups: Mapping[str, list[str]], drivers: list[str] | None
     return drivers, names, indices, members
 
 
+@dataclass
+class ImportanceDetails:
+    """One importance fit: the tidy table and what stands behind it.
+
+    ``table`` is what :func:`importance` returns; ``diagnostics`` holds per driver ``vif``,
+    ``beta``, ``r`` and ``sign_reversal`` (see :func:`drivers.diagnostics.diagnostics_table`);
+    ``rows`` the analysed rows; with a bootstrap, ``samples`` (resamples x drivers) of the
+    importance, ``share_samples`` of the share and ``pairwise`` the difference in share of
+    every ordered pair of drivers with its interval.
+    """
+
+    table: pd.DataFrame
+    diagnostics: pd.DataFrame
+    rows: Rows
+    samples: np.ndarray | None = None
+    share_samples: np.ndarray | None = None
+    pairwise: pd.DataFrame | None = None
+
+
 def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = None,
                method: str = "shapley", weights=None,
-               groups: Mapping[str, list[str]] | None = None, missing: str = "listwise",
-               missing_codes=None, seed: int | None = None) -> pd.DataFrame:
+               groups: Mapping[str, list[str]] | None = None, bootstrap: int = 0,
+               ci: float = 0.95, seed: int | None = None, missing: str = "listwise",
+               missing_codes=None, missing_reasons: pd.DataFrame | None = None,
+               n_jobs: int = 2, progress: bool | None = None) -> pd.DataFrame:
     """Importance of each driver (or group of drivers) for one outcome.
 
     Parameters
@@ -469,8 +500,22 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
         correlation matrix, with a warning.
     missing_codes : list or dict, optional
         Values meaning "no answer" in outcome and drivers (e.g. ``{98: "dont_know"}``).
+    bootstrap : int
+        Respondent resamples for percentile intervals (0: none). Weights are respected: a
+        resampled respondent keeps its design weight.
+    ci : float
+        Level of the bootstrap intervals.
     seed : int, optional
-        Seed of the sampled and random-forest methods.
+        Seed of the resampling and of the sampled and random-forest methods; the same seed
+        gives the same numbers bit for bit, whatever ``n_jobs``.
+    missing_reasons : DataFrame, optional
+        Why each blank is blank, aligned with ``data`` (``Study.missing``), so left-out rows
+        are counted as ``not_applicable``, ``dont_know`` ... rather than as plain blanks.
+    n_jobs : int
+        Processes sharing the bootstrap (default 2, both cores of a small machine).
+    progress : bool, optional
+        Progress bar for the bootstrap; default: on for 200 or more resamples when standard
+        error is a terminal.
 
     Returns
     -------
@@ -481,11 +526,15 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
         (Monte Carlo standard error); ``beta`` adds ``std_error`` (HC3) and ``p_value``;
         ``pratt`` adds ``beta`` and ``r``; ``random_forest`` adds ``std`` (over folds and
         repeats); NPS models add ``coefficient``, ``std_error``, ``p_value``, ``odds_ratio``.
+        With ``bootstrap``: ``ci_low``, ``ci_high`` (importance), ``share_ci_low``,
+        ``share_ci_high``, ``rank_ci_low``, ``rank_ci_high`` and ``indistinguishable_from``
+        (the drivers whose difference in share from this one has an interval containing 0).
 
         ``attrs``: ``method``, ``outcome``, ``drivers``, ``groups``, ``missing``, ``weighted``,
         ``n_used``, ``n_dropped``, ``dropped_reasons`` (reason -> rows), ``missing_cells``,
         ``n_effective`` (Kish, when weighted), ``r2``, ``adj_r2``, ``cv_r2``,
-        ``condition_number``, ``vif`` (driver -> VIF), ``share_rule`` and ``warnings``. Under
+        ``condition_number``, ``vif`` (driver -> VIF), ``share_rule``, ``bootstrap``, ``ci`` and
+        ``warnings``. Under
         ``pairwise`` also ``n_pairwise_min``, ``n_pairwise_max``, ``n_complete``. ``r2``,
         ``adj_r2`` and ``cv_r2`` are always those of the linear model (under pairwise, from
         the pairwise matrix with ``n = n_pairwise_min``); ``random_forest`` adds
@@ -513,16 +562,44 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
     >>> table.attrs["n_used"], table.attrs["dropped_reasons"]
     (290, {'dont_know': 10})
     """
+    return importance_details(data, outcome, drivers, method=method, weights=weights,
+                              groups=groups, bootstrap=bootstrap, ci=ci, seed=seed,
+                              missing=missing, missing_codes=missing_codes,
+                              missing_reasons=missing_reasons, n_jobs=n_jobs,
+                              progress=progress).table
+
+
+def importance_details(data: pd.DataFrame, outcome: str, drivers: list[str] | None = None,
+                       method: str = "shapley", weights=None,
+                       groups: Mapping[str, list[str]] | None = None, bootstrap: int = 0,
+                       ci: float = 0.95, seed: int | None = None, missing: str = "listwise",
+                       missing_codes=None, missing_reasons: pd.DataFrame | None = None,
+                       n_jobs: int = 2, progress: bool | None = None) -> ImportanceDetails:
+    """:func:`importance` with the diagnostics, rows and bootstrap samples behind the table.
+
+    Parameters are those of :func:`importance`; returns an :class:`ImportanceDetails`.
+
+    >>> rng = np.random.default_rng(5)
+    >>> frame = pd.DataFrame(rng.normal(size=(200, 2)), columns=["a", "b"])
+    >>> frame["y"] = frame["a"] + rng.normal(size=200)
+    >>> details = importance_details(frame, "y", ["a", "b"], bootstrap=100, seed=1, n_jobs=1)
+    >>> details.samples.shape, list(details.pairwise.columns[:2])
+    ((100, 2), ['driver', 'other'])
+    """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if int(bootstrap) != bootstrap or bootstrap < 0:
+        raise ValueError(f"bootstrap must be a whole number of resamples (0 for none), got "
+                         f"{bootstrap!r}")
     if method in outcome_models.NPS_MODELS:
         if groups is not None:
             _no_groups(method, groups)
         if missing != "listwise":
             raise ValueError(f"method {method!r} needs complete rows: use missing='listwise'")
-        return outcome_models.nps_model(data, outcome, drivers, kind=method, weights=weights,
-                                        missing_codes=missing_codes)
-    if groups is not None:
+        if drivers is None:
+            raise ValueError("drivers must list the driver columns")
+        drivers, names, indices, members = list(drivers), list(drivers), None, None
+    elif groups is not None:
         if method not in GROUPED_METHODS:
             _no_groups(method, groups)
         drivers, names, indices, members = _resolve_groups(groups, drivers)
@@ -535,16 +612,69 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
         raise ValueError(f"missing='pairwise' works only with correlation-based methods "
                          f"({', '.join(CORRELATION_METHODS)}), not {method!r}")
 
-    rows = select_rows(data, outcome, drivers, weights, missing, missing_codes)
+    rows = select_rows(data, outcome, drivers, weights, missing, missing_codes,
+                       missing_reasons)
     warnings = list(rows.warnings)
-    if missing == "pairwise":
+    warnings.extend(base_warnings(rows, len(data)))
+    if method in outcome_models.NPS_MODELS:
+        table = outcome_models.nps_model(data, outcome, drivers, kind=method, weights=weights,
+                                         missing_codes=missing_codes)
+        diagnostics = fit_diagnostics(rows.X, rows.y, rows.weights, drivers, seed=0)
+        table.attrs.update({"dropped_reasons": rows.dropped_reasons, "seed": seed,
+                            "groups": None})
+        warnings.extend(table.attrs["warnings"])
+    else:
+        table, diagnostics = _point_table(method, rows, names, indices, members, seed,
+                                          warnings)
+        table.attrs["groups"] = (None if groups is None
+                                 else {n: list(g) for n, g in groups.items()})
+    details = ImportanceDetails(table=table, diagnostics=diagnostics, rows=rows)
+    if bootstrap:
+        statistic = bootstrap_statistic(method, indices, missing, seed)
+        samples = bootstrap_samples(statistic, rows.X, rows.y, rows.weights,
+                                    n_resamples=int(bootstrap), seed=seed,
+                                    n_jobs=_jobs(n_jobs, bootstrap), progress=_show(progress,
+                                                                                      bootstrap),
+                                    description=f"bootstrap {method}")
+        share_rows = share_samples(samples, SHARE_RULES[method])
+        pairs = pairwise_differences(share_rows, names, ci, point=table["share"].to_numpy())
+        details.table = interval_columns(table, samples, ci, shares=share_rows, pairs=pairs)
+        details.table.attrs = table.attrs
+        details.samples, details.share_samples, details.pairwise = samples, share_rows, pairs
+    details.table.attrs.update({"bootstrap": int(bootstrap), "ci": ci, "warnings": warnings})
+    return details
+
+
+def base_warnings(rows: Rows, n_rows: int, threshold: float = 0.10) -> list[str]:
+    """Warn when one reason leaves out a large part of the sample (e.g. "not applicable").
+
+    A model fitted on the respondents who answered every driver describes those respondents:
+    when a reason such as ``not_applicable`` (customers who never contacted an agent) takes
+    out at least ``threshold`` of the rows, the researcher must know and choose the base.
+    """
+    messages = []
+    for reason, count in rows.dropped_reasons.items():
+        if n_rows and count >= threshold * n_rows:
+            columns = rows.reason_columns.get(reason, [])
+            shown = ", ".join(columns[:6]) + (" ..." if len(columns) > 6 else "")
+            messages.append(
+                f"{count} of {n_rows} respondents ({100 * count / n_rows:.0f}%) are left out as "
+                f"{reason}" + (f" (in {shown})" if shown else "") + f": the results describe "
+                f"the {rows.n_used} who answered every driver. To keep everyone, use "
+                "missing='pairwise' (correlation methods) or composite scores; to analyse "
+                "the answered base on purpose, keep listwise and state the base")
+    return messages
+
+
+def _point_table(method, rows, names, indices, members, seed, warnings):
+    if rows.missing == "pairwise":
         corr_xx, corr_xy, facts = _pairwise(rows, warnings)
-        diagnostics = diagnostics_table(corr_xx, corr_xy, facts["n_pairwise_min"], drivers)
+        diagnostics = diagnostics_table(corr_xx, corr_xy, facts["n_pairwise_min"], rows.drivers)
         diagnostics.attrs["cv_r2"] = float("nan")
     else:
         facts = {}
         corr_xx, corr_xy = correlations(rows.X, rows.y, rows.weights)
-        diagnostics = fit_diagnostics(rows.X, rows.y, rows.weights, drivers, seed=0)
+        diagnostics = fit_diagnostics(rows.X, rows.y, rows.weights, rows.drivers, seed=0)
     warnings.extend(diagnostics.attrs["warnings"])
 
     columns = _estimate(method, rows, corr_xx, corr_xy, indices, seed, facts, warnings)
@@ -559,11 +689,10 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
         negative = ", ".join(n for n, v in zip(names, values, strict=True) if v < 0)
         warnings.append(f"negative {method} importance for {negative}: a suppressor; its share "
                         "is negative and the others add to more than 1")
-
+    drivers = rows.drivers
     table.attrs.update({
-        "method": method, "outcome": outcome, "drivers": drivers,
-        "groups": None if groups is None else {n: list(g) for n, g in groups.items()},
-        "missing": missing, "weighted": rows.weights is not None, "seed": seed,
+        "method": method, "outcome": rows.outcome, "drivers": drivers,
+        "missing": rows.missing, "weighted": rows.weights is not None, "seed": seed,
         "n_used": rows.n_used, "n_dropped": rows.n_dropped,
         "dropped_reasons": rows.dropped_reasons, "missing_cells": rows.missing_cells,
         "r2": diagnostics.attrs["r2"], "adj_r2": diagnostics.attrs["adj_r2"],
@@ -575,8 +704,73 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
     if rows.weights is not None:
         table.attrs["n_effective"] = float(effective_sample_size(rows.weights))
     table.attrs.update(facts)
-    table.attrs["warnings"] = warnings
-    return table
+    return table, diagnostics
+
+
+# ---------------------------------------------------------------- bootstrap
+
+
+def bootstrap_statistic(method: str, groups: list[list[int]] | None = None,
+                        missing: str = "listwise", seed: int | None = None) -> Callable:
+    """The function ``f(X, y, w) -> importances`` that a bootstrap evaluates per resample.
+
+    ``w`` are frequency weights (design weight x times drawn). Under ``missing="pairwise"``
+    ``X`` and ``y`` keep their blanks and each resample builds its own pairwise correlation
+    matrix (repaired to the nearest correlation matrix when it is not positive definite).
+    The result is picklable, so resamples can run in other processes.
+    """
+    if missing == "pairwise":
+        return partial(_pairwise_statistic, method=method, groups=groups, seed=seed)
+    return partial(_core_statistic, core=METHODS[method], groups=groups, seed=seed)
+
+
+def _core_statistic(X, y, w, *, core, groups, seed):
+    return core(X, y, w, groups=groups, seed=seed)
+
+
+def _pairwise_statistic(X, y, w, *, method, groups, seed):
+    corr, _ = pairwise_correlation(np.column_stack([X, y]), w)
+    corr = corr.to_numpy()
+    if not is_positive_definite(corr):
+        corr = nearest_positive_definite(corr)
+    return from_correlations(method, corr[:-1, :-1], corr[:-1, -1], groups, seed)
+
+
+def from_correlations(method: str, corr_xx, corr_xy, groups=None, seed=None) -> np.ndarray:
+    """Importance of a correlation-based method straight from ``Rxx`` and ``rxy``.
+
+    >>> from_correlations("relative_weights", np.eye(2), np.array([0.3, 0.4])).round(2).tolist()
+    [0.09, 0.16]
+    """
+    if method == "shapley":
+        return _shapley_from(corr_xx, corr_xy, groups)
+    if method == "shapley_sampled":
+        values, _ = sampled_shapley(corr_xx, corr_xy, n_permutations=N_PERMUTATIONS, seed=seed,
+                                    groups=groups)
+        return np.asarray(values, dtype=float)
+    if method == "relative_weights":
+        return group_sums(relative_weights(corr_xx, corr_xy), groups)
+    if groups is not None:
+        _no_groups(method, groups)
+    if method == "beta":
+        return standardized_fit(corr_xx, corr_xy)[0]
+    if method == "pratt":
+        return pratt(corr_xx, corr_xy)
+    if method == "correlation":
+        return np.asarray(corr_xy, dtype=float).copy()
+    raise ValueError(f"method {method!r} does not work from correlations alone; choose one of "
+                     f"{', '.join(CORRELATION_METHODS)}")
+
+
+def _jobs(n_jobs: int, n_resamples: int) -> int:
+    # Starting worker processes costs about a second: not worth it for a few blocks.
+    return 1 if n_resamples <= 2 * BLOCK else max(1, int(n_jobs))
+
+
+def _show(progress: bool | None, n_resamples: int) -> bool:
+    if progress is None:
+        return n_resamples >= 200 and sys.stderr.isatty()
+    return bool(progress)
 
 
 def _estimate(method: str, rows: Rows, corr_xx, corr_xy, groups, seed, facts: dict,
