@@ -83,6 +83,27 @@ def build_parser() -> argparse.ArgumentParser:
     importance.add_argument("--seed", type=int, default=None, help="random seed")
     importance.add_argument("--out", type=Path, help="write to .csv or .xlsx")
     importance.set_defaults(run=run_importance)
+
+    compare = commands.add_parser(
+        "compare", help="drivers of two outcomes side by side (CSAT vs NPS), paired bootstrap",
+        description="Importance of every attribute (or dimension) for two outcomes of a study "
+                    "on the same respondents, the difference in share with a paired bootstrap "
+                    "interval, and a label per driver: CSAT-led, NPS-led or shared.")
+    compare.add_argument("study", type=Path, help="the study file (YAML)")
+    compare.add_argument("--outcomes", default="csat,nps",
+                         help="two outcome names of the study, first minus second (csat,nps)")
+    compare.add_argument("--level", default="attribute", choices=["attribute", "dimension"])
+    compare.add_argument("--dimension-mode", default="grouped", choices=["grouped", "composite"],
+                         help="at dimension level: grouped Shapley or composite scores")
+    compare.add_argument("--method", default="shapley", help="importance method (shapley)")
+    compare.add_argument("--missing", default="listwise", choices=["listwise", "pairwise"])
+    compare.add_argument("--bootstrap", type=int, default=1000, help="paired resamples (1000)")
+    compare.add_argument("--ci", type=float, default=0.95, help="interval level")
+    compare.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    compare.add_argument("--lang", default="en", help="label language of the chart (en, zh)")
+    compare.add_argument("--out", type=Path, help="write the table to .csv or .xlsx")
+    compare.add_argument("--chart", type=Path, help="write the CSAT-vs-NPS chart (.png/.pdf/.svg)")
+    compare.set_defaults(run=run_compare)
     return parser
 
 
@@ -161,6 +182,49 @@ def run_importance(args: argparse.Namespace) -> int:
     else:
         table.to_csv(sys.stdout, index=False)
     return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from drivers.analysis import compare
+    from drivers.io import load_study
+    from drivers.output import write_table
+
+    study = load_study(args.study)
+    outcomes = _split(args.outcomes, ",")
+    table = compare(study, outcomes=outcomes, level=args.level, method=args.method,
+                    bootstrap=args.bootstrap, ci=args.ci, seed=args.seed, missing=args.missing,
+                    dimension_mode=args.dimension_mode, progress=sys.stderr.isatty())
+    facts = table.attrs
+    dropped = ", ".join(f"{reason} {n}" for reason, n in facts["dropped_reasons"].items())
+    print(f"base: {facts['n_used']:,} respondents answering both outcomes and every driver"
+          + (f"; left out: {dropped}" if dropped else ""), file=sys.stderr)
+    for warning in facts["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.chart:
+        _compare_chart(table, study, args.chart, args.lang)
+        print(f"wrote {args.chart}", file=sys.stderr)
+    if args.out:
+        write_table(table, args.out)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        table.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def _compare_chart(table: pd.DataFrame, study, path: Path, lang: str) -> None:
+    import matplotlib.pyplot as plt
+
+    from drivers.output import save_figure
+    from drivers.plots import importance_scatter
+    from drivers.style import use_house_style
+
+    first, second = table.attrs["outcomes"]
+    with use_house_style(lang):
+        fig, ax = plt.subplots(figsize=(7, 6))
+        importance_scatter(table, ax=ax, x=f"share_{first}", y=f"share_{second}",
+                           labels=study, lang=lang)
+        save_figure(fig, path, dpi=150, bbox_inches="tight")
+        plt.close(fig)
 
 
 def _split(text: str | None, sep: str) -> list[str]:

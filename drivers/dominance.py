@@ -179,3 +179,51 @@ def dominance(corr_xx, corr_xy, names: Sequence[str] | None = None) -> Dominance
     })
     return DominanceResult(complete=complete_dominance(r2, names), conditional=conditional,
                            general=general, summary=summary, r2=full)
+
+
+def dominance_analysis(data: pd.DataFrame, outcome: str, drivers: Sequence[str], weights=None,
+                       missing_codes=None, missing_reasons: pd.DataFrame | None = None
+                       ) -> DominanceResult:
+    """Dominance analysis of survey data: complete rows, (weighted) correlations, then
+    :func:`dominance`.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.
+    outcome : str
+        Outcome column.
+    drivers : sequence of str
+        Driver columns (at most :data:`drivers.shapley.MAX_EXACT`).
+    weights : str, Series or None
+        Weight column or weights aligned with ``data``.
+    missing_codes : list or dict, optional
+        Values meaning "no answer"; rows with them are left out (listwise) and counted.
+    missing_reasons : DataFrame, optional
+        Why each blank is blank (``Study.missing``).
+
+    Returns
+    -------
+    DominanceResult
+        As :func:`dominance`; ``summary.attrs`` adds ``n_used``, ``n_dropped`` and
+        ``dropped_reasons``.
+
+    Examples
+    --------
+    >>> import drivers
+    >>> study = drivers.load_study(drivers.bank_loan_study_file())
+    >>> result = dominance_analysis(study.data, "csat", ["bx_trust", "px_app_usability"],
+    ...                             weights="weight")
+    >>> result.summary["driver"][result.summary["rank"] == 1].tolist()
+    ['bx_trust']
+    """
+    from drivers.correlation import weighted_correlation
+    from drivers.diagnostics import select_rows
+
+    rows = select_rows(data, outcome, list(drivers), weights, "listwise", missing_codes,
+                       missing_reasons)
+    corr = weighted_correlation(np.column_stack([rows.X, rows.y]), rows.weights)
+    result = dominance(corr[:-1, :-1], corr[:-1, -1], names=rows.drivers)
+    result.summary.attrs.update({"n_used": rows.n_used, "n_dropped": rows.n_dropped,
+                                 "dropped_reasons": rows.dropped_reasons})
+    return result

@@ -1,0 +1,541 @@
+"""Driver analysis of a study: one outcome at a time, both levels, and CSAT against NPS.
+
+* :class:`DriverAnalysis` fits one importance method for one outcome (scikit-learn style:
+  parameters in ``__init__``, ``fit`` returns self, fitted attributes end in ``_``) and keeps
+  the tidy table, the regression diagnostics and the bootstrap behind it.
+* :func:`study_importance` runs both levels of a study's driver hierarchy: which dimension
+  drives the outcome (grouped Shapley over each dimension's attributes, or composite scores),
+  and which attributes inside each dimension.
+* :func:`compare` puts two outcomes side by side (CSAT and NPS by default) on the same
+  respondents, with a paired bootstrap of the difference in share, and labels every driver
+  CSAT-led, NPS-led or shared.
+
+Examples
+--------
+>>> import drivers
+>>> study = drivers.load_study(drivers.bank_loan_study_file())
+>>> table = compare(study, level="dimension", bootstrap=100, seed=1)
+>>> table[["driver", "rank_csat", "rank_nps", "lead"]].values.tolist()[:2]
+[['BX', 1, 2, 'CSAT-led'], ['PX', 2, 4, 'CSAT-led']]
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from drivers.bootstrap import bootstrap_samples, percentile_interval, share_samples
+from drivers.correlation import (
+    is_positive_definite,
+    nearest_positive_definite,
+    pairwise_correlation,
+    weighted_correlation,
+)
+from drivers.diagnostics import select_rows, standardized_fit
+from drivers.importance import (
+    SHARE_RULES,
+    _jobs,
+    _resolve_groups,
+    _show,
+    base_warnings,
+    bootstrap_statistic,
+    composite_scores,
+    importance_details,
+    ranks,
+    shares,
+)
+from drivers.study import Study
+
+#: Analysis levels of a study: dimensions (BX/PX/SX/EX) or their attributes.
+LEVELS = ("attribute", "dimension")
+#: How a dimension's importance is formed: grouped Shapley over its attributes, or the
+#: importance of its composite score (the mean of its answered attributes).
+DIMENSION_MODES = ("grouped", "composite")
+
+
+class DriverAnalysis:
+    """Importance of the drivers of one outcome, with diagnostics and bootstrap intervals.
+
+    Parameters
+    ----------
+    outcome : str
+        Outcome column, or an outcome name of a study (``"csat"``, ``"nps"``) when fitting a
+        :class:`~drivers.study.Study`.
+    drivers : list of str, optional
+        Driver columns; default with a study: all its attributes (or its dimensions' groups).
+    method : str
+        Any method of :func:`drivers.importance.importance` (default ``shapley``).
+    groups : dict, optional
+        Group name -> columns, for grouped importance; ``"dimensions"`` with a study uses its
+        dimensions.
+    weights : str, Series or None
+        Weight column; with a study its weight column is the default (pass ``False`` for an
+        unweighted fit).
+    missing : {"listwise", "pairwise"}
+        How blanks are handled (see :func:`drivers.importance.importance`).
+    missing_codes : list or dict, optional
+        Codes meaning "no answer" in a raw DataFrame (a study has already removed them).
+    bootstrap : int
+        Respondent resamples for intervals (0: none).
+    ci : float
+        Interval level.
+    seed : int, optional
+        Seed of the resampling (and of sampled and forest methods).
+    n_jobs : int
+        Processes for the bootstrap.
+    progress : bool, optional
+        Progress bar for the bootstrap.
+
+    Attributes
+    ----------
+    importance_ : DataFrame
+        The tidy table of :func:`drivers.importance.importance`, with ``label`` and
+        ``dimension`` columns when fitted on a study.
+    diagnostics_ : DataFrame
+        Per driver: ``vif``, ``beta``, ``r``, ``sign_reversal``.
+    pairwise_ : DataFrame or None
+        With a bootstrap: every ordered pair of drivers, the difference in share and its
+        interval, ``distinguishable``.
+    samples_ : ndarray or None
+        Bootstrap importances (resamples x drivers).
+    r2_, adj_r2_, cv_r2_ : float
+        Fit of the linear model (``cv_r2_`` is NaN under pairwise).
+    n_used_, n_dropped_ : int
+        Respondents analysed and left out; ``dropped_reasons_`` counts the latter by reason.
+    warnings_ : list of str
+        What a researcher must read before trusting the numbers.
+
+    Examples
+    --------
+    >>> import drivers
+    >>> study = drivers.load_study(drivers.bank_loan_study_file())
+    >>> model = DriverAnalysis("csat", groups="dimensions").fit(study)
+    >>> model.summary.sort_values("rank")["driver"].tolist()
+    ['BX', 'PX', 'SX', 'EX']
+    >>> round(model.r2_, 2) > 0.4
+    True
+    """
+
+    def __init__(self, outcome: str, drivers: Sequence[str] | None = None,
+                 method: str = "shapley", groups: Mapping[str, list[str]] | str | None = None,
+                 weights=None, missing: str = "listwise", missing_codes=None,
+                 bootstrap: int = 0, ci: float = 0.95, seed: int | None = None,
+                 n_jobs: int = 2, progress: bool | None = None):
+        self.outcome = outcome
+        self.drivers = drivers
+        self.method = method
+        self.groups = groups
+        self.weights = weights
+        self.missing = missing
+        self.missing_codes = missing_codes
+        self.bootstrap = bootstrap
+        self.ci = ci
+        self.seed = seed
+        self.n_jobs = n_jobs
+        self.progress = progress
+
+    def fit(self, data: pd.DataFrame | Study) -> DriverAnalysis:
+        """Fit on a DataFrame (one row per respondent) or a :class:`~drivers.study.Study`."""
+        study = data if isinstance(data, Study) else None
+        if study is not None:
+            frame, outcome = study.data, study.outcome(self.outcome).column
+            weights = study.weight_column if self.weights is None else self.weights
+            groups = study.groups if self.groups == "dimensions" else self.groups
+            drivers = self.drivers
+            if drivers is None and groups is None:
+                drivers = study.attribute_columns
+            reasons = study.missing
+        else:
+            if self.groups == "dimensions":
+                raise ValueError("groups='dimensions' needs a Study; pass a dict of groups")
+            frame, outcome, weights = data, self.outcome, self.weights
+            groups, drivers, reasons = self.groups, self.drivers, None
+        weights = None if weights is False else weights
+        details = importance_details(
+            frame, outcome, None if drivers is None else list(drivers), method=self.method,
+            weights=weights, groups=groups, bootstrap=self.bootstrap, ci=self.ci,
+            seed=self.seed, missing=self.missing, missing_codes=self.missing_codes,
+            missing_reasons=reasons, n_jobs=self.n_jobs, progress=self.progress)
+        table = details.table
+        if study is not None:
+            table = with_labels(table, study)
+        self.study_ = study
+        self.importance_ = table
+        self.diagnostics_ = details.diagnostics
+        self.pairwise_ = details.pairwise
+        self.samples_ = details.samples
+        facts = table.attrs
+        self.r2_ = float(facts["r2"])
+        self.adj_r2_ = float("nan") if facts.get("adj_r2") is None else float(facts["adj_r2"])
+        self.cv_r2_ = float("nan") if facts.get("cv_r2") is None else float(facts["cv_r2"])
+        self.n_used_ = int(facts["n_used"])
+        self.n_dropped_ = int(facts["n_dropped"])
+        self.dropped_reasons_ = dict(facts["dropped_reasons"])
+        self.warnings_ = list(facts["warnings"])
+        return self
+
+    # ---- reading the result ---------------------------------------------------------------
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The tidy importance table (one row per driver or group)."""
+        self._check_fitted()
+        return self.importance_
+
+    @property
+    def diagnostics(self) -> pd.DataFrame:
+        """Per-driver regression diagnostics; fit facts (R^2, condition number...) in attrs."""
+        self._check_fitted()
+        return self.diagnostics_
+
+    def header(self) -> list[tuple[str, str]]:
+        """The fit facts a reader needs first, as (name, value) pairs."""
+        self._check_fitted()
+        facts = self.importance_.attrs
+        dropped = ", ".join(f"{reason} {n}" for reason, n in self.dropped_reasons_.items())
+        rows = [("outcome", str(facts["outcome"])), ("method", str(facts["method"])),
+                ("n used", f"{self.n_used_:,}"),
+                ("n dropped", f"{self.n_dropped_:,}" + (f" ({dropped})" if dropped else "")),
+                ("R²", f"{self.r2_:.3f}"), ("adjusted R²", _fmt(self.adj_r2_)),
+                ("cross-validated R²", _fmt(self.cv_r2_)),
+                ("condition number", _fmt(facts.get("condition_number"), ".1f"))]
+        if facts.get("n_effective"):
+            rows.append(("effective n (weights)", f"{facts['n_effective']:,.0f}"))
+        if facts.get("bootstrap"):
+            rows.append(("bootstrap", f"{facts['bootstrap']:,} resamples, "
+                                      f"{100 * facts['ci']:g}% percentile intervals, "
+                                      f"seed {facts.get('seed')}"))
+        return rows
+
+    def print_summary(self, decimals: int = 3) -> None:
+        """Print the fit facts, the importance table and the warnings."""
+        width = max(len(name) for name, _ in self.header())
+        for name, value in self.header():
+            print(f"{name:<{width}}  {value}")
+        print()
+        with pd.option_context("display.width", 160, "display.max_columns", 30):
+            print(self._display_table().round(decimals).to_string(index=False))
+        for warning in self.warnings_:
+            print(f"\nwarning: {warning}")
+
+    def _display_table(self) -> pd.DataFrame:
+        columns = [c for c in ("driver", "label", "dimension", "importance", "share",
+                               "share_ci_low", "share_ci_high", "rank", "rank_ci_low",
+                               "rank_ci_high", "indistinguishable_from")
+                   if c in self.importance_.columns]
+        return self.importance_[columns].sort_values("rank")
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "importance_"):
+            return f"<pre>{html.escape(repr(self))}</pre>"
+        facts = "".join(f"<tr><th style='text-align:left'>{html.escape(n)}</th>"
+                        f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+                        for n, v in self.header())
+        warnings = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings_)
+        table = self._display_table().to_html(index=False, float_format=lambda v: f"{v:.3f}")
+        return (f"<div><table>{facts}</table>{table}"
+                + (f"<p><b>Warnings</b></p><ul>{warnings}</ul>" if warnings else "")
+                + "</div>")
+
+    def __repr__(self) -> str:
+        state = (f"fitted, n={self.n_used_}, R²={self.r2_:.3f}" if hasattr(self, "importance_")
+                 else "not fitted")
+        return f"DriverAnalysis(outcome={self.outcome!r}, method={self.method!r}; {state})"
+
+    def plot(self, ax=None, value: str = "share", lang: str = "en", **kwargs):
+        """Ranking bars with intervals (see :func:`drivers.plots.ranking_plot`); returns the axes."""
+        from drivers.plots import ranking_plot
+
+        self._check_fitted()
+        labels = None if self.study_ is None else self.study_.labels(lang)
+        return ranking_plot(self.importance_, ax=ax, value=value, labels=labels, lang=lang,
+                            **kwargs)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "importance_"):
+            raise ValueError("this DriverAnalysis is not fitted yet; call fit(data) first")
+
+
+def _fmt(value, spec: str = ".3f") -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "n/a"
+    return format(float(value), spec)
+
+
+def with_labels(table: pd.DataFrame, study: Study, lang: str = "en") -> pd.DataFrame:
+    """Add ``label`` and ``dimension`` columns (after ``driver``) from the study.
+
+    >>> import drivers
+    >>> study = drivers.load_study(drivers.bank_loan_study_file())
+    >>> small = pd.DataFrame({"driver": ["bx_trust", "SX"]})
+    >>> with_labels(small, study).values.tolist()
+    [['bx_trust', 'I trust the bank', 'BX'], ['SX', 'Service experience', 'SX']]
+    """
+    table = table.copy()
+    names = table["driver"].astype(str)
+    table.insert(1, "label", [study.label(n, lang) for n in names])
+    table.insert(2, "dimension", [n if n in study.dimensions else study.dimension_of(n)
+                                  for n in names])
+    return table
+
+
+# ------------------------------------------------------------------- both levels of a study
+
+
+def study_importance(study: Study, outcome: str, method: str = "shapley",
+                     dimension_mode: str = "grouped", bootstrap: int = 0, ci: float = 0.95,
+                     seed: int | None = None, missing: str = "listwise", n_jobs: int = 2,
+                     progress: bool | None = None) -> pd.DataFrame:
+    """Which dimension drives the outcome, and which attributes inside each dimension.
+
+    Parameters
+    ----------
+    study : Study
+        The survey.
+    outcome : str
+        Outcome name (``"csat"``, ``"nps"``...).
+    method : str
+        Importance method for both levels (grouped levels need a grouped method: shapley,
+        shapley_sampled, relative_weights, random_forest).
+    dimension_mode : {"grouped", "composite"}
+        ``grouped``: exact Shapley over each dimension's attributes jointly (R's relaimpo
+        ``groups=``). ``composite``: importance of the dimension scores (mean of answered
+        attributes, at least one answered).
+    bootstrap, ci, seed, missing, n_jobs, progress
+        As in :func:`drivers.importance.importance`.
+
+    Returns
+    -------
+    DataFrame
+        Tidy, dimension rows first, then attribute rows by dimension: ``level``
+        (``dimension`` or ``attribute``), ``driver``, ``label``, ``dimension``, ``importance``,
+        ``share`` (of the whole model), ``rank`` (within the level), ``share_in_dimension``
+        and ``rank_in_dimension`` (attribute rows: share of its dimension's attribute total),
+        and the interval columns when bootstrapped. ``attrs``: ``outcome``, ``method``,
+        ``dimension_mode``, ``n_used`` and ``r2`` per level, ``warnings``.
+
+    Examples
+    --------
+    >>> import drivers
+    >>> study = drivers.load_study(drivers.bank_loan_study_file())
+    >>> table = study_importance(study, "nps")
+    >>> table.query("level == 'dimension'").sort_values("rank")["driver"].tolist()[0]
+    'SX'
+    """
+    if dimension_mode not in DIMENSION_MODES:
+        raise ValueError(f"dimension_mode must be one of {', '.join(DIMENSION_MODES)}, got "
+                         f"{dimension_mode!r}")
+    options = {"method": method, "bootstrap": bootstrap, "ci": ci, "seed": seed,
+               "missing": missing, "n_jobs": n_jobs, "progress": progress}
+    column = study.outcome(outcome).column
+    if dimension_mode == "grouped":
+        top = DriverAnalysis(outcome, groups="dimensions", **options).fit(study).summary
+    else:
+        scores = composite_scores(study.data, study.groups)
+        frame = scores.assign(**{column: study.data[column]})
+        if study.weight_column:
+            frame[study.weight_column] = study.data[study.weight_column]
+        top = DriverAnalysis(column, drivers=list(study.groups), weights=study.weight_column,
+                             **options).fit(frame).summary
+        top = with_labels(top, study)
+    attributes = DriverAnalysis(outcome, **options).fit(study).summary
+    top = top.drop(columns=["members"], errors="ignore").assign(level="dimension")
+    attributes = attributes.assign(level="attribute")
+    totals = attributes.groupby("dimension")["importance"].transform("sum")
+    attributes["share_in_dimension"] = attributes["importance"] / totals
+    attributes["rank_in_dimension"] = (attributes.groupby("dimension")["importance"]
+                                       .rank(ascending=False, method="min").astype(int))
+    table = pd.concat([top, attributes], ignore_index=True)
+    first = ["level", "driver", "label", "dimension", "importance", "share", "rank",
+             "share_in_dimension", "rank_in_dimension"]
+    table = table[first + [c for c in table.columns if c not in first]]
+    table.attrs = {"outcome": outcome, "method": method, "dimension_mode": dimension_mode,
+                   "n_used": {"dimension": top.attrs["n_used"],
+                              "attribute": attributes.attrs["n_used"]},
+                   "r2": {"dimension": top.attrs["r2"], "attribute": attributes.attrs["r2"]},
+                   "warnings": list(dict.fromkeys(top.attrs["warnings"]
+                                                  + attributes.attrs["warnings"]))}
+    return table
+
+
+# ------------------------------------------------------------------------- CSAT against NPS
+
+
+def compare(study: Study, outcomes: Sequence[str] = ("csat", "nps"), level: str = "attribute",
+            method: str = "shapley", bootstrap: int = 1000, ci: float = 0.95,
+            seed: int | None = None, missing: str = "listwise",
+            dimension_mode: str = "grouped", n_jobs: int = 2,
+            progress: bool | None = None) -> pd.DataFrame:
+    """Importance of every driver for two outcomes side by side, with a paired difference.
+
+    Both outcomes are analysed on the same respondents (those who answered both outcomes and,
+    under listwise, every driver), and every bootstrap resample draws the same respondents
+    for both, so the interval of the difference in share reflects how the two outcomes
+    differ, not two independent samples.
+
+    Parameters
+    ----------
+    study : Study
+        The survey.
+    outcomes : pair of str
+        Outcome names, the first minus the second in ``diff`` (default CSAT, then NPS).
+    level : {"attribute", "dimension"}
+        Attributes, or the study's dimensions (grouped Shapley or composite scores, see
+        ``dimension_mode``).
+    method : str
+        Importance method (a decomposition such as ``shapley`` or ``relative_weights`` makes
+        shares comparable across outcomes).
+    bootstrap : int
+        Paired resamples for the intervals; 0 gives point estimates and ``lead`` "untested".
+    ci : float
+        Interval level.
+    seed : int, optional
+        Seed of the resampling.
+    missing : {"listwise", "pairwise"}
+        Blank handling among the drivers (see :func:`drivers.importance.importance`).
+    dimension_mode : {"grouped", "composite"}
+        At dimension level, as in :func:`study_importance`.
+    n_jobs, progress
+        Bootstrap processes and progress bar.
+
+    Returns
+    -------
+    DataFrame
+        One row per driver: ``driver``, ``label``, ``dimension``; for each outcome ``o``:
+        ``importance_<o>``, ``share_<o>``, ``rank_<o>`` and, when bootstrapped,
+        ``share_<o>_ci_low``, ``share_<o>_ci_high``; then ``diff`` (share of the first
+        outcome minus share of the second), ``diff_ci_low``, ``diff_ci_high`` and ``lead``:
+        ``"<FIRST>-led"`` when the interval of ``diff`` lies above 0, ``"<SECOND>-led"`` when it
+        lies below, ``"shared"`` when it contains 0 (``"untested"`` without a bootstrap).
+        ``attrs``: ``outcomes``, ``level``, ``method``, ``n_used``, ``n_dropped``,
+        ``dropped_reasons``, ``r2`` (per outcome), ``bootstrap``, ``ci``, ``seed``,
+        ``warnings``.
+
+    Examples
+    --------
+    >>> import drivers
+    >>> study = drivers.load_study(drivers.bank_loan_study_file())
+    >>> table = compare(study, level="dimension", bootstrap=0)
+    >>> table[["driver", "share_csat", "share_nps"]].round(2).values.tolist()[:1]
+    [['BX', 0.47, 0.18]]
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
+    if dimension_mode not in DIMENSION_MODES:
+        raise ValueError(f"dimension_mode must be one of {', '.join(DIMENSION_MODES)}, got "
+                         f"{dimension_mode!r}")
+    outcomes = tuple(outcomes)
+    if len(outcomes) != 2 or outcomes[0] == outcomes[1]:
+        raise ValueError(f"compare needs two different outcomes, got {outcomes!r}")
+    columns = [study.outcome(o).column for o in outcomes]
+
+    frame, drivers, groups = study.data, study.attribute_columns, None
+    if level == "dimension" and dimension_mode == "grouped":
+        drivers, names, groups, _ = _resolve_groups(study.groups, None)
+    elif level == "dimension":
+        frame = composite_scores(study.data, study.groups)
+        for column in {*columns, *filter(None, [study.weight_column])}:
+            frame[column] = study.data[column]
+        drivers = names = list(study.groups)
+    else:
+        names = list(drivers)
+    # The common base: both outcomes answered (the drivers are checked by select_rows).
+    both = frame[columns].notna().all(axis=1).to_numpy()
+    reasons = study.missing
+    first = select_rows(frame.loc[both], columns[0], drivers, study.weight_column, missing,
+                        missing_reasons=reasons.loc[both])
+    second = select_rows(frame.loc[both], columns[1], drivers, study.weight_column, missing,
+                         missing_reasons=reasons.loc[both])
+    if not first.index.equals(second.index):  # pragma: no cover - both outcomes are present
+        raise RuntimeError("the two outcomes ended up on different respondents")
+    outcome_blank = _outcome_blanks(study, outcomes, both)
+    dropped = {**outcome_blank}
+    for reason, n in first.dropped_reasons.items():
+        dropped[reason] = dropped.get(reason, 0) + n
+
+    statistic = bootstrap_statistic(method, groups, missing, seed)
+    rule = SHARE_RULES[method]
+    point = [statistic(first.X, rows.y, rows.weights) for rows in (first, second)]
+    table = pd.DataFrame({"driver": names})
+    for name, values in zip(outcomes, point, strict=True):
+        table[f"importance_{name}"] = values
+        table[f"share_{name}"] = shares(values, rule)
+        table[f"rank_{name}"] = ranks(values)
+    table["diff"] = table[f"share_{outcomes[0]}"] - table[f"share_{outcomes[1]}"]
+
+    warnings = base_warnings(first, len(frame))
+    if bootstrap:
+        Y = np.column_stack([first.y, second.y])
+        samples = bootstrap_samples(_Paired(statistic), first.X, Y, first.weights,
+                                    n_resamples=int(bootstrap), seed=seed,
+                                    n_jobs=_jobs(n_jobs, bootstrap),
+                                    progress=_show(progress, bootstrap),
+                                    description=f"paired bootstrap {method}")
+        k = len(names)
+        share_a = share_samples(samples[:, :k], rule)
+        share_b = share_samples(samples[:, k:], rule)
+        for name, share_rows in zip(outcomes, (share_a, share_b), strict=True):
+            low, high = percentile_interval(share_rows, ci)
+            table[f"share_{name}_ci_low"], table[f"share_{name}_ci_high"] = low, high
+        table["diff_ci_low"], table["diff_ci_high"] = percentile_interval(share_a - share_b, ci)
+        lead = np.where(table["diff_ci_low"] > 0, f"{outcomes[0].upper()}-led",
+                        np.where(table["diff_ci_high"] < 0, f"{outcomes[1].upper()}-led",
+                                 "shared"))
+    else:
+        table["diff_ci_low"] = table["diff_ci_high"] = np.nan
+        lead = np.full(len(names), "untested")
+        warnings.append("no bootstrap: differences in share have no interval, so no driver is "
+                        "labelled CSAT- or NPS-led; pass bootstrap=1000")
+    table["lead"] = lead
+    table = with_labels(table, study)
+    ordered = ["driver", "label", "dimension"]
+    for name in outcomes:
+        ordered += [f"importance_{name}", f"share_{name}", f"rank_{name}"]
+        ordered += [c for c in (f"share_{name}_ci_low", f"share_{name}_ci_high")
+                    if c in table.columns]
+    ordered += ["diff", "diff_ci_low", "diff_ci_high", "lead"]
+    table = table[ordered]
+    r2 = {name: _r2(first.X, rows.y, rows.weights, missing)
+          for name, rows in zip(outcomes, (first, second), strict=True)}
+    table.attrs = {"outcomes": list(outcomes), "level": level, "method": method,
+                   "dimension_mode": dimension_mode if level == "dimension" else None,
+                   "missing": missing, "n_used": first.n_used,
+                   "n_dropped": int(len(frame) - first.n_used), "dropped_reasons": dropped,
+                   "weighted": first.weights is not None, "r2": r2,
+                   "bootstrap": int(bootstrap), "ci": ci, "seed": seed, "warnings": warnings}
+    return table
+
+
+class _Paired:
+    """Importances of both outcomes from one resample (picklable for worker processes)."""
+
+    def __init__(self, statistic):
+        self.statistic = statistic
+
+    def __call__(self, X, Y, w):
+        return np.concatenate([self.statistic(X, Y[:, 0], w), self.statistic(X, Y[:, 1], w)])
+
+
+def _outcome_blanks(study: Study, outcomes, both: np.ndarray) -> dict[str, int]:
+    """Rows left out because an outcome is blank, by outcome."""
+    counts = {}
+    for name in outcomes:
+        column = study.outcome(name).column
+        blank = (~both) & study.data[column].isna().to_numpy()
+        if blank.any():
+            counts[f"{name}_missing"] = int(blank.sum())
+            both = both | blank  # count each row once
+    return counts
+
+
+def _r2(X, y, weights, missing) -> float:
+    """R^2 of the linear model of ``y`` on all of ``X`` (listwise or pairwise correlations)."""
+    if missing == "pairwise":
+        corr = pairwise_correlation(np.column_stack([X, y]), weights)[0].to_numpy()
+        if not is_positive_definite(corr):
+            corr = nearest_positive_definite(corr)
+    else:
+        corr = weighted_correlation(np.column_stack([X, y]), weights)
+    return standardized_fit(corr[:-1, :-1], corr[:-1, -1])[1]
