@@ -333,7 +333,8 @@ def action_table(matrix: pd.DataFrame, study=None, lang: str = "en") -> pd.DataF
 def study_priority(study, outcome: str, level: str = "attribute", method: str = "shapley",
                    performance: str = "mean", by: str | None = None,
                    cross: str | tuple[float, float] = "mean", value: str = "share",
-                   min_n: int = 30, **importance_options) -> pd.DataFrame:
+                   min_n: int = 30, bootstrap: int = 0, seed: int | None = None,
+                   ci: float = 0.95, n_jobs: int = 1, **importance_options) -> pd.DataFrame:
     """Priority matrix of a study's attributes (or dimensions) for one outcome.
 
     Parameters
@@ -358,16 +359,33 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
         As in :func:`priority_matrix`.
     min_n : int
         Segments with fewer respondents are skipped, with a warning.
+    bootstrap : int
+        Respondent resamples for the importance interval (0 = no interval). With an
+        interval the matrix gains ``importance_ci_low``/``importance_ci_high`` and
+        ``certain`` says whether the quadrant holds across it. 200 resamples give usable
+        95% percentile limits; 1000 are the reporting standard.
+    seed : int, optional
+        Seed of the resampling (and of sampled methods); the same seed, the same interval.
+    ci : float
+        Confidence level of the interval.
+    n_jobs : int
+        Processes sharing the resamples (the result does not depend on it).
     **importance_options
-        Passed to :func:`drivers.importance.importance` (e.g. ``missing``, ``seed``, or
-        resampling options that add interval columns).
+        Passed to :func:`drivers.importance.importance` (e.g. ``missing``).
 
     Returns
     -------
     DataFrame
         The :func:`priority_matrix` columns with ``dimension``; with ``by`` a leading
         ``segment`` column. ``attrs`` adds ``outcome``, ``level``, ``performance_kind``,
-        ``by``, ``n`` (respondents per segment, or in all).
+        ``by``, ``n`` (respondents per segment, or in all), ``bootstrap`` and ``ci``.
+
+    Notes
+    -----
+    The interval is the percentile interval of the importance (and of its share) over
+    ``bootstrap`` respondent resamples drawn by :func:`drivers.bootstrap.bootstrap_samples`
+    (design weights carried by every resampled respondent), on the same complete rows the
+    point estimate uses.
 
     Examples
     --------
@@ -378,15 +396,27 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
     ['BX', 'EX', 'PX', 'SX']
     >>> matrix.attrs["scale"]
     (1.0, 5.0)
+    >>> with_ci = study_priority(study, "nps", level="dimension", bootstrap=50, seed=1)
+    >>> bool((with_ci["importance_ci_low"] <= with_ci["importance"]).all())
+    True
+    >>> with_ci["certain"].dtype.name
+    'boolean'
     """
     if level not in ("attribute", "dimension"):
         raise ValueError(f"level must be 'attribute' or 'dimension', got {level!r}")
     if performance not in ("mean", "top_box"):
         raise ValueError(f"performance must be 'mean' or 'top_box', got {performance!r}")
     study.outcome(outcome)
+    if int(bootstrap) != bootstrap or bootstrap < 0:
+        raise ValueError(f"bootstrap must be a whole number of resamples >= 0, got {bootstrap!r}")
+    if not 0 < ci < 1:
+        raise ValueError(f"ci must be between 0 and 1 (e.g. 0.95), got {ci!r}")
+    resampling = {"bootstrap": int(bootstrap), "seed": seed, "ci": ci, "n_jobs": n_jobs}
+    if seed is not None:
+        importance_options.setdefault("seed", seed)
     if by is None:
         matrix = _one_matrix(study, outcome, level, method, performance, cross, value,
-                             importance_options)
+                             importance_options, resampling)
         matrix.attrs.update({"by": None, "n": len(study.data)})
         return matrix
     if by not in study.data.columns:
@@ -400,7 +430,7 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
                           f"(fewer than min_n={min_n}); left out", UserWarning, stacklevel=2)
             continue
         matrix = _one_matrix(subset_study(study, mask), outcome, level, method, performance,
-                             cross, value, importance_options)
+                             cross, value, importance_options, resampling)
         matrix.insert(0, "segment", segment)
         frames.append(matrix)
         sizes[segment] = int(mask.sum())
@@ -424,7 +454,8 @@ def _levels(values: pd.Series) -> list:
     return sorted(values.dropna().unique().tolist(), key=str)
 
 
-def _one_matrix(study, outcome, level, method, performance, cross, value, options):
+def _one_matrix(study, outcome, level, method, performance, cross, value, options,
+                resampling=None):
     from drivers.importance import importance as importance_table
 
     column = study.outcome(outcome).column
@@ -439,14 +470,84 @@ def _one_matrix(study, outcome, level, method, performance, cross, value, option
                                  groups=study.groups, **options)
         scores = study.dimension_scores()
         dimension = {d: d for d in study.dimensions}
+    resampling = resampling or {}
+    if resampling.get("bootstrap"):
+        table = bootstrap_importance(study, table, column, level, method, **resampling)
     scale = _attribute_scale(study)
     perf = performance_values(scores, study.weights, performance, scale)
     perf_scale = scale if performance == "mean" else (0.0, 100.0)
     matrix = priority_matrix(table, perf, cross=cross, dimension=dimension, value=value,
                              scale=perf_scale)
     matrix.attrs.update({"outcome": outcome, "level": level, "performance_kind": performance,
-                         "method": method})
+                         "method": method, "bootstrap": resampling.get("bootstrap", 0),
+                         "ci": resampling.get("ci") if resampling.get("bootstrap") else None})
     return matrix
+
+
+def bootstrap_importance(study, table: pd.DataFrame, column: str, level: str, method: str,
+                         bootstrap: int = 200, seed: int | None = None, ci: float = 0.95,
+                         n_jobs: int = 1) -> pd.DataFrame:
+    """Add bootstrap intervals of importance and share to a study's importance table.
+
+    Parameters
+    ----------
+    study : Study
+        The survey the table was computed on.
+    table : DataFrame
+        :func:`drivers.importance.importance` of ``column`` on the study's attributes
+        (``level="attribute"``) or on its dimensions as groups (``level="dimension"``).
+    column : str
+        Outcome column.
+    level : {"attribute", "dimension"}
+        Which drivers the table holds.
+    method : str
+        Importance method (a key of :data:`drivers.importance.METHODS`).
+    bootstrap, seed, ci, n_jobs
+        Resamples, seed, confidence level and processes.
+
+    Returns
+    -------
+    DataFrame
+        ``table`` with ``ci_low``, ``ci_high`` (importance) and ``share_ci_low``,
+        ``share_ci_high`` (share, formed in every resample by the method's share rule).
+
+    Examples
+    --------
+    >>> from drivers import load_study, bank_loan_study_file
+    >>> from drivers.importance import importance
+    >>> study = load_study(bank_loan_study_file())
+    >>> table = importance(study.data, "csat", groups=study.groups, weights="weight")
+    >>> out = bootstrap_importance(study, table, "csat", "dimension", "shapley",
+    ...                            bootstrap=30, seed=3)
+    >>> [c for c in out.columns if c.endswith(("ci_low", "ci_high"))]
+    ['ci_low', 'ci_high', 'share_ci_low', 'share_ci_high']
+    """
+    from functools import partial
+
+    from drivers.bootstrap import bootstrap_samples, percentile_interval
+    from drivers.diagnostics import select_rows
+    from drivers.importance import METHODS, SHARE_RULES, shares
+
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if level == "attribute":
+        drivers, groups = list(study.attribute_columns), None
+    else:
+        drivers = [a for members in study.groups.values() for a in members]
+        groups = [[drivers.index(a) for a in members] for members in study.groups.values()]
+    rows = select_rows(study.data, column, drivers, study.weight_column)
+    statistic = partial(METHODS[method], groups=groups, seed=seed)
+    samples = bootstrap_samples(statistic, rows.X, rows.y,
+                                rows.weights, n_resamples=int(bootstrap), seed=seed,
+                                n_jobs=n_jobs)
+    rule = SHARE_RULES.get(method, "ratio")
+    share_draws = np.vstack([shares(row, rule) for row in samples])
+    out = table.copy()
+    out["ci_low"], out["ci_high"] = percentile_interval(samples, ci)
+    out["share_ci_low"], out["share_ci_high"] = percentile_interval(share_draws, ci)
+    out.attrs.update(table.attrs)
+    out.attrs.update({"bootstrap": int(bootstrap), "ci": ci, "seed": seed})
+    return out
 
 
 def _attribute_scale(study) -> tuple[int, int]:
@@ -511,7 +612,8 @@ def performance_values(scores: pd.DataFrame, weights: pd.Series | None, kind: st
 def wave_movement(study, outcome: str, waves: tuple | None = None, level: str = "attribute",
                   method: str = "shapley", performance: str = "mean",
                   cross: str | tuple[float, float] = "mean", value: str = "share",
-                  ci: float = 0.95, **importance_options) -> pd.DataFrame:
+                  ci: float = 0.95, bootstrap: int = 0, seed: int | None = None,
+                  n_jobs: int = 1, **importance_options) -> pd.DataFrame:
     """How each driver's importance, performance and quadrant moved between two waves.
 
     Parameters
@@ -526,7 +628,10 @@ def wave_movement(study, outcome: str, waves: tuple | None = None, level: str = 
         As in :func:`study_priority`; each wave gets its own cross-hairs (pass a fixed
         ``cross`` pair to hold them still).
     ci : float
-        Level of the delta intervals (used only when both waves have importance intervals).
+        Level of the importance and delta intervals.
+    bootstrap, seed, n_jobs
+        Respondent resamples (per wave) for the importance intervals, as in
+        :func:`study_priority`; 0 = no intervals and no delta interval.
 
     Returns
     -------
@@ -537,7 +642,9 @@ def wave_movement(study, outcome: str, waves: tuple | None = None, level: str = 
         intervals), ``performance_from``, ``performance_to``, ``performance_delta``,
         ``quadrant_from``, ``quadrant_to``, ``quadrant_changed``, ``priority_from``,
         ``priority_to``, ``movement`` (e.g. ``"Monitor -> Fix first"`` or
-        ``"stayed Maintain"``).
+        ``"stayed Maintain"``). ``attrs``: ``outcome``, ``level``, ``waves``, ``cross``,
+        ``importance_cross`` and ``performance_cross`` (pairs: earlier, later wave),
+        ``performance_kind``, ``value``.
 
     Notes
     -----
@@ -570,7 +677,9 @@ def wave_movement(study, outcome: str, waves: tuple | None = None, level: str = 
     for wave in waves:
         mask = (study.data[study.wave_column] == wave).to_numpy()
         matrices.append(_one_matrix(subset_study(study, mask), outcome, level, method,
-                                    performance, cross, value, importance_options))
+                                    performance, cross, value, importance_options,
+                                    {"bootstrap": int(bootstrap), "seed": seed, "ci": ci,
+                                     "n_jobs": n_jobs}))
     first, second = (m.set_index("driver") for m in matrices)
     moved = pd.DataFrame({"driver": first.index})
     moved["dimension"] = first["dimension"].to_numpy()
@@ -596,7 +705,12 @@ def wave_movement(study, outcome: str, waves: tuple | None = None, level: str = 
                          for a, b in zip(moved["quadrant_from"], moved["quadrant_to"],
                                          strict=True)]
     moved.attrs.update({"outcome": outcome, "level": level, "waves": tuple(waves),
-                        "cross": matrices[0].attrs["cross"]})
+                        "cross": matrices[0].attrs["cross"],
+                        "importance_cross": (matrices[0].attrs["importance_cross"],
+                                             matrices[1].attrs["importance_cross"]),
+                        "performance_cross": (matrices[0].attrs["performance_cross"],
+                                              matrices[1].attrs["performance_cross"]),
+                        "performance_kind": performance, "value": value})
     return moved
 
 
