@@ -29,9 +29,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from drivers.style import (
+    CJK_LANGUAGES,
     DIMENSION_STYLES,
     FONT_SIZES,
     NPS_STYLES,
@@ -63,6 +64,9 @@ SOFT = 3.0
 CROSSING = 3e3
 #: Cost of a label without leader line that sits nearer another point than its own.
 AMBIGUOUS = 2e3
+#: Cost of a label lying across a reference line (cross-hair, diagonal): avoided when a
+#: nearby free spot exists, since text over a rule is hard to read and looks misplaced.
+RULE = 400.0
 #: Marker size (points) of the charts.
 MARKER_SIZE = 7.0
 
@@ -74,7 +78,8 @@ NPS_COLUMNS = ("detractors", "passives", "promoters")
 
 def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence[str], *,
                  fixed_texts: Sequence = (), whiskers: Sequence[tuple] = (),
-                 lines: Sequence[tuple] = (), marker_size: float = MARKER_SIZE, fontsize: float | None = None,
+                 lines: Sequence[tuple] = (), rules: Sequence[tuple] = (),
+                 marker_size: float = MARKER_SIZE, fontsize: float | None = None,
                  color: str = "#222222") -> list:
     """Label points without overlaps: a deterministic greedy placement.
 
@@ -95,6 +100,9 @@ def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence[str
     lines : sequence of (x0, y0, x1, y1)
         Line segments in data coordinates (e.g. of a trend line) that labels should not
         cross; they cost like a leader line.
+    rules : sequence of (x0, y0, x1, y1)
+        Reference lines in data coordinates (cross-hairs, a diagonal) that labels should
+        not lie across; a label over one costs :data:`RULE`.
     marker_size : float
         Marker size in points (the area around each point kept free).
     fontsize : float, optional
@@ -114,7 +122,7 @@ def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence[str
     it; if all of them collide, a grid over the whole axes is tried. A candidate's cost is
     ``HARD`` x the area it overlaps labels, points and fixed texts, ``SOFT`` x the area over
     whiskers, ``CROSSING`` per leader line it crosses (or label its own leader line would
-    cross), ``AMBIGUOUS`` when, without a leader line, it sits nearer another point than its
+    cross), ``RULE`` per reference line under it, ``AMBIGUOUS`` when, without a leader line, it sits nearer another point than its
     own, plus its distance from the point in pixels; anything not wholly inside the axes is
     excluded. The cheapest wins, ties going to the earlier candidate, so the same input
     gives the same layout.
@@ -152,6 +160,8 @@ def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence[str
     for x0, y0, x1, y1 in lines:
         start, stop = ax.transData.transform([(x0, y0), (x1, y1)])
         leaders.append((start, stop))
+    rule_pixels = [tuple(ax.transData.transform([(x0, y0), (x1, y1)]))
+                   for x0, y0, x1, y1 in rules]
     for i, label in enumerate(texts):
         if not label:
             continue
@@ -161,7 +171,7 @@ def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence[str
         width, height = extent.width + 2 * PAD_PX, extent.height + 2 * PAD_PX
         point = points[i]
         choice = _best_spot(point, width, height, hard_boxes, soft_boxes, leaders, inside,
-                            px_per_pt, half, own=i, points=points)
+                            px_per_pt, half, own=i, points=points, rules=rule_pixels)
         dx, dy, ha, va, box, far = choice
         arrow = None
         if far:
@@ -214,14 +224,14 @@ def _grid_candidates(point, width, height, inside, step=8.0):
 
 
 def _best_spot(point, width, height, hard, soft, leaders, inside, px_per_pt, half, own,
-               points):
+               points, rules=()):
     best = _cheapest(_candidates(point, width, height, px_per_pt, inside), point, hard, soft,
-                     leaders, inside, own, points)
+                     leaders, inside, own, points, rules)
     # Anything worse than a crossing (an overlap, or a leader line through a label) sends
     # the search over the whole axes; the nearest clean spot there usually wins.
     if best[1] >= CROSSING:
         fallback = _cheapest(_grid_candidates(point, width, height, inside), point, hard, soft,
-                             leaders, inside, own, points)
+                             leaders, inside, own, points, rules)
         if fallback[0] is not None and fallback[1] < best[1]:
             best = fallback
     if best[0] is None:
@@ -233,7 +243,7 @@ def _best_spot(point, width, height, hard, soft, leaders, inside, px_per_pt, hal
         dy + {"bottom": PAD_PX, "top": -PAD_PX, "center": 0.0}[va], ha, va, box, far
 
 
-def _cheapest(candidates, point, hard, soft, leaders, inside, own, points):
+def _cheapest(candidates, point, hard, soft, leaders, inside, own, points, rules=()):
     if not candidates:
         return None, np.inf
     boxes = np.array([c[4] for c in candidates])
@@ -248,6 +258,8 @@ def _cheapest(candidates, point, hard, soft, leaders, inside, own, points):
         cost += SOFT * _overlap(boxes, soft).sum(axis=1)
     for start, stop in leaders:
         cost += CROSSING * _segment_hits(start, stop, boxes)
+    for start, stop in rules:
+        cost += RULE * _rule_hits(start, stop, boxes)
     far = np.array([c[5] for c in candidates])
     if far.any():
         ends = np.array([_nearest_on_box(point, b) for b in boxes[far]])
@@ -304,6 +316,25 @@ def _segment_hits(start, stop, boxes: np.ndarray, samples: int = 24) -> np.ndarr
     inside = ((xs[None, :] > boxes[:, [0]]) & (xs[None, :] < boxes[:, [2]])
               & (ys[None, :] > boxes[:, [1]]) & (ys[None, :] < boxes[:, [3]]))
     return inside.any(axis=1).astype(float)
+
+
+def _rule_hits(start, stop, boxes: np.ndarray) -> np.ndarray:
+    """1 where the segment start-stop passes through a box, exactly (Liang-Barsky clipping)."""
+    dx, dy = stop[0] - start[0], stop[1] - start[1]
+    t0 = np.zeros(len(boxes))
+    t1 = np.ones(len(boxes))
+    hit = np.ones(len(boxes), dtype=bool)
+    for p, q in ((-dx, start[0] - boxes[:, 0]), (dx, boxes[:, 2] - start[0]),
+                 (-dy, start[1] - boxes[:, 1]), (dy, boxes[:, 3] - start[1])):
+        if p == 0:
+            hit &= q >= 0
+            continue
+        r = q / p
+        if p < 0:
+            t0 = np.maximum(t0, r)
+        else:
+            t1 = np.minimum(t1, r)
+    return (hit & (t0 <= t1)).astype(float)
 
 
 def _segments_cross(start, ends: np.ndarray, a, b) -> np.ndarray:
@@ -410,17 +441,38 @@ def _dimension_legend(ax, order, names, extra=(), ncol=None):
                      borderaxespad=0.0)
 
 
+def percent_formatter(whole: float = 1.0) -> FuncFormatter:
+    """Tick formatter writing ``whole`` as 100%, with only the decimals a tick needs.
+
+    ``PercentFormatter(decimals=None)`` writes every tick of a 0-20% axis as ``5.0%``; this
+    writes ``5%`` and keeps ``2.5%`` where the ticks need it.
+
+    >>> fmt = percent_formatter()
+    >>> fmt(0.05, 0), fmt(0.025, 1), fmt(0.0, 2)
+    ('5%', '2.5%', '0%')
+    >>> percent_formatter(100)(40, 0)
+    '40%'
+    """
+    def write(value, _position):
+        return f"{round(100 * value / whole, 6):g}%"
+
+    return FuncFormatter(write)
+
+
 def _percent_axis(axis, values) -> None:
     if np.nanmax(np.abs(values)) <= 1.0:
-        # Automatic decimals: fixed 0 would print 12.5% ticks as "13%".
-        axis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+        axis.set_major_formatter(percent_formatter(1.0))
+        axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
 
 
 # ---------------------------------------------------------------- priority matrix
 
 
 def priority_matrix_plot(matrix: pd.DataFrame, ax=None, labels=None, title: str | None = None,
-                         lang: str = "en", wrap: int = WRAP_WIDTH):
+                         lang: str = "en", wrap: int = WRAP_WIDTH,
+                         xlim: tuple[float, float] | None = None,
+                         ylim: tuple[float, float] | None = None, legend: bool = True,
+                         n_labels: int | None = None):
     """Importance-performance chart with named quadrants and placed labels.
 
     Parameters
@@ -429,7 +481,7 @@ def priority_matrix_plot(matrix: pd.DataFrame, ax=None, labels=None, title: str 
         From :func:`drivers.priority.priority_matrix` (one segment): ``driver``,
         ``importance``, ``performance``, ``quadrant``, ``importance_cross``,
         ``performance_cross``; optional ``dimension``, ``importance_ci_low``,
-        ``importance_ci_high``, ``certain``.
+        ``importance_ci_high``, ``certain``, ``priority``.
     ax : Axes, optional
         Where to draw; a new figure otherwise.
     labels : Study or dict, optional
@@ -441,19 +493,102 @@ def priority_matrix_plot(matrix: pd.DataFrame, ax=None, labels=None, title: str 
         Label language when ``labels`` is a Study (``"zh"`` for Chinese).
     wrap : int
         Width at which labels wrap (a Chinese character counts two).
+    xlim, ylim : (float, float), optional
+        Axis limits (to share scales between panels); default fitted to the points, their
+        intervals and the cross-hairs.
+    legend : bool
+        Draw the dimension legend under the axes.
+    n_labels : int, optional
+        Label only this many drivers, in priority order (``priority`` column, else by
+        importance); default all.
 
     Returns
     -------
     Axes
         Performance on x, importance on y; quadrant tints and names, dashed cross-hairs,
         points coloured and shaped by dimension (hollow when the importance interval crosses
-        the cross-hair), interval whiskers, and one label per point.
+        the cross-hair), interval whiskers, and one label per point that touches no other
+        label, no point and, where there is room, no cross-hair.
+
+    Examples
+    --------
+    >>> matrix = pd.DataFrame({"driver": ["rate", "fees", "agent"],
+    ...                        "importance": [0.5, 0.2, 0.3], "performance": [3.1, 4.2, 3.9],
+    ...                        "importance_cross": 1 / 3, "performance_cross": 3.73,
+    ...                        "quadrant": ["Fix first", "Possible overinvestment", "Monitor"]})
+    >>> ax = priority_matrix_plot(matrix, n_labels=2)
+    >>> sorted(t.get_text() for t in ax.texts if t.get_text() in ("rate", "fees", "agent"))
+    ['agent', 'rate']
+    >>> plt.close("all")
     """
+    ax, created = _axes(ax, (9.0, 7.4), lang)
+    with use_house_style(lang):
+        layout = _matrix_base(ax, matrix, labels, lang, xlim, ylim, title)
+        if legend:
+            _dimension_legend(ax, layout["order"], layout["names"], layout["extra"],
+                              ncol=_legend_columns(layout))
+        _freeze(ax, created)
+        _matrix_labels(ax, layout, wrap, n_labels)
+    return ax
+
+
+def _legend_columns(layout) -> int:
+    count = len(layout["order"]) + len(layout["extra"])
+    return max(1, len(layout["order"]) if not layout["extra"] and count <= 4 else min(count, 3))
+
+
+def matrix_limits(matrices: Sequence[pd.DataFrame]) -> tuple[tuple[float, float],
+                                                                tuple[float, float]]:
+    """Axis limits that fit every point, interval and cross-hair of several matrices.
+
+    Parameters
+    ----------
+    matrices : sequence of DataFrame
+        Priority matrices (see :func:`priority_matrix_plot`).
+
+    Returns
+    -------
+    ((float, float), (float, float))
+        ``xlim`` (performance) and ``ylim`` (importance), padded as a single chart would be.
+
+    Examples
+    --------
+    >>> one = pd.DataFrame({"importance": [0.2, 0.8], "performance": [3.0, 4.0],
+    ...                     "importance_cross": 0.5, "performance_cross": 3.5})
+    >>> two = one.assign(performance=[2.0, 4.5])
+    >>> [round(v, 2) for v in matrix_limits([one, two])[0]]
+    [1.6, 4.9]
+    """
+    perf, imp, low, high, crosses_x, crosses_y = [], [], [], [], [], []
+    for matrix in matrices:
+        _require(matrix, ["importance", "performance", "importance_cross",
+                          "performance_cross"], "matrix")
+        values = matrix["importance"].to_numpy(dtype=float)
+        perf.append(matrix["performance"].to_numpy(dtype=float))
+        imp.append(values)
+        has_ci = {"importance_ci_low", "importance_ci_high"} <= set(matrix.columns)
+        low.append(matrix["importance_ci_low"].to_numpy(dtype=float) if has_ci else values)
+        high.append(matrix["importance_ci_high"].to_numpy(dtype=float) if has_ci else values)
+        crosses_x.append(matrix["performance_cross"].to_numpy(dtype=float))
+        crosses_y.append(matrix["importance_cross"].to_numpy(dtype=float))
+    perf, imp = np.concatenate(perf), np.concatenate(imp)
+    low = np.nan_to_num(np.concatenate(low), nan=np.nanmin(imp))
+    high = np.nan_to_num(np.concatenate(high), nan=np.nanmax(imp))
+    x_lo, x_hi = _padded(np.r_[perf, np.concatenate(crosses_x)], 0.16)
+    y_lo, y_hi = _padded(np.r_[low, high, np.concatenate(crosses_y)], 0.16)
+    if np.nanmin(np.r_[imp, low]) >= 0 and y_lo < 0.25 * y_hi:
+        # Importance starts at zero: show the zero line, with a sliver below for the markers.
+        y_lo = -0.03 * y_hi
+    return (x_lo, x_hi), (y_lo, y_hi)
+
+
+def _matrix_base(ax, matrix, labels, lang, xlim, ylim, title) -> dict:
+    """Everything of a priority matrix but the point labels; what the labels need."""
     _require(matrix, ["driver", "importance", "performance", "quadrant", "importance_cross",
                       "performance_cross"], "matrix")
     if "segment" in matrix.columns and matrix["segment"].nunique() > 1:
         raise ValueError("matrix holds several segments; plot one at a time, e.g. "
-                         "matrix[matrix['segment'] == value]")
+                         "matrix[matrix['segment'] == value], or use segment_priority_plot")
     if matrix.empty:
         raise ValueError("matrix has no rows")
     drivers = [str(d) for d in matrix["driver"]]
@@ -469,72 +604,84 @@ def priority_matrix_plot(matrix: pd.DataFrame, ax=None, labels=None, title: str 
                if "certain" in matrix.columns else np.ones(len(matrix), dtype=bool))
     x_cross = float(matrix["performance_cross"].iloc[0])
     y_cross = float(matrix["importance_cross"].iloc[0])
-
-    ax, created = _axes(ax, (9.0, 7.4), lang)
-    with use_house_style(lang):
-        x_lo, x_hi = _padded(np.r_[perf, x_cross], 0.16)
-        y_lo, y_hi = _padded(np.r_[np.nan_to_num(low, nan=imp.min()),
-                                   np.nan_to_num(high, nan=imp.max()), y_cross], 0.16)
-        y_lo = min(y_lo, 0.0) if imp.min() >= 0 and y_lo < 0.25 * y_hi else y_lo
-        ax.set_xlim(x_lo, x_hi)
-        ax.set_ylim(y_lo, y_hi)
-        spans = {"Fix first": (x_lo, x_cross, y_cross, y_hi),
-                 "Maintain": (x_cross, x_hi, y_cross, y_hi),
-                 "Monitor": (x_lo, x_cross, y_lo, y_cross),
-                 "Possible overinvestment": (x_cross, x_hi, y_lo, y_cross)}
-        for name, (a, b, c, d) in spans.items():
-            ax.add_patch(Rectangle((a, c), b - a, d - c, facecolor=QUADRANT_COLORS[name],
-                                   edgecolor="none", zorder=0))
-        ax.axvline(x_cross, color="#555555", linestyle="--", linewidth=0.8, zorder=1)
-        ax.axhline(y_cross, color="#555555", linestyle="--", linewidth=0.8, zorder=1)
-        corners = {"Fix first": (0.015, 0.985, "left", "top"),
-                   "Maintain": (0.985, 0.985, "right", "top"),
-                   "Monitor": (0.015, 0.015, "left", "bottom"),
-                   "Possible overinvestment": (0.985, 0.015, "right", "bottom")}
-        quadrant_texts = [ax.text(cx, cy, chart_text(name, lang), transform=ax.transAxes, ha=ha, va=va,
-                                  fontsize=FONT_SIZES["small"], color="#333333",
-                                  fontstyle="italic", zorder=2)
-                          for name, (cx, cy, ha, va) in corners.items()]
-        whiskers = []
-        for i in range(len(matrix)):
-            style = dimension_style(dimensions[i], order)
-            if has_ci and np.isfinite(low[i]) and np.isfinite(high[i]):
-                ax.plot([perf[i], perf[i]], [low[i], high[i]], color=style["color"],
-                        linewidth=1.1, zorder=3, solid_capstyle="butt")
-                ax.plot([perf[i]], [low[i]], marker="_", color=style["color"],
-                        markersize=5, zorder=3)
-                ax.plot([perf[i]], [high[i]], marker="_", color=style["color"],
-                        markersize=5, zorder=3)
-                whiskers.append((perf[i], low[i], perf[i], high[i]))
-            ax.plot([perf[i]], [imp[i]], marker=style["marker"], linestyle="none",
-                    markersize=MARKER_SIZE, markeredgecolor="black", markeredgewidth=0.7,
-                    markerfacecolor=style["color"] if certain[i] else "white", zorder=4)
-        kind = matrix.attrs.get("performance_kind", "mean")
-        ax.set_xlabel(chart_text("Performance (top-box %)" if kind == "top_box"
-                                 else "Performance (mean rating)", lang))
-        value = matrix.attrs.get("value", "share")
-        ax.set_ylabel(chart_text("Importance (share of explained variance)" if value == "share"
-                                 else "Importance", lang))
-        _percent_axis(ax.yaxis, np.r_[imp, high])
-        if title:
-            ax.set_title(title)
-        extra = []
-        if has_ci:
-            extra.append(Line2D([], [], color="#333333", linewidth=1.1,
-                                label=chart_text("importance interval", lang)))
-        if has_ci and not certain.all():
-            extra.append(Line2D([], [], marker="o", markerfacecolor="white",
-                                markeredgecolor="black", linestyle="none",
-                                markersize=MARKER_SIZE,
-                                label=chart_text("hollow: interval crosses line", lang)))
-        _dimension_legend(ax, order, _dimension_names(labels, order, lang), extra,
-                          ncol=min(len(order) + len(extra), 3))
-        _freeze(ax, created)
+    fitted = matrix_limits([matrix])
+    x_lo, x_hi = xlim if xlim is not None else fitted[0]
+    y_lo, y_hi = ylim if ylim is not None else fitted[1]
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    spans = {"Fix first": (x_lo, x_cross, y_cross, y_hi),
+             "Maintain": (x_cross, x_hi, y_cross, y_hi),
+             "Monitor": (x_lo, x_cross, y_lo, y_cross),
+             "Possible overinvestment": (x_cross, x_hi, y_lo, y_cross)}
+    for name, (a, b, c, d) in spans.items():
+        ax.add_patch(Rectangle((a, c), b - a, d - c, facecolor=QUADRANT_COLORS[name],
+                               edgecolor="none", zorder=0))
+    ax.axvline(x_cross, color="#555555", linestyle="--", linewidth=0.8, zorder=1)
+    ax.axhline(y_cross, color="#555555", linestyle="--", linewidth=0.8, zorder=1)
+    corners = {"Fix first": (0.015, 0.985, "left", "top"),
+               "Maintain": (0.985, 0.985, "right", "top"),
+               "Monitor": (0.015, 0.015, "left", "bottom"),
+               "Possible overinvestment": (0.985, 0.015, "right", "bottom")}
+    quadrant_texts = [ax.text(cx, cy, chart_text(name, lang), transform=ax.transAxes, ha=ha,
+                              va=va, fontsize=FONT_SIZES["small"], color="#333333",
+                              fontstyle=_note_style(lang), zorder=2)
+                      for name, (cx, cy, ha, va) in corners.items()]
+    whiskers = []
+    for i in range(len(matrix)):
+        style = dimension_style(dimensions[i], order)
+        if has_ci and np.isfinite(low[i]) and np.isfinite(high[i]):
+            # Thin and slightly transparent: intervals inform, points and labels lead.
+            ax.plot([perf[i], perf[i]], [low[i], high[i]], color=style["color"],
+                    linewidth=0.9, alpha=0.8, zorder=3, solid_capstyle="butt")
+            ax.plot([perf[i], perf[i]], [low[i], high[i]], marker="_", linestyle="none",
+                    color=style["color"], alpha=0.8, markersize=5, zorder=3)
+            whiskers.append((perf[i], low[i], perf[i], high[i]))
+        ax.plot([perf[i]], [imp[i]], marker=style["marker"], linestyle="none",
+                markersize=MARKER_SIZE, markeredgecolor="black", markeredgewidth=0.7,
+                markerfacecolor=style["color"] if certain[i] else "white", zorder=4)
+    kind = matrix.attrs.get("performance_kind", "mean")
+    ax.set_xlabel(chart_text("Performance (top-box %)" if kind == "top_box"
+                             else "Performance (mean rating)", lang))
+    value = matrix.attrs.get("value", "share")
+    ax.set_ylabel(chart_text("Importance (share of explained variance)" if value == "share"
+                             else "Importance", lang))
+    _percent_axis(ax.yaxis, np.r_[imp, high])
+    if title:
+        ax.set_title(title)
+    extra = []
+    if has_ci:
+        extra.append(Line2D([], [], color="#333333", linewidth=1.1,
+                            label=chart_text("importance interval", lang)))
+    if has_ci and not certain.all():
+        extra.append(Line2D([], [], marker="o", markerfacecolor="white",
+                            markeredgecolor="black", linestyle="none", markersize=MARKER_SIZE,
+                            label=chart_text("hollow: interval crosses line", lang)))
+    if "priority" in matrix.columns:
+        ranking = np.argsort(matrix["priority"].to_numpy(dtype=float), kind="mergesort")
+    else:
         ranking = np.argsort(-imp, kind="mergesort")
-        place_labels(ax, perf[ranking], imp[ranking],
-                     [wrap_label(text_of[drivers[i]], wrap) for i in ranking],
-                     fixed_texts=quadrant_texts, whiskers=whiskers)
-    return ax
+    return {"perf": perf, "imp": imp, "texts": [text_of[d] for d in drivers],
+            "ranking": ranking, "quadrant_texts": quadrant_texts, "whiskers": whiskers,
+            "rules": [(x_cross, y_lo, x_cross, y_hi), (x_lo, y_cross, x_hi, y_cross)],
+            "order": order, "names": _dimension_names(labels, order, lang), "extra": extra}
+
+
+def _matrix_labels(ax, layout, wrap, n_labels) -> list:
+    """Place the point labels of a matrix drawn by :func:`_matrix_base`."""
+    ranking = layout["ranking"]
+    # The most important drivers are placed first (better spots), but which ones get a label
+    # at all follows the priority order.
+    chosen = set(ranking[:n_labels].tolist()) if n_labels is not None else set(ranking.tolist())
+    placement = np.argsort(-layout["imp"], kind="mergesort")
+    texts = [wrap_label(layout["texts"][i], wrap) if i in chosen else "" for i in placement]
+    return place_labels(ax, layout["perf"][placement], layout["imp"][placement], texts,
+                        fixed_texts=layout["quadrant_texts"], whiskers=layout["whiskers"],
+                        rules=layout["rules"])
+
+
+def _note_style(lang: str) -> str:
+    """Italic for Latin notes; upright for CJK, which has no italic and looks broken slanted."""
+    return "normal" if lang in CJK_LANGUAGES else "italic"
 
 
 def _padded(values: np.ndarray, fraction: float) -> tuple[float, float]:
@@ -619,7 +766,9 @@ def ranking_plot(table: pd.DataFrame, ax=None, value: str = "share", labels=None
                         xerr=[values[ok] - low[ok], high[ok] - values[ok]], fmt="none",
                         ecolor="black", elinewidth=0.9, capsize=2.5, zorder=3)
             ends = np.where(ok, np.maximum(values, high), values)
-        value_texts = [ax.text(max(e, 0), pos, " " + _value_text(v, value == "share"),
+        # One decimal when shares are small (5.2% and 4.6% are different drivers, not "5%").
+        decimals = 1 if np.nanmax(np.abs(values)) < 0.2 else 0
+        value_texts = [ax.text(max(e, 0), pos, " " + _value_text(v, value == "share", decimals),
                                va="center", ha="left",
                                fontsize=FONT_SIZES["label"], zorder=4)
                        for e, v, pos in zip(ends, values, positions, strict=True)]
@@ -634,7 +783,7 @@ def ranking_plot(table: pd.DataFrame, ax=None, value: str = "share", labels=None
         left = min(0.0, float(np.nanmin(np.r_[values, ends])))
         ax.set_xlim(left, max(float(np.nanmax(ends)), 1e-9) * 1.15)
         if value == "share":
-            ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+            _percent_axis(ax.xaxis, np.r_[values, ends])
             ax.set_xlabel(chart_text("Share of explained variance", lang))
         else:
             ax.set_xlabel(value.replace("_", " ").capitalize())
@@ -655,9 +804,9 @@ def ranking_plot(table: pd.DataFrame, ax=None, value: str = "share", labels=None
     return ax
 
 
-def _value_text(v: float, share: bool) -> str:
+def _value_text(v: float, share: bool, decimals: int = 0) -> str:
     if share:
-        return f"{100 * v:.0f}%" if abs(v) >= 0.01 else f"{100 * v:.1f}%"
+        return f"{100 * v:.{decimals}f}%" if abs(v) >= 0.01 or decimals else f"{100 * v:.1f}%"
     return f"{v:.3f}" if abs(v) < 1 else f"{v:.2f}"
 
 
@@ -796,10 +945,10 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
         region_texts = [
             ax.text(0.03, 0.97, chart_text("NPS-led: matters more for recommending", lang),
                     transform=ax.transAxes, ha="left", va="top", fontsize=FONT_SIZES["small"],
-                    fontstyle="italic", color="#333333"),
+                    fontstyle=_note_style(lang), color="#333333"),
             ax.text(0.97, 0.03, chart_text("CSAT-led: matters more for satisfaction", lang),
                     transform=ax.transAxes, ha="right", va="bottom",
-                    fontsize=FONT_SIZES["small"], fontstyle="italic", color="#333333"),
+                    fontsize=FONT_SIZES["small"], fontstyle=_note_style(lang), color="#333333"),
         ]
         for i in range(len(drivers)):
             style = dimension_style(dimensions[i], order)
@@ -808,8 +957,8 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
                     linestyle="none", zorder=4)
         percent = np.nanmax(np.abs(np.r_[xs, ys])) <= 1.0 and x.startswith("share")
         if percent:
-            ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+            _percent_axis(ax.xaxis, np.r_[xs, ys])
+            _percent_axis(ax.yaxis, np.r_[xs, ys])
         what = "share of explained variance" if x.startswith("share") else "importance"
         ax.set_xlabel(chart_text(f"CSAT: {what}", lang))
         ax.set_ylabel(chart_text(f"NPS: {what}", lang))
@@ -841,7 +990,8 @@ def _comparison_columns(comparison: pd.DataFrame, x: str | None, y: str | None
 
 
 def nps_composition_plot(table: pd.DataFrame, ax=None, group: str | None = None,
-                         title: str | None = None, lang: str = "en", overall: str = "All"):
+                         title: str | None = None, lang: str = "en", overall: str = "All",
+                         names: Mapping | None = None):
     """Stacked bars of detractors, passives and promoters, with the NPS of each row.
 
     Parameters
@@ -863,12 +1013,26 @@ def nps_composition_plot(table: pd.DataFrame, ax=None, group: str | None = None,
         Language of the fonts (Chinese segment names need ``"zh"`` only for the warning).
     overall : str
         Name of the overall bar.
+    names : dict, optional
+        Display name of each group value (e.g. ``{"mobile_app": "Mobile app"}``); values
+        not in it are shown with underscores as spaces.
 
     Returns
     -------
     Axes
         Bars in table order from the top, each split into the three groups (colour and
         hatch), the share written inside segments of 7% or more, the NPS to the right.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"channel": [None, "mobile_app"], "detractors": [20.0, 15.0],
+    ...                       "passives": [40.0, 40.0], "promoters": [40.0, 45.0]})
+    >>> ax = nps_composition_plot(table)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['All', 'mobile app']
+    >>> [t.get_text() for t in ax.texts if t.get_text().startswith("NPS")]
+    ['NPS +20', 'NPS +30']
+    >>> plt.close("all")
     """
     _require(table, list(NPS_COLUMNS), "table")
     frame = table
@@ -876,7 +1040,10 @@ def nps_composition_plot(table: pd.DataFrame, ax=None, group: str | None = None,
         frame = frame[frame["kind"] == "nps"]
     if frame.empty:
         raise ValueError("table has no NPS rows")
-    names = _group_names(frame, group, chart_text(overall, lang))
+    overall_name = chart_text(overall, lang)
+    raw = _group_names(frame, group, overall_name)
+    names = [n if n == overall_name else str((names or {}).get(n, n.replace("_", " ")))
+             for n in raw]
     parts = frame[list(NPS_COLUMNS)].to_numpy(dtype=float)
     if np.nanmax(parts.sum(axis=1)) <= 1.5:
         parts = parts * 100
@@ -907,12 +1074,16 @@ def nps_composition_plot(table: pd.DataFrame, ax=None, group: str | None = None,
         score_texts = [ax.text(101.5, pos, f"NPS {_half_up(value):+d}", ha="left", va="center",
                                fontsize=FONT_SIZES["small"], zorder=3)
                        for pos, value in zip(positions, score, strict=True)]
+        overall_rows = [i for i, n in enumerate(names) if n == overall_name]
+        if overall_rows == [0] and len(names) > 1:
+            # The overall bar is the benchmark: set it apart from the segments under it.
+            ax.hlines(positions[0] - 0.5, 0, 100, color="#666666", linewidth=0.8, zorder=1)
         ax.set_yticks(positions)
         ax.set_yticklabels([wrap_label(n, 28) for n in names])
         ax.tick_params(axis="y", length=0)
         ax.set_xlim(0, 100)
         ax.set_ylim(-0.6, len(frame) - 0.4)
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+        ax.xaxis.set_major_formatter(percent_formatter(100))
         ax.set_xlabel(chart_text("Share of respondents", lang))
         ax.spines["bottom"].set_bounds(0, 100)
         if title:
@@ -1143,4 +1314,602 @@ def crosstab_heatmap(crosstab: pd.DataFrame, ax=None, value: str = "pct",
         ax.set_xlabel(f"{column_title} ({described})" if column_title else described)
         if created:
             _freeze(ax, created)
+    return ax
+
+
+# ---------------------------------------------------------------- CSAT and NPS matrices
+
+
+def _figure_legend(fig, layouts, ncol: int | None = None):
+    """One legend under all panels: the union of their dimensions and notes."""
+    order, names, extra, seen = [], {}, [], set()
+    for layout in layouts:
+        for d in layout["order"]:
+            if d not in order:
+                order.append(d)
+        names.update(layout["names"])
+        for handle in layout["extra"]:
+            if handle.get_label() not in seen:
+                seen.add(handle.get_label())
+                extra.append(handle)
+    order = _order(order)
+    handles = []
+    for d in order:
+        style = dimension_style(d, order)
+        handles.append(Line2D([], [], marker=style["marker"], color=style["color"],
+                              markeredgecolor="black", markeredgewidth=0.7, linestyle="none",
+                              markersize=MARKER_SIZE, label=names.get(d, d)))
+    handles += extra
+    if not handles:
+        return None
+    columns = ncol or (len(handles) if len(handles) <= 6 else -(-len(handles) // 2))
+    return fig.legend(handles=handles, loc="outside lower center", ncol=columns,
+                      handletextpad=0.4, columnspacing=1.4)
+
+
+def _outcome_title(matrix: pd.DataFrame, labels, lang: str, fallback: str) -> str:
+    outcome = matrix.attrs.get("outcome")
+    if outcome is not None and hasattr(labels, "outcomes") and outcome in labels.outcomes:
+        return label_for(labels, outcome, lang)
+    return fallback
+
+
+def priority_matrix_pair(csat_matrix: pd.DataFrame, nps_matrix: pd.DataFrame, axes=None,
+                         labels=None, lang: str = "en",
+                         titles: tuple[str, str] | None = None, share_y: bool = True,
+                         wrap: int = WRAP_WIDTH, n_labels: int | None = None):
+    """CSAT and NPS priority matrices side by side, on the same axes limits.
+
+    Parameters
+    ----------
+    csat_matrix, nps_matrix : DataFrame
+        Priority matrices of the two outcomes (e.g. :func:`drivers.priority.study_priority`
+        for ``"csat"`` and ``"nps"``), one segment each.
+    axes : pair of Axes, optional
+        Where to draw; a new two-panel figure (one legend under both) otherwise.
+    labels : Study or dict, optional
+        Point labels, as in :func:`priority_matrix_plot`.
+    lang : str
+        Label language when ``labels`` is a Study.
+    titles : (str, str), optional
+        Panel titles; default the outcome labels of the study, else "CSAT" and "NPS".
+    share_y : bool
+        Same importance limits on both panels (default), so a driver's height compares
+        across CSAT and NPS; performance limits are always shared.
+    wrap, n_labels
+        As in :func:`priority_matrix_plot`.
+
+    Returns
+    -------
+    ndarray of Axes
+        The CSAT and NPS panels.
+
+    Examples
+    --------
+    >>> csat = pd.DataFrame({"driver": ["rate", "agent"], "importance": [0.7, 0.3],
+    ...                      "performance": [3.1, 3.9], "importance_cross": 0.5,
+    ...                      "performance_cross": 3.5, "quadrant": ["Fix first", "Monitor"]})
+    >>> nps = csat.assign(importance=[0.2, 0.8], quadrant=["Monitor", "Maintain"])
+    >>> axes = priority_matrix_pair(csat, nps)
+    >>> axes[0].get_ylim() == axes[1].get_ylim(), [ax.get_title(loc="left") for ax in axes]
+    (True, ['CSAT', 'NPS'])
+    >>> plt.close("all")
+    """
+    matrices = (csat_matrix, nps_matrix)
+    xlim, ylim = matrix_limits(matrices)
+    if titles is None:
+        titles = tuple(_outcome_title(m, labels, lang, name)
+                       for m, name in zip(matrices, ("CSAT", "NPS"), strict=True))
+    created = axes is None
+    with use_house_style(lang):
+        if created:
+            fig, axes = plt.subplots(1, 2, figsize=(16.0, 7.8), layout="constrained")
+        axes = np.asarray(axes).ravel()
+        if len(axes) != 2:
+            raise ValueError(f"axes must be two Axes, got {len(axes)}")
+        layouts = []
+        for ax, matrix, title in zip(axes, matrices, titles, strict=True):
+            own_ylim = ylim if share_y else matrix_limits([matrix])[1]
+            layouts.append(_matrix_base(ax, matrix, labels, lang, xlim, own_ylim, title))
+        if share_y:
+            axes[1].set_ylabel("")
+        if created:
+            _figure_legend(axes[0].figure, layouts)
+        else:
+            _dimension_legend(axes[0], layouts[0]["order"], layouts[0]["names"],
+                              layouts[0]["extra"], ncol=_legend_columns(layouts[0]))
+        _freeze(axes[0], created)
+        for ax, layout in zip(axes, layouts, strict=True):
+            _matrix_labels(ax, layout, wrap, n_labels)
+    return axes
+
+
+def segment_priority_plot(matrix: pd.DataFrame, axes=None, labels=None, lang: str = "en",
+                          ncols: int | None = None, n_labels: int | None = 6,
+                          names: Mapping | None = None, wrap: int = 18,
+                          title: str | None = None):
+    """Small multiples: one priority matrix per segment, on shared axes limits.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        Stacked matrices with a ``segment`` column, e.g.
+        :func:`drivers.priority.study_priority` with ``by="channel"``; each segment keeps
+        its own cross-hairs.
+    axes : sequence of Axes, optional
+        One per segment; a new grid of panels (one legend under all) otherwise.
+    labels : Study or dict, optional
+        Point labels, as in :func:`priority_matrix_plot`.
+    lang : str
+        Label language when ``labels`` is a Study.
+    ncols : int, optional
+        Panels per row (default up to 3).
+    n_labels : int or None
+        Drivers labelled per panel, in that segment's priority order (act-first first);
+        None labels every point (crowded with many attributes).
+    names : dict, optional
+        Display name per segment value; default the value with underscores as spaces.
+    wrap : int
+        Width at which labels wrap.
+    title : str, optional
+        Figure title (a new figure only).
+
+    Returns
+    -------
+    ndarray of Axes
+        One panel per segment, in the order of the table, titled with the segment and its
+        respondent count when ``matrix.attrs["n"]`` has it.
+
+    Examples
+    --------
+    >>> one = pd.DataFrame({"driver": ["rate", "agent"], "importance": [0.7, 0.3],
+    ...                     "performance": [3.1, 3.9], "importance_cross": 0.5,
+    ...                     "performance_cross": 3.5, "quadrant": ["Fix first", "Monitor"]})
+    >>> stacked = pd.concat([one.assign(segment="mobile_app"), one.assign(segment="web")])
+    >>> axes = segment_priority_plot(stacked)
+    >>> [ax.get_title(loc="left") for ax in axes]
+    ['mobile app', 'web']
+    >>> plt.close("all")
+    """
+    _require(matrix, ["segment"], "matrix")
+    segments = list(dict.fromkeys(matrix["segment"].tolist()))
+    if not segments:
+        raise ValueError("matrix has no rows")
+    panels = [matrix[matrix["segment"] == s].drop(columns="segment") for s in segments]
+    for panel in panels:
+        panel.attrs = dict(matrix.attrs)
+    xlim, ylim = matrix_limits(panels)
+    counts = matrix.attrs.get("n") if isinstance(matrix.attrs.get("n"), Mapping) else {}
+    n_word = "n"
+    titles = []
+    for s in segments:
+        name = str((names or {}).get(s, str(s).replace("_", " ")))
+        titles.append(f"{name} ({n_word} = {counts[s]:,})" if s in counts else name)
+    created = axes is None
+    with use_house_style(lang):
+        if created:
+            ncols = ncols or min(3, len(segments))
+            nrows = -(-len(segments) // ncols)
+            fig, grid = plt.subplots(nrows, ncols, figsize=(5.8 * ncols, 5.4 * nrows + 0.9),
+                                     layout="constrained", squeeze=False)
+            grid = grid.ravel()
+            for extra in grid[len(segments):]:
+                extra.remove()
+            axes = grid[:len(segments)]
+            if title:
+                fig.suptitle(title, x=0.01, ha="left", fontsize=FONT_SIZES["title"])
+        axes = np.asarray(axes).ravel()
+        if len(axes) != len(segments):
+            raise ValueError(f"need {len(segments)} axes (one per segment), got {len(axes)}")
+        layouts = [_matrix_base(ax, panel, labels, lang, xlim, ylim, text)
+                   for ax, panel, text in zip(axes, panels, titles, strict=True)]
+        columns = ncols or len(axes)
+        for k, ax in enumerate(axes):
+            if k % columns:
+                ax.set_ylabel("")
+        if created:
+            _figure_legend(axes[0].figure, layouts)
+        _freeze(axes[0], created)
+        for ax, layout in zip(axes, layouts, strict=True):
+            _matrix_labels(ax, layout, wrap, n_labels)
+    return axes
+
+
+# ---------------------------------------------------------------- wave movement
+
+
+def wave_movement_plot(moved: pd.DataFrame, ax=None, labels=None, lang: str = "en",
+                       n_labels: int | None = None, title: str | None = None,
+                       wrap: int = WRAP_WIDTH):
+    """Arrows from each driver's place in one wave to its place in the next.
+
+    Parameters
+    ----------
+    moved : DataFrame
+        From :func:`drivers.priority.wave_movement`: ``driver``, ``performance_from``,
+        ``performance_to``, ``importance_from``, ``importance_to``; optional ``dimension``,
+        ``wave_from``, ``wave_to``, ``quadrant_changed``.
+    ax : Axes, optional
+        Where to draw.
+    labels : Study or dict, optional
+        Point labels.
+    lang : str
+        Label language when ``labels`` is a Study.
+    n_labels : int, optional
+        Label only the longest moves (on axes scaled to their range), this many, plus every
+        driver that changed quadrant; default every driver (an unlabelled arrow says
+        little).
+    title : str, optional
+        Chart title.
+    wrap : int
+        Width at which labels wrap.
+
+    Returns
+    -------
+    Axes
+        Performance on x, importance on y; a hollow marker at the earlier wave, an arrow to a
+        filled marker at the later one (shape and colour by dimension), the later wave's
+        cross-hairs dashed when ``moved.attrs`` has them, labels at the later position.
+
+    Examples
+    --------
+    >>> moved = pd.DataFrame({"driver": ["rate", "agent"], "dimension": ["BX", "SX"],
+    ...                       "wave_from": "W1", "wave_to": "W2",
+    ...                       "performance_from": [3.2, 3.8], "performance_to": [3.5, 3.7],
+    ...                       "importance_from": [0.6, 0.4], "importance_to": [0.45, 0.55],
+    ...                       "quadrant_changed": [True, False]})
+    >>> ax = wave_movement_plot(moved)
+    >>> sorted(t.get_text() for t in ax.texts if t.get_text() in ("rate", "agent"))
+    ['agent', 'rate']
+    >>> plt.close("all")
+    """
+    needed = ["driver", "performance_from", "performance_to", "importance_from",
+              "importance_to"]
+    _require(moved, needed, "moved")
+    if moved.empty:
+        raise ValueError("moved has no rows")
+    drivers = [str(d) for d in moved["driver"]]
+    text_of = _label_map(drivers, labels, lang)
+    dimensions = _dimensions_of(moved, labels)
+    order = _order(dimensions)
+    x0 = moved["performance_from"].to_numpy(dtype=float)
+    x1 = moved["performance_to"].to_numpy(dtype=float)
+    y0 = moved["importance_from"].to_numpy(dtype=float)
+    y1 = moved["importance_to"].to_numpy(dtype=float)
+    if not np.isfinite(np.r_[x0, x1, y0, y1]).all():
+        raise ValueError("moved has missing importance or performance values")
+    crosses = (moved.attrs.get("performance_cross"), moved.attrs.get("importance_cross"))
+    x_lo, x_hi = _padded(np.r_[x0, x1], 0.14)
+    y_lo, y_hi = _padded(np.r_[y0, y1], 0.14)
+    y_lo = min(y_lo, 0.0) if min(y0.min(), y1.min()) >= 0 and y_lo < 0.25 * y_hi else y_lo
+    waves = (str(moved["wave_from"].iloc[0]) if "wave_from" in moved else "A",
+             str(moved["wave_to"].iloc[0]) if "wave_to" in moved else "B")
+    span_x, span_y = (x_hi - x_lo) or 1.0, (y_hi - y_lo) or 1.0
+    distance = np.hypot((x1 - x0) / span_x, (y1 - y0) / span_y)
+    changed = (moved["quadrant_changed"].astype(bool).to_numpy() if "quadrant_changed" in moved
+               else np.zeros(len(moved), dtype=bool))
+    longest = np.argsort(-distance, kind="mergesort")
+    chosen = set(longest.tolist() if n_labels is None else longest[:n_labels].tolist())
+    chosen |= set(np.flatnonzero(changed).tolist())
+    ax, created = _axes(ax, (9.0, 7.4), lang)
+    with use_house_style(lang):
+        ax.set_xlim(x_lo, x_hi)
+        ax.set_ylim(y_lo, y_hi)
+        rules = []
+        if crosses[0] is not None and crosses[1] is not None:
+            x_cross, y_cross = float(crosses[0][1]), float(crosses[1][1])
+            ax.axvline(x_cross, color="#555555", linestyle="--", linewidth=0.8, zorder=1)
+            ax.axhline(y_cross, color="#555555", linestyle="--", linewidth=0.8, zorder=1)
+            rules = [(x_cross, y_lo, x_cross, y_hi), (x_lo, y_cross, x_hi, y_cross)]
+        arrows = []
+        for i in range(len(drivers)):
+            style = dimension_style(dimensions[i], order)
+            ax.plot([x0[i]], [y0[i]], marker=style["marker"], linestyle="none",
+                    markersize=MARKER_SIZE - 1.5, markerfacecolor="white",
+                    markeredgecolor=style["color"], markeredgewidth=1.1, zorder=3)
+            if distance[i] > 1e-9:
+                ax.annotate("", xy=(x1[i], y1[i]), xytext=(x0[i], y0[i]),
+                            arrowprops={"arrowstyle": "-|>", "color": style["color"],
+                                        "lw": 1.2, "shrinkA": MARKER_SIZE / 2,
+                                        "shrinkB": MARKER_SIZE / 2 + 0.5,
+                                        "mutation_scale": 9},
+                            zorder=3)
+                arrows.append((x0[i], y0[i], x1[i], y1[i]))
+            ax.plot([x1[i]], [y1[i]], marker=style["marker"], linestyle="none",
+                    markersize=MARKER_SIZE, markerfacecolor=style["color"],
+                    markeredgecolor="black", markeredgewidth=0.7, zorder=4)
+        kind = moved.attrs.get("performance_kind", "mean")
+        ax.set_xlabel(chart_text("Performance (top-box %)" if kind == "top_box"
+                                 else "Performance (mean rating)", lang))
+        value = moved.attrs.get("value", "share")
+        ax.set_ylabel(chart_text("Importance (share of explained variance)" if value == "share"
+                                 else "Importance", lang))
+        _percent_axis(ax.yaxis, np.r_[y0, y1])
+        if title:
+            ax.set_title(title)
+        extra = [Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor="black",
+                        linestyle="none", markersize=MARKER_SIZE - 1.5,
+                        label=chart_text("Wave", lang) + f" {waves[0]}"),
+                 Line2D([], [], marker="o", markerfacecolor="#777777", markeredgecolor="black",
+                        linestyle="none", markersize=MARKER_SIZE,
+                        label=chart_text("Wave", lang) + f" {waves[1]}")]
+        if rules:
+            extra.append(Line2D([], [], color="#555555", linestyle="--", linewidth=0.8,
+                                label=chart_text("cross-hairs of", lang) + f" {waves[1]}"))
+        _dimension_legend(ax, order, _dimension_names(labels, order, lang), extra,
+                          ncol=max(len(order), 2))
+        _freeze(ax, created)
+        placement = np.argsort(-y1, kind="mergesort")
+        texts = [wrap_label(text_of[drivers[i]], wrap) if i in chosen else ""
+                 for i in placement]
+        # Earlier positions are obstacles too (empty labels), and arrows are lines to keep
+        # clear of, so a label never sits on a trail.
+        place_labels(ax, np.r_[x1[placement], x0], np.r_[y1[placement], y0],
+                     texts + [""] * len(drivers), lines=arrows, rules=rules)
+    return ax
+
+
+# ---------------------------------------------------------------- penalty / reward
+
+#: Reading order and names of the penalty-reward categories.
+KANO_NAMES = {
+    "basic": "Basic: low rating hurts",
+    "performance": "Performance: both",
+    "delighter": "Delighter: high rating lifts",
+    "indifferent": "No clear effect",
+}
+
+
+def penalty_reward_plot(table: pd.DataFrame, ax=None, labels=None, lang: str = "en",
+                        ci: float = 0.95, title: str | None = None, alpha: float | None = None):
+    """Penalty of a low rating against reward of a high rating, per attribute.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`drivers.priority.penalty_reward`: ``driver``, ``penalty``, ``reward``;
+        optional ``penalty_se``, ``reward_se`` (interval whiskers), ``penalty_p``,
+        ``reward_p`` (hollow bars when not significant), ``category``, ``dimension``.
+    ax : Axes, optional
+        Where to draw.
+    labels : Study or dict, optional
+        Row labels (a Study also supplies the dimensions).
+    lang : str
+        Label language when ``labels`` is a Study.
+    ci : float
+        Level of the whiskers (``effect +/- z se``).
+    title : str, optional
+        Chart title.
+    alpha : float, optional
+        Significance level for the hollow bars; default ``table.attrs["alpha"]`` or 0.05.
+
+    Returns
+    -------
+    Axes
+        One row per attribute, grouped by category (basic, performance, delighter, no clear
+        effect) and by size within it: the penalty as a bar to the left of zero, the reward to
+        the right (colour and hatch differ, so it prints in grey), whiskers, the category
+        named at the right.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"driver": ["fees", "gift"], "penalty": [0.9, 0.05],
+    ...                       "reward": [0.1, 0.7], "penalty_se": [0.1, 0.1],
+    ...                       "reward_se": [0.1, 0.1], "penalty_p": [0.001, 0.6],
+    ...                       "reward_p": [0.3, 0.001], "category": ["basic", "delighter"]})
+    >>> ax = penalty_reward_plot(table)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['fees', 'gift']
+    >>> plt.close("all")
+    """
+    from scipy import stats
+
+    _require(table, ["driver", "penalty", "reward"], "table")
+    if table.empty:
+        raise ValueError("table has no rows")
+    alpha = table.attrs.get("alpha", 0.05) if alpha is None else alpha
+    frame = table.copy()
+    if "category" not in frame.columns:
+        frame["category"] = "indifferent"
+    unknown = set(frame["category"]) - set(KANO_NAMES)
+    if unknown:
+        raise ValueError(f"unknown category {', '.join(map(str, sorted(unknown)))}; expected "
+                         f"{', '.join(KANO_NAMES)}")
+    frame["_order"] = [list(KANO_NAMES).index(c) for c in frame["category"]]
+    frame["_size"] = -np.fmax(frame["penalty"].astype(float), frame["reward"].astype(float))
+    frame = frame.sort_values(["_order", "_size"], kind="mergesort").reset_index(drop=True)
+    drivers = [str(d) for d in frame["driver"]]
+    text_of = _label_map(drivers, labels, lang)
+    z = stats.norm.ppf(0.5 + ci / 2)
+    penalty = frame["penalty"].to_numpy(dtype=float)
+    reward = frame["reward"].to_numpy(dtype=float)
+    ax, created = _axes(ax, (8.6, 0.36 * len(frame) + 1.9), lang)
+    with use_house_style(lang):
+        positions = np.arange(len(frame))[::-1].astype(float)
+        ends = []
+        # Penalty in the upper half of each row, reward in the lower half: a wrong-signed
+        # effect (a "penalty" that lifts) then crosses zero without hiding the other bar.
+        for side, values, sign, key, shift in (("penalty", penalty, -1, "detractors", 0.19),
+                                               ("reward", reward, 1, "promoters", -0.19)):
+            style = NPS_STYLES[key]
+            p = frame[f"{side}_p"].to_numpy(dtype=float) if f"{side}_p" in frame else \
+                np.zeros(len(frame))
+            significant = np.isfinite(p) & (p < alpha)
+            shown = np.nan_to_num(values)
+            ax.barh(positions + shift, sign * shown, height=0.36, zorder=2, linewidth=0.8,
+                    color=[style["color"] if s else "white" for s in significant],
+                    edgecolor=[("black" if s else style["color"]) for s in significant],
+                    hatch=style["hatch"])
+            if f"{side}_se" in frame:
+                se = frame[f"{side}_se"].to_numpy(dtype=float)
+                ok = np.isfinite(se) & np.isfinite(values)
+                ax.errorbar(sign * values[ok], positions[ok] + shift, xerr=z * se[ok],
+                            fmt="none", ecolor="#222222", elinewidth=0.8, capsize=2,
+                            zorder=3)
+                ends.append(np.where(ok, np.abs(values) + z * np.nan_to_num(se),
+                                     np.abs(shown)))
+            else:
+                ends.append(np.abs(shown))
+        reach = float(np.nanmax(np.r_[ends[0], ends[1], 1e-9])) * 1.08
+        ax.set_xlim(-reach, reach)
+        ax.axvline(0, color="black", linewidth=0.8, zorder=3)
+        breaks = np.flatnonzero(np.diff(frame["_order"].to_numpy())) + 1
+        for b in breaks:
+            ax.axhline(positions[b] + 0.5, color="#999999", linewidth=0.6, zorder=1)
+        category_texts = []
+        for category in dict.fromkeys(frame["category"]):
+            rows = positions[(frame["category"] == category).to_numpy()]
+            category_texts.append(ax.annotate(
+                wrap_label(chart_text(KANO_NAMES[category], lang), 16), (reach, rows.mean()),
+                xytext=(4, 0), textcoords="offset points", ha="left", va="center",
+                fontsize=FONT_SIZES["label"], color="#333333", fontstyle=_note_style(lang),
+                annotation_clip=False))
+        ax.set_yticks(positions)
+        ax.set_yticklabels([wrap_label(text_of[d], 34) for d in drivers])
+        ax.tick_params(axis="y", length=0)
+        ax.set_ylim(-0.6, len(frame) - 0.4)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):g}"))
+        outcome = table.attrs.get("outcome")
+        name = label_for(labels, outcome, lang) if hasattr(labels, "outcomes") and \
+            outcome in getattr(labels, "outcomes", {}) else (outcome or "")
+        ax.set_xlabel(chart_text("Change in the outcome (points): penalty of a low rating "
+                                 "(left), reward of a high rating (right)", lang)
+                      + (f"\n{name}" if name else ""))
+        ax.xaxis.grid(True, zorder=0)
+        ax.set_axisbelow(True)
+        if title:
+            ax.set_title(title)
+        handles = [Patch(facecolor=NPS_STYLES["detractors"]["color"], edgecolor="black",
+                         hatch=NPS_STYLES["detractors"]["hatch"],
+                         label=chart_text("Penalty (bottom box vs middle)", lang)),
+                   Patch(facecolor=NPS_STYLES["promoters"]["color"], edgecolor="black",
+                         hatch=NPS_STYLES["promoters"]["hatch"],
+                         label=chart_text("Reward (top box vs middle)", lang)),
+                   Patch(facecolor="white", edgecolor="#555555",
+                         label=chart_text("hollow: not significant", lang))]
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16 if
+                  len(frame) < 8 else -0.08), ncol=3, borderaxespad=0.0)
+        _freeze(ax, created)
+        _fit_texts_right(ax, category_texts)
+    return ax
+
+
+# ---------------------------------------------------------------- divergent groups
+
+
+def divergent_profile_plot(profiles, group: str = "satisfied_not_promoting",
+                           kind: str = "attribute", ax=None, labels=None, lang: str = "en",
+                           title: str | None = None, top: int | None = None):
+    """What sets a divergent group apart: standardized mean differences with intervals.
+
+    Parameters
+    ----------
+    profiles : Relationship or DataFrame
+        A :func:`drivers.relationship.relationship` result, or its ``profiles`` table
+        (``group``, ``kind``, ``item``, ``smd``, ``smd_ci_low``, ``smd_ci_high``; optional
+        ``dimension``).
+    group : str
+        Which divergent group (``satisfied_not_promoting``,
+        ``satisfied_not_promoting_incl_passives``, ``promoting_not_satisfied``).
+    kind : {"attribute", "dimension"}
+        Attributes or dimensions.
+    ax : Axes, optional
+        Where to draw.
+    labels : Study or dict, optional
+        Item labels (a Study also supplies the dimensions).
+    lang : str
+        Label language when ``labels`` is a Study.
+    title : str, optional
+        Chart title; default the group's name.
+    top : int, optional
+        Show only the ``top`` items with the largest absolute difference.
+
+    Returns
+    -------
+    Axes
+        One row per item, sorted from the most negative to the most positive difference
+        (group minus rest, in pooled standard deviations, Cohen's d); points shaped and
+        coloured by dimension with interval whiskers; shaded band for |d| < 0.2 (a small
+        effect, Cohen 1988).
+
+    Examples
+    --------
+    >>> profiles = pd.DataFrame({"group": "satisfied_not_promoting", "kind": "attribute",
+    ...                          "item": ["rate", "agent"], "dimension": ["BX", "SX"],
+    ...                          "smd": [0.1, -0.6], "smd_ci_low": [-0.1, -0.8],
+    ...                          "smd_ci_high": [0.3, -0.4]})
+    >>> ax = divergent_profile_plot(profiles)
+    >>> [t.get_text() for t in ax.get_yticklabels()]  # from the bottom up
+    ['agent', 'rate']
+    >>> plt.close("all")
+    """
+    from drivers.relationship import DIVERGENT
+
+    table = getattr(profiles, "profiles", profiles)
+    _require(table, ["group", "kind", "item", "smd"], "profiles")
+    if group not in DIVERGENT:
+        raise ValueError(f"group must be one of {', '.join(DIVERGENT)}, got {group!r}")
+    if kind not in ("attribute", "dimension"):
+        raise ValueError(f"kind must be 'attribute' or 'dimension', got {kind!r}")
+    frame = table[(table["group"] == group) & (table["kind"] == kind)]
+    frame = frame[np.isfinite(frame["smd"].to_numpy(dtype=float))]
+    if frame.empty:
+        raise ValueError(f"profiles has no {kind} rows with an effect size for {group!r}")
+    if top is not None:
+        frame = frame.loc[frame["smd"].abs().sort_values(ascending=False,
+                                                         kind="mergesort").index[:top]]
+    frame = frame.sort_values("smd", kind="mergesort").reset_index(drop=True)
+    items = [str(i) for i in frame["item"]]
+    text_of = _label_map(items, labels, lang)
+    if kind == "dimension" and labels is not None and hasattr(labels, "dimensions"):
+        text_of = {d: f"{d} {text_of[d]}" for d in items}
+    dimensions = ([None if pd.isna(d) else d for d in frame["dimension"]]
+                  if "dimension" in frame.columns else [None] * len(frame))
+    order = _order(dimensions)
+    smd = frame["smd"].to_numpy(dtype=float)
+    has_ci = {"smd_ci_low", "smd_ci_high"} <= set(frame.columns)
+    ax, created = _axes(ax, (7.6, 0.32 * len(frame) + 1.9), lang)
+    with use_house_style(lang):
+        positions = np.arange(len(frame)).astype(float)
+        ax.axvspan(-0.2, 0.2, color="#EDEDED", zorder=0, linewidth=0)
+        ax.axvline(0, color="black", linewidth=0.8, zorder=1)
+        for i, pos in enumerate(positions):
+            style = dimension_style(dimensions[i], order)
+            if has_ci:
+                low, high = frame["smd_ci_low"].iloc[i], frame["smd_ci_high"].iloc[i]
+                if np.isfinite(low) and np.isfinite(high):
+                    ax.plot([low, high], [pos, pos], color=style["color"], linewidth=1.3,
+                            zorder=2, solid_capstyle="butt")
+            ax.plot([smd[i]], [pos], marker=style["marker"], color=style["color"],
+                    markeredgecolor="black", markeredgewidth=0.7, markersize=MARKER_SIZE,
+                    linestyle="none", zorder=3)
+        values = np.r_[smd, frame["smd_ci_low"].to_numpy(dtype=float) if has_ci else [],
+                       frame["smd_ci_high"].to_numpy(dtype=float) if has_ci else [], -0.3, 0.3]
+        lo, hi = _padded(values, 0.08)
+        ax.set_xlim(lo, hi)
+        ax.set_yticks(positions)
+        ax.set_yticklabels([wrap_label(text_of[i], 34) for i in items])
+        ax.tick_params(axis="y", length=0)
+        ax.set_ylim(-0.6, len(frame) - 0.4)
+        ax.xaxis.grid(True, zorder=0)
+        ax.set_axisbelow(True)
+        ax.set_xlabel(chart_text("Difference from the other respondents (Cohen's d)", lang))
+        if title is None:
+            title = chart_text(DIVERGENT[group][0], lang)
+            if "n_group" in frame.columns and frame["n_group"].notna().any():
+                title += f" (n = {int(frame['n_group'].max()):,})"
+        if title:
+            ax.set_title(title)
+        extra = [Patch(facecolor="#EDEDED", edgecolor="none",
+                       label=chart_text("|d| < 0.2: small", lang))]
+        if has_ci:
+            extra.append(Line2D([], [], color="#333333", linewidth=1.3,
+                                label=chart_text("interval", lang)))
+        _dimension_legend(ax, order, _dimension_names(labels, order, lang), extra,
+                          ncol=3)
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.set_bbox_to_anchor((0.5, -0.12 if len(frame) < 10 else -0.07),
+                                      transform=ax.transAxes)
+        _freeze(ax, created)
     return ax

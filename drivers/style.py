@@ -152,6 +152,22 @@ CHART_TEXTS = {
         "% of the CSAT group": "占 CSAT 分组 %",
         "% of the NPS group": "占 NPS 分组 %",
         "weighted respondents": "加权受访者",
+        "cross-hairs of": "分界线：",
+        "Penalty (bottom box vs middle)": "惩罚（低分 vs 中间）",
+        "Reward (top box vs middle)": "奖励（高分 vs 中间）",
+        "hollow: not significant": "空心：不显著",
+        "Basic: low rating hurts": "基本因素：低分伤害大",
+        "Performance: both": "绩效因素：双向影响",
+        "Delighter: high rating lifts": "兴奋因素：高分提升大",
+        "No clear effect": "无明显影响",
+        "Change in the outcome (points): penalty of a low rating (left), reward of a high "
+        "rating (right)": "结果变化（分）：低分的惩罚（左），高分的奖励（右）",
+        "Difference from the other respondents (Cohen's d)": "与其他受访者的差异（Cohen's d）",
+        "|d| < 0.2: small": "|d| < 0.2：差异小",
+        "interval": "置信区间",
+        "Satisfied, not promoting": "满意但不推荐",
+        "Satisfied, not promoting (incl. passives)": "满意但不推荐（含中立者）",
+        "Promoting, not satisfied": "推荐但不满意",
     },
 }
 

@@ -420,7 +420,9 @@ def test_nps_composition_plot_from_proportions_and_segments():
     ax = plots.nps_composition_plot(table, title="NPS by channel")
     render(ax.figure)
     assert [t.get_text() for t in ax.get_yticklabels()] == \
-        ["All", "mobile_app", "online_banking", "partner_platform"]
+        ["All", "mobile app", "online banking", "partner platform"]
+    renamed = plots.nps_composition_plot(table, names={"mobile_app": "App"})
+    assert [t.get_text() for t in renamed.get_yticklabels()][1] == "App"
     for container in ax.containers:
         assert len(container.patches) == 4
     widths = np.sum([[p.get_width() for p in c.patches] for c in ax.containers], axis=0)
