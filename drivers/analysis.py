@@ -37,7 +37,6 @@ from drivers.correlation import (
 from drivers.diagnostics import select_rows, standardized_fit
 from drivers.importance import (
     SHARE_RULES,
-    _jobs,
     _resolve_groups,
     _show,
     base_warnings,
@@ -470,7 +469,7 @@ def compare(study: Study, outcomes: Sequence[str] = ("csat", "nps"), level: str 
         Y = np.column_stack([first.y, second.y])
         samples = bootstrap_samples(_Paired(statistic), first.X, Y, first.weights,
                                     n_resamples=int(bootstrap), seed=seed,
-                                    n_jobs=_jobs(n_jobs, bootstrap),
+                                    n_jobs=n_jobs,
                                     progress=_show(progress, bootstrap),
                                     description=f"paired bootstrap {method}")
         k = len(names)

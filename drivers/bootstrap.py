@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -32,6 +33,8 @@ import pandas as pd
 
 #: Resamples drawn from one child seed; fixed so results do not depend on the worker count.
 BLOCK = 50
+#: Projected seconds of single-process work above which resampling moves to worker processes.
+PROCESS_WORTH_SECONDS = 4.0
 
 
 def resample_counts(n: int, n_resamples: int, seed: int | None) -> list[np.ndarray]:
@@ -52,8 +55,14 @@ def resample_counts(n: int, n_resamples: int, seed: int | None) -> list[np.ndarr
 
 def _run_block(statistic: Callable, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
                counts: np.ndarray) -> np.ndarray:
+    from threadpoolctl import threadpool_limits
+
     base = np.ones(X.shape[0]) if weights is None else weights
-    return np.vstack([statistic(X, y, base * row) for row in counts])
+    # A resample's matrices are small (tens of columns): a multi-threaded BLAS spends more
+    # time waking its threads than computing (5x slower measured on 2 cores), and the
+    # resamples are already spread over processes.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return np.vstack([statistic(X, y, base * row) for row in counts])
 
 
 def bootstrap_samples(statistic: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
@@ -76,9 +85,11 @@ def bootstrap_samples(statistic: Callable[[np.ndarray, np.ndarray, np.ndarray], 
     seed : int or None
         Seed of the resampling; the same seed gives identical samples.
     n_jobs : int
-        Processes sharing the blocks (results do not depend on it).
+        Processes sharing the blocks (results do not depend on it). They are used only when
+        the first block, run and timed in this process, projects more than
+        :data:`PROCESS_WORTH_SECONDS` of remaining work: starting workers costs about a second.
     progress : bool
-        Show a tqdm progress bar (per block).
+        Show a tqdm progress bar on standard error.
 
     Returns
     -------
@@ -87,19 +98,33 @@ def bootstrap_samples(statistic: Callable[[np.ndarray, np.ndarray, np.ndarray], 
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be a positive whole number, got {n_resamples}")
     blocks = resample_counts(len(y), n_resamples, seed)
-    if n_jobs > 1 and len(blocks) > 1:
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=n_resamples, desc=description, unit="resample", leave=False)
+    # The first block runs here and is timed: worker processes cost a second or two to
+    # start, which only pays when the remaining blocks would take longer than that.
+    start = time.perf_counter()
+    results = [_run_block(statistic, X, y, weights, blocks[0])]
+    if bar is not None:
+        bar.update(len(blocks[0]))
+    remaining = blocks[1:]
+    projected = (time.perf_counter() - start) * len(remaining)
+    if n_jobs > 1 and len(remaining) > 1 and projected > PROCESS_WORTH_SECONDS:
         from joblib import Parallel, delayed
 
-        jobs = (delayed(_run_block)(statistic, X, y, weights, counts) for counts in blocks)
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+        jobs = (delayed(_run_block)(statistic, X, y, weights, counts) for counts in remaining)
+        rest = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     else:
-        results = (_run_block(statistic, X, y, weights, counts) for counts in blocks)
-    if progress:
-        from tqdm.auto import tqdm
-
-        results = tqdm(results, total=len(blocks), desc=description, unit="block",
-                       leave=False)
-    return np.vstack(list(results))
+        rest = (_run_block(statistic, X, y, weights, counts) for counts in remaining)
+    for block in rest:
+        results.append(block)
+        if bar is not None:
+            bar.update(len(block))
+    if bar is not None:
+        bar.close()
+    return np.vstack(results)
 
 
 def percentile_interval(samples: np.ndarray, ci: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

@@ -44,7 +44,6 @@ import pandas as pd
 
 from drivers import outcome_models
 from drivers.bootstrap import (
-    BLOCK,
     bootstrap_samples,
     interval_columns,
     pairwise_differences,
@@ -633,8 +632,7 @@ def importance_details(data: pd.DataFrame, outcome: str, drivers: list[str] | No
         statistic = bootstrap_statistic(method, indices, missing, seed)
         samples = bootstrap_samples(statistic, rows.X, rows.y, rows.weights,
                                     n_resamples=int(bootstrap), seed=seed,
-                                    n_jobs=_jobs(n_jobs, bootstrap), progress=_show(progress,
-                                                                                      bootstrap),
+                                    n_jobs=n_jobs, progress=_show(progress, bootstrap),
                                     description=f"bootstrap {method}")
         share_rows = share_samples(samples, SHARE_RULES[method])
         pairs = pairwise_differences(share_rows, names, ci, point=table["share"].to_numpy())
@@ -760,11 +758,6 @@ def from_correlations(method: str, corr_xx, corr_xy, groups=None, seed=None) -> 
         return np.asarray(corr_xy, dtype=float).copy()
     raise ValueError(f"method {method!r} does not work from correlations alone; choose one of "
                      f"{', '.join(CORRELATION_METHODS)}")
-
-
-def _jobs(n_jobs: int, n_resamples: int) -> int:
-    # Starting worker processes costs about a second: not worth it for a few blocks.
-    return 1 if n_resamples <= 2 * BLOCK else max(1, int(n_jobs))
 
 
 def _show(progress: bool | None, n_resamples: int) -> bool:

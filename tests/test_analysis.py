@@ -1,0 +1,236 @@
+"""DriverAnalysis, study_importance, compare and the bootstrap behind importance()."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+import drivers
+from drivers.analysis import DriverAnalysis, compare, study_importance
+from drivers.bootstrap import percentile_interval, resample_counts
+from drivers.importance import importance, importance_details, shapley_core
+
+
+@pytest.fixture(scope="module")
+def study():
+    return drivers.load_study(drivers.bank_loan_study_file())
+
+
+@pytest.fixture(scope="module")
+def dimension_comparison(study):
+    return compare(study, level="dimension", bootstrap=200, seed=11, n_jobs=1)
+
+
+def test_compare_finds_the_planted_truth_with_separating_intervals(dimension_comparison):
+    table = dimension_comparison.set_index("driver")
+    # data/bank_loan/README.md: CSAT is led by BX, NPS by SX.
+    assert table["share_csat"].idxmax() == "BX"
+    assert table["share_nps"].idxmax() == "SX"
+    assert table.loc["BX", "diff_ci_low"] > 0 and table.loc["BX", "lead"] == "CSAT-led"
+    assert table.loc["SX", "diff_ci_high"] < 0 and table.loc["SX", "lead"] == "NPS-led"
+    # BX's interval for CSAT lies above SX's; for NPS the other way round.
+    assert table.loc["BX", "share_csat_ci_low"] > table.loc["SX", "share_csat_ci_high"]
+    assert table.loc["SX", "share_nps_ci_low"] > table.loc["BX", "share_nps_ci_high"]
+
+
+def test_compare_columns_and_facts(dimension_comparison):
+    expected = ["driver", "label", "dimension",
+                "importance_csat", "share_csat", "rank_csat",
+                "share_csat_ci_low", "share_csat_ci_high",
+                "importance_nps", "share_nps", "rank_nps", "share_nps_ci_low",
+                "share_nps_ci_high", "diff", "diff_ci_low", "diff_ci_high", "lead"]
+    assert list(dimension_comparison.columns) == expected
+    facts = dimension_comparison.attrs
+    assert facts["outcomes"] == ["csat", "nps"]
+    assert facts["n_used"] + facts["n_dropped"] == 2000
+    assert sum(facts["dropped_reasons"].values()) == facts["n_dropped"]
+    assert facts["dropped_reasons"]["not_applicable"] > 500
+    for name in ("csat", "nps"):
+        assert dimension_comparison[f"share_{name}"].sum() == pytest.approx(1.0)
+        assert dimension_comparison[f"importance_{name}"].sum() == pytest.approx(
+            facts["r2"][name], abs=1e-12)
+    np.testing.assert_allclose(dimension_comparison["diff"],
+                               dimension_comparison["share_csat"]
+                               - dimension_comparison["share_nps"])
+
+
+def test_compare_point_estimates_equal_importance_on_the_common_base(study,
+                                                                     dimension_comparison):
+    base = study.data[["csat", "recommend"]].notna().all(axis=1)
+    for name, column in (("csat", "csat"), ("nps", "recommend")):
+        single = importance(study.data.loc[base], column, groups=study.groups,
+                            weights="weight")
+        np.testing.assert_allclose(dimension_comparison[f"importance_{name}"],
+                                   single["importance"], rtol=1e-12)
+
+
+def test_paired_difference_interval_equals_a_by_hand_paired_bootstrap(study,
+                                                                      dimension_comparison):
+    """Rebuild the paired resamples from the same seed and compute the difference by hand."""
+    base = study.data[["csat", "recommend"]].notna().all(axis=1)
+    complete = base & study.data[study.attribute_columns].notna().all(axis=1)
+    frame = study.data.loc[complete]
+    X = frame[study.attribute_columns].to_numpy(float)
+    w = frame["weight"].to_numpy(float)
+    groups = [[study.attribute_columns.index(c) for c in cols] for cols in study.groups.values()]
+    diffs = []
+    for block in resample_counts(len(frame), 200, seed=11):
+        for counts in block:
+            a = shapley_core(X, frame["csat"].to_numpy(float), w * counts, groups=groups)
+            b = shapley_core(X, frame["recommend"].to_numpy(float), w * counts, groups=groups)
+            diffs.append(a / a.sum() - b / b.sum())
+    low, high = percentile_interval(np.array(diffs), 0.95)
+    np.testing.assert_allclose(dimension_comparison["diff_ci_low"], low, rtol=1e-10)
+    np.testing.assert_allclose(dimension_comparison["diff_ci_high"], high, rtol=1e-10)
+
+
+def test_compare_is_reproducible_and_independent_of_worker_count(study, dimension_comparison,
+                                                                  monkeypatch):
+    import drivers.bootstrap
+
+    monkeypatch.setattr(drivers.bootstrap, "PROCESS_WORTH_SECONDS", 0.0)  # force the workers
+    again = compare(study, level="dimension", bootstrap=200, seed=11, n_jobs=2)
+    pd.testing.assert_frame_equal(again, dimension_comparison)
+    other = compare(study, level="dimension", bootstrap=200, seed=12, n_jobs=1)
+    assert not np.allclose(other["diff_ci_low"], dimension_comparison["diff_ci_low"])
+
+
+def test_compare_without_bootstrap_says_untested(study):
+    table = compare(study, level="dimension", bootstrap=0, dimension_mode="composite")
+    assert set(table["lead"]) == {"untested"}
+    assert table[["diff_ci_low", "diff_ci_high"]].isna().all().all()
+    assert any("no bootstrap" in w for w in table.attrs["warnings"])
+
+
+def test_compare_attribute_level_pairwise_keeps_everyone(study):
+    table = compare(study, level="attribute", bootstrap=20, seed=3, missing="pairwise",
+                    n_jobs=1)
+    assert len(table) == len(study.attribute_columns)
+    assert table.attrs["n_used"] == 2000 - sum(table.attrs["dropped_reasons"].values())
+    assert table.attrs["n_used"] > 1900
+    top_nps = table.sort_values("rank_nps")["dimension"].head(3).tolist()
+    assert top_nps == ["SX", "SX", "SX"]
+
+
+def test_compare_checks_its_arguments(study):
+    with pytest.raises(ValueError, match="two different outcomes"):
+        compare(study, outcomes=("csat", "csat"), bootstrap=0)
+    with pytest.raises(KeyError, match="no outcome 'loyalty'"):
+        compare(study, outcomes=("csat", "loyalty"), bootstrap=0)
+    with pytest.raises(ValueError, match="level must be"):
+        compare(study, level="item", bootstrap=0)
+
+
+def test_importance_bootstrap_intervals_and_indistinguishable_drivers():
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(rng.normal(size=(600, 4)), columns=["big", "twin_a", "twin_b", "noise"])
+    frame["y"] = 1.0 * frame["big"] + 0.4 * frame["twin_a"] + 0.4 * frame["twin_b"] \
+        + rng.normal(size=600)
+    table = importance(frame, "y", ["big", "twin_a", "twin_b", "noise"], bootstrap=300,
+                       seed=2, n_jobs=1).set_index("driver")
+    assert (table["ci_low"] <= table["importance"]).all()
+    assert (table["importance"] <= table["ci_high"]).all()
+    assert table.loc["noise", "share_ci_low"] < 0.01
+    # Equal true effects: the twins cannot be told apart; the big driver is clearly first.
+    assert "twin_b" in table.loc["twin_a", "indistinguishable_from"]
+    assert table.loc["big", "indistinguishable_from"] == ""
+    assert table.loc["big", "rank_ci_low"] == table.loc["big", "rank_ci_high"] == 1
+    assert table.attrs["bootstrap"] == 300
+
+
+def test_importance_bootstrap_respects_weights_as_frequencies():
+    """Weights 2 on a row give the same resampling statistic as the row written twice."""
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame(rng.normal(size=(150, 3)), columns=["a", "b", "y"])
+    weights = rng.integers(1, 3, size=150).astype(float)
+    weighted = importance(frame.assign(w=weights), "y", ["a", "b"], weights="w")
+    repeated = importance(frame.loc[frame.index.repeat(weights.astype(int))], "y", ["a", "b"])
+    np.testing.assert_allclose(weighted["importance"], repeated["importance"], rtol=1e-10)
+
+
+def test_bootstrap_details_are_consistent_across_methods():
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    frame["y"] = frame @ [0.5, 0.3, 0.0] + rng.normal(size=300)
+    for method in ("shapley", "relative_weights", "beta", "pratt", "correlation"):
+        details = importance_details(frame, "y", ["a", "b", "c"], method=method, bootstrap=60,
+                                     seed=1, n_jobs=1)
+        assert details.samples.shape == (60, 3)
+        assert len(details.pairwise) == 6
+        np.testing.assert_allclose(np.nansum(details.share_samples, axis=1), 1.0)
+    pairwise = importance(frame, "y", ["a", "b", "c"], missing="pairwise", bootstrap=30, seed=1,
+                          n_jobs=1)
+    assert pairwise["ci_low"].notna().all()
+
+
+def test_importance_bootstrap_rejects_bad_counts():
+    frame = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "y": [2.0, 1, 4, 3, 5]})
+    with pytest.raises(ValueError, match="bootstrap must be a whole number"):
+        importance(frame, "y", ["a"], bootstrap=-5)
+
+
+def test_driver_analysis_on_a_study(study):
+    model = DriverAnalysis("nps", bootstrap=40, seed=5, n_jobs=1)
+    with pytest.raises(ValueError, match="not fitted"):
+        model.summary  # noqa: B018
+    assert model.fit(study) is model
+    assert model.summary.sort_values("rank")["dimension"].iloc[0] == "SX"
+    assert {"label", "dimension", "share_ci_low"} <= set(model.summary.columns)
+    assert set(model.diagnostics.columns) >= {"driver", "vif", "beta", "r", "sign_reversal"}
+    assert model.n_used_ + model.n_dropped_ == 2000
+    assert model.dropped_reasons_["not_applicable"] > 500
+    assert any("not_applicable" in w for w in model.warnings_)
+    assert 0 < model.cv_r2_ < model.r2_ < 1
+    assert model.pairwise_ is not None and model.samples_.shape == (40, 21)
+    html = model._repr_html_()
+    assert "sx_agent_expertise" in html and "n used" in html
+    ax = model.plot()
+    assert ax.get_figure() is not None
+    plt.close("all")
+
+
+def test_driver_analysis_print_summary(study, capsys):
+    DriverAnalysis("csat", groups="dimensions").fit(study).print_summary()
+    out = capsys.readouterr().out
+    assert "n used" in out and "R²" in out and "BX" in out
+
+
+def test_driver_analysis_on_a_frame_equals_importance():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "y"])
+    model = DriverAnalysis("y", drivers=["a", "b"], method="relative_weights").fit(frame)
+    pd.testing.assert_frame_equal(model.summary,
+                                  importance(frame, "y", ["a", "b"], method="relative_weights"))
+    with pytest.raises(ValueError, match="needs a Study"):
+        DriverAnalysis("y", groups="dimensions").fit(frame)
+
+
+def test_study_importance_both_levels(study):
+    table = study_importance(study, "csat")
+    dims = table[table["level"] == "dimension"]
+    attrs = table[table["level"] == "attribute"]
+    assert dims.sort_values("rank")["driver"].iloc[0] == "BX"
+    assert len(attrs) == len(study.attribute_columns)
+    sums = attrs.groupby("dimension")["share_in_dimension"].sum()
+    np.testing.assert_allclose(sums, 1.0)
+    assert attrs.groupby("dimension")["rank_in_dimension"].min().eq(1).all()
+    composite = study_importance(study, "csat", dimension_mode="composite")
+    assert composite.query("level == 'dimension'").sort_values("rank")["driver"].iloc[0] == "BX"
+    with pytest.raises(ValueError, match="dimension_mode"):
+        study_importance(study, "csat", dimension_mode="mean")
+
+
+def test_rows_dropped_for_several_reasons_count_under_the_widespread_one():
+    frame = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 6, 7, 8],
+                          "a": [98, 1, 2, 3, 4, 5, 6, 7],
+                          "s1": [99, 99, 99, 1, 2, 3, 4, 5],
+                          "s2": [99, 99, 99, 2, 1, 3, 5, 4]})
+    table = importance(frame, "y", ["a", "s1", "s2"],
+                       missing_codes={98: "dont_know", 99: "not_applicable"})
+    assert table.attrs["dropped_reasons"] == {"not_applicable": 3}
