@@ -1,0 +1,314 @@
+"""Every chart on the bundled bank-loan case, in English and Chinese, checked automatically.
+
+Each chart is rendered to PNG with missing-glyph warnings turned into errors, then checked:
+no two texts of an axes overlap (point labels, quadrant names, value texts), no two tick
+labels or legend entries overlap, and every text lies inside the figure. The inputs are built
+once per module with a fast importance method and few resamples, so the file runs in seconds.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from drivers import plots
+from drivers.paths import bank_loan_study_file
+
+GLYPH = r".*missing from font.*"
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def bank():
+    path = bank_loan_study_file()
+    if not path.exists():
+        pytest.skip("data/bank_loan/study.yaml is absent")
+    from drivers import load_study
+    from drivers.importance import importance
+    from drivers.metrics import outcome_table
+    from drivers.priority import penalty_reward, study_priority, wave_movement
+    from drivers.relationship import relationship
+
+    study = load_study(path)
+    fast = {"method": "relative_weights", "bootstrap": 30, "seed": 7}
+    tables = {}
+    for outcome in ("csat", "nps"):
+        table = importance(study.data, study.outcome(outcome).column, study.attribute_columns,
+                           method="relative_weights", weights=study.weight_column)
+        table["dimension"] = [study.dimension_of(d) for d in table["driver"]]
+        tables[outcome] = table
+    comparison = tables["csat"][["driver", "dimension", "share"]].rename(
+        columns={"share": "share_csat"}).merge(
+        tables["nps"][["driver", "share"]].rename(columns={"share": "share_nps"}))
+    gap = comparison["share_nps"] - comparison["share_csat"]
+    comparison["lead"] = np.where(gap > 0.02, "NPS-led",
+                                  np.where(gap < -0.02, "CSAT-led", "shared"))
+    penalty = penalty_reward(study.data, "csat", study.attribute_columns, weights="weight")
+    penalty["dimension"] = [study.dimension_of(d) for d in penalty["driver"]]
+    return {
+        "study": study,
+        "csat": study_priority(study, "csat", **fast),
+        "nps": study_priority(study, "nps", **fast),
+        "segments": study_priority(study, "csat", by="channel", **fast),
+        "moved": wave_movement(study, "csat", method="relative_weights"),
+        "moved_dimension": wave_movement(study, "nps", level="dimension"),
+        "penalty": penalty,
+        "relationship": relationship(study),
+        "tables": tables,
+        "comparison": comparison,
+        "waves": outcome_table(study, by="wave"),
+        "channels": pd.concat([outcome_table(study), outcome_table(study, by="channel")]),
+    }
+
+
+def _waves(b):
+    table = b["waves"]
+    return table[table["kind"].isin(["csat", "nps"])]
+
+
+CHARTS = {
+    "priority_matrix": lambda b, lang: plots.priority_matrix_plot(
+        b["csat"], labels=b["study"], lang=lang, title="CSAT"),
+    "priority_matrix_pair": lambda b, lang: plots.priority_matrix_pair(
+        b["csat"], b["nps"], labels=b["study"], lang=lang),
+    "segment_priority": lambda b, lang: plots.segment_priority_plot(
+        b["segments"], labels=b["study"], lang=lang, title="By channel"),
+    "wave_movement": lambda b, lang: plots.wave_movement_plot(
+        b["moved"], labels=b["study"], lang=lang),
+    "wave_movement_dimension": lambda b, lang: plots.wave_movement_plot(
+        b["moved_dimension"], labels=b["study"], lang=lang),
+    "penalty_reward": lambda b, lang: plots.penalty_reward_plot(
+        b["penalty"], labels=b["study"], lang=lang),
+    "divergent_profile": lambda b, lang: plots.divergent_profile_plot(
+        b["relationship"], labels=b["study"], lang=lang),
+    "divergent_profile_dimension": lambda b, lang: plots.divergent_profile_plot(
+        b["relationship"], "promoting_not_satisfied", "dimension", labels=b["study"],
+        lang=lang),
+    "ranking": lambda b, lang: plots.ranking_plot(
+        b["tables"]["csat"], labels=b["study"], lang=lang, title="CSAT"),
+    "ranking_pair": lambda b, lang: plots.ranking_pair_plot(
+        b["tables"]["csat"], b["tables"]["nps"], labels=b["study"], lang=lang),
+    "importance_scatter": lambda b, lang: plots.importance_scatter(
+        b["comparison"], labels=b["study"], lang=lang),
+    "nps_composition": lambda b, lang: plots.nps_composition_plot(
+        b["channels"], group="channel", lang=lang),
+    "trend": lambda b, lang: plots.trend_plot(_waves(b), labels=b["study"], lang=lang),
+    "crosstab": lambda b, lang: plots.crosstab_heatmap(b["relationship"].crosstab, lang=lang),
+}
+
+
+# ---------------------------------------------------------------- checks
+
+
+def render_strict(fig) -> bytes:
+    """PNG bytes; a glyph missing from every font raises instead of drawing a box."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=GLYPH)
+        fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def words_box(text, renderer):
+    """The box of a text's words (an annotation's own extent includes its leader line)."""
+    return matplotlib.text.Text.get_window_extent(text, renderer)
+
+
+def overlapping(texts, renderer, tolerance=0.5):
+    """Pairs of texts whose boxes overlap by more than ``tolerance`` pixels both ways."""
+    shown = [t for t in texts if t.get_visible() and t.get_text().strip()]
+    boxes = [words_box(t, renderer) for t in shown]
+    pairs = []
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            a, b = boxes[i], boxes[j]
+            if (min(a.x1, b.x1) - max(a.x0, b.x0) > tolerance
+                    and min(a.y1, b.y1) - max(a.y0, b.y0) > tolerance):
+                pairs.append((shown[i].get_text(), shown[j].get_text()))
+    return pairs
+
+
+def tick_labels(axis):
+    low, high = sorted(axis.get_view_interval())
+    return [tick.label1 for tick in axis.get_major_ticks()
+            if low - 1e-9 <= tick.get_loc() <= high + 1e-9 and tick.label1.get_visible()]
+
+
+def outside(fig, renderer):
+    """Texts that stick out of the figure."""
+    frame = fig.bbox
+    texts = list(fig.texts)
+    for legend in fig.legends:
+        texts += legend.get_texts()
+    for ax in fig.axes:
+        texts += [*ax.texts, ax.title, ax._left_title, ax.xaxis.label, ax.yaxis.label,
+                  *tick_labels(ax.xaxis), *tick_labels(ax.yaxis)]
+        if ax.get_legend() is not None:
+            texts += ax.get_legend().get_texts()
+    bad = []
+    for text in texts:
+        if not (text.get_visible() and text.get_text().strip()):
+            continue
+        box = words_box(text, renderer)
+        if box.x0 < frame.x0 - 0.5 or box.x1 > frame.x1 + 0.5 or box.y0 < frame.y0 - 0.5 \
+                or box.y1 > frame.y1 + 0.5:
+            bad.append(text.get_text())
+    return bad
+
+
+def check_figure(fig):
+    png = render_strict(fig)
+    assert png.startswith(b"\x89PNG")
+    renderer = fig.canvas.get_renderer()
+    problems = []
+    for k, ax in enumerate(fig.axes):
+        problems += [f"axes {k} texts {p}" for p in overlapping(ax.texts, renderer)]
+        problems += [f"axes {k} x ticks {p}" for p in overlapping(tick_labels(ax.xaxis),
+                                                                    renderer)]
+        problems += [f"axes {k} y ticks {p}" for p in overlapping(tick_labels(ax.yaxis),
+                                                                    renderer)]
+        if ax.get_legend() is not None:
+            problems += [f"axes {k} legend {p}"
+                         for p in overlapping(ax.get_legend().get_texts(), renderer)]
+    for legend in fig.legends:
+        problems += [f"figure legend {p}" for p in overlapping(legend.get_texts(), renderer)]
+    problems += [f"outside the figure: {t!r}" for t in outside(fig, renderer)]
+    assert not problems, "\n".join(problems)
+
+
+def has_chinese(fig) -> bool:
+    texts = [t.get_text() for ax in fig.axes for t in
+             [*ax.texts, ax.xaxis.label, ax.yaxis.label, *ax.get_yticklabels()]]
+    texts += [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    return any("\u4e00" <= ch <= "\u9fff" for text in texts for ch in text)
+
+
+# ---------------------------------------------------------------- every chart, both languages
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_chart_renders_cleanly_on_the_bank_case(bank, name, lang):
+    axes = CHARTS[name](bank, lang)
+    first = np.asarray(axes).ravel()[0]
+    fig = first.figure
+    check_figure(fig)
+    assert all(ax.has_data() or ax.texts for ax in fig.axes), "an empty panel"
+    if lang == "zh" and name not in ("nps_composition", "crosstab"):
+        assert has_chinese(fig), "the Chinese chart shows no Chinese labels"
+
+
+# ---------------------------------------------------------------- the checks can fail
+
+
+def test_checks_catch_overlap_and_text_outside():
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.text(0.5, 0.5, "first label")
+    ax.text(0.5, 0.5, "second label")
+    ax.text(1.6, 0.5, "far outside the figure")
+    with pytest.raises(AssertionError) as failure:
+        check_figure(fig)
+    assert "first label" in str(failure.value) and "far outside" in str(failure.value)
+
+
+def test_checks_catch_missing_glyphs():
+    # Chinese text in a font without Chinese glyphs: the strict render must refuse it.
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):
+        fig, ax = plt.subplots()
+        ax.set_title("品牌体验")
+        with pytest.raises(UserWarning, match="missing from font"):
+            render_strict(fig)
+
+
+# ---------------------------------------------------------------- chart-specific facts
+
+
+def test_matrix_pair_shares_limits_and_one_legend(bank):
+    axes = plots.priority_matrix_pair(bank["csat"], bank["nps"], labels=bank["study"])
+    assert axes[0].get_xlim() == axes[1].get_xlim()
+    assert axes[0].get_ylim() == axes[1].get_ylim()
+    assert len(axes[0].figure.legends) == 1
+    assert [ax.get_title(loc="left") for ax in axes] == [
+        bank["study"].label("csat"), bank["study"].label("nps")]
+    # Both panels carry interval whiskers from the bootstrap.
+    for ax in axes:
+        assert sum(len(line.get_xdata()) == 2 and line.get_linestyle() == "-"
+                   for line in ax.lines) == len(bank["csat"])
+
+
+def test_matrix_labels_stay_off_the_cross_hairs_where_possible(bank):
+    ax = plots.priority_matrix_plot(bank["csat"], labels=bank["study"])
+    render_strict(ax.figure)
+    renderer = ax.figure.canvas.get_renderer()
+    x_cross = bank["csat"]["performance_cross"].iloc[0]
+    y_cross = bank["csat"]["importance_cross"].iloc[0]
+    px, py = ax.transData.transform((x_cross, y_cross))
+    labels = [t for t in ax.texts if t.get_transform() != ax.transAxes]
+    crossing = [t.get_text() for t in labels
+                if (b := words_box(t, renderer)).x0 < px < b.x1 or b.y0 < py < b.y1]
+    assert len(crossing) <= 2, f"labels lying across a cross-hair: {crossing}"
+
+
+def test_segment_panels_share_scales_and_name_their_size(bank):
+    axes = plots.segment_priority_plot(bank["segments"], labels=bank["study"], n_labels=4)
+    segments = list(dict.fromkeys(bank["segments"]["segment"]))
+    assert len(axes) == len(segments)
+    assert len({ax.get_xlim() for ax in axes}) == 1 and len({ax.get_ylim() for ax in axes}) == 1
+    sizes = bank["segments"].attrs["n"]
+    for ax, segment in zip(axes, segments, strict=True):
+        assert f"(n = {sizes[segment]:,})" in ax.get_title(loc="left")
+        labelled = [t for t in ax.texts if t.get_transform() != ax.transAxes]
+        assert len(labelled) == 4
+
+
+def test_segment_priority_needs_a_segment_column(bank):
+    with pytest.raises(ValueError, match="segment"):
+        plots.segment_priority_plot(bank["csat"])
+
+
+def test_wave_movement_draws_one_arrow_per_moved_driver(bank):
+    moved = bank["moved_dimension"]
+    ax = plots.wave_movement_plot(moved, labels=bank["study"])
+    arrows = [t for t in ax.texts if t.get_text() == "" and t.arrow_patch is not None]
+    assert len(arrows) == len(moved)
+    labels = [t.get_text() for t in ax.texts if t.get_text()]
+    assert len(labels) == len(moved)
+    with pytest.raises(ValueError, match="performance_to"):
+        plots.wave_movement_plot(moved.drop(columns="performance_to"))
+
+
+def test_penalty_reward_groups_categories_and_rejects_unknown(bank):
+    table = bank["penalty"]
+    ax = plots.penalty_reward_plot(table, labels=bank["study"])
+    order = list(plots.KANO_NAMES)
+    shown = [bank["study"].label(d) for d in table["driver"]]
+    ticks = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    categories = table.set_index(table["driver"].map(bank["study"].label))["category"]
+    ranks = [order.index(categories[t]) for t in ticks if t in categories.index]
+    assert ranks == sorted(ranks) and len(ticks) == len(shown)
+    bad = table.assign(category="kano")
+    with pytest.raises(ValueError, match="unknown category"):
+        plots.penalty_reward_plot(bad)
+
+
+def test_divergent_profile_orders_by_effect_and_checks_group(bank):
+    ax = plots.divergent_profile_plot(bank["relationship"], kind="dimension",
+                                      labels=bank["study"])
+    xs = [line.get_xdata()[0] for line in ax.lines if len(line.get_xdata()) == 1]
+    assert xs == sorted(xs)
+    with pytest.raises(ValueError, match="group must be one of"):
+        plots.divergent_profile_plot(bank["relationship"], group="happy")
