@@ -181,8 +181,7 @@ def _check_exact(k: int) -> None:
 
 def shapley_core(X, y, weights=None, *, groups=None, seed=None) -> np.ndarray:
     """LMG / Shapley decomposition of the (weighted) R^2; per group when ``groups`` is given."""
-    corr_xx, corr_xy = correlations(X, y, weights)
-    return _shapley_from(corr_xx, corr_xy, groups)
+    return from_correlations("shapley", *correlations(X, y, weights), groups, seed)
 
 
 def _shapley_from(corr_xx, corr_xy, groups):
@@ -192,33 +191,27 @@ def _shapley_from(corr_xx, corr_xy, groups):
 
 def shapley_sampled_core(X, y, weights=None, *, groups=None, seed=None) -> np.ndarray:
     """Shapley decomposition of R^2 by :data:`N_PERMUTATIONS` sampled permutations."""
-    corr_xx, corr_xy = correlations(X, y, weights)
-    values, _ = sampled_shapley(corr_xx, corr_xy, n_permutations=N_PERMUTATIONS, seed=seed,
-                                groups=groups)
-    return np.asarray(values, dtype=float)
+    return from_correlations("shapley_sampled", *correlations(X, y, weights), groups, seed)
 
 
 def relative_weights_core(X, y, weights=None, *, groups=None, seed=None) -> np.ndarray:
     """Relative weights of the (weighted) correlations; summed within group."""
-    return group_sums(relative_weights(*correlations(X, y, weights)), groups)
+    return from_correlations("relative_weights", *correlations(X, y, weights), groups, seed)
 
 
 def beta_core(X, y, weights=None, *, groups=None, seed=None) -> np.ndarray:
     """Standardized (weighted) OLS coefficients."""
-    _no_groups("beta", groups)
-    return standardized_fit(*correlations(X, y, weights))[0]
+    return from_correlations("beta", *correlations(X, y, weights), groups, seed)
 
 
 def pratt_core(X, y, weights=None, *, groups=None, seed=None) -> np.ndarray:
     """Pratt's beta x r."""
-    _no_groups("pratt", groups)
-    return pratt(*correlations(X, y, weights))
+    return from_correlations("pratt", *correlations(X, y, weights), groups, seed)
 
 
 def correlation_core(X, y, weights=None, *, groups=None, seed=None) -> np.ndarray:
     """Zero-order (weighted) correlations with the outcome."""
-    _no_groups("correlation", groups)
-    return correlations(X, y, weights)[1]
+    return from_correlations("correlation", *correlations(X, y, weights), groups, seed)
 
 
 def forest_importance(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None,
@@ -769,19 +762,13 @@ def _show(progress: bool | None, n_resamples: int) -> bool:
 def _estimate(method: str, rows: Rows, corr_xx, corr_xy, groups, seed, facts: dict,
               warnings: list[str]) -> dict[str, np.ndarray]:
     """Importance and the method's extra columns, from the correlations or the rows."""
-    if method == "shapley":
-        return {"importance": _shapley_from(corr_xx, corr_xy, groups)}
     if method == "shapley_sampled":
         values, errors = sampled_shapley(corr_xx, corr_xy, n_permutations=N_PERMUTATIONS,
                                          seed=seed, groups=groups)
         return {"importance": np.asarray(values, float), "mc_error": np.asarray(errors, float)}
-    if method == "relative_weights":
-        return {"importance": group_sums(relative_weights(corr_xx, corr_xy), groups)}
     if method == "pratt":
         beta, _ = standardized_fit(corr_xx, corr_xy)
         return {"importance": beta * corr_xy, "beta": beta, "r": corr_xy}
-    if method == "correlation":
-        return {"importance": corr_xy.copy()}
     if method == "beta":
         if rows.missing == "pairwise":
             warnings.append("beta from pairwise correlations: no standard errors (they need "
@@ -790,10 +777,11 @@ def _estimate(method: str, rows: Rows, corr_xx, corr_xy, groups, seed, facts: di
             nan = np.full(len(beta), np.nan)
             return {"importance": beta, "std_error": nan, "p_value": nan}
         return robust_beta(rows.X, rows.y, rows.weights)
-    # random_forest
-    mean, std, forest_r2 = forest_importance(rows.X, rows.y, rows.weights, groups, seed)
-    facts["forest_r2"] = forest_r2
-    return {"importance": mean, "std": std}
+    if method == "random_forest":
+        mean, std, forest_r2 = forest_importance(rows.X, rows.y, rows.weights, groups, seed)
+        facts["forest_r2"] = forest_r2
+        return {"importance": mean, "std": std}
+    return {"importance": from_correlations(method, corr_xx, corr_xy, groups, seed)}
 
 
 def robust_beta(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
