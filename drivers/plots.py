@@ -122,7 +122,7 @@ def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence[str
     it; if all of them collide, a grid over the whole axes is tried. A candidate's cost is
     ``HARD`` x the area it overlaps labels, points and fixed texts, ``SOFT`` x the area over
     whiskers, ``CROSSING`` per leader line it crosses (or label its own leader line would
-    cross), ``RULE`` per reference line under it, ``AMBIGUOUS`` when, without a leader line, it sits nearer another point than its
+    cross), ``RULE`` per reference line under it or crossed by its leader, ``AMBIGUOUS`` when, without a leader line, it sits nearer another point than its
     own, plus its distance from the point in pixels; anything not wholly inside the axes is
     excluded. The cheapest wins, ties going to the earlier candidate, so the same input
     gives the same layout.
@@ -269,6 +269,9 @@ def _cheapest(candidates, point, hard, soft, leaders, inside, own, points, rules
         for start, stop in leaders:
             hits += _segments_cross(point, ends, start, stop)
         cost[far] += CROSSING * hits
+        for start, stop in rules:
+            # A leader across a cross-hair puts the label in another quadrant: misleading.
+            cost[far] += RULE * _segments_cross(point, ends, start, stop)
     if (~far).any() and len(points) > 1:
         # A label without a leader line must sit nearer its own point than any other.
         near = boxes[~far]
