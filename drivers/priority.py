@@ -383,9 +383,8 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
     Notes
     -----
     The interval is the percentile interval of the importance (and of its share) over
-    ``bootstrap`` respondent resamples drawn by :func:`drivers.bootstrap.bootstrap_samples`
-    (design weights carried by every resampled respondent), on the same complete rows the
-    point estimate uses.
+    ``bootstrap`` respondent resamples of :func:`drivers.importance.importance` (design
+    weights carried by every resampled respondent), on the rows the point estimate uses.
 
     Examples
     --------
@@ -459,20 +458,17 @@ def _one_matrix(study, outcome, level, method, performance, cross, value, option
     from drivers.importance import importance as importance_table
 
     column = study.outcome(outcome).column
-    weights = study.weight_column
+    resampling = resampling or {}
+    common = {"method": method, "weights": study.weight_column,
+              "missing_reasons": study.missing, **resampling, **options}
     if level == "attribute":
-        table = importance_table(study.data, column, study.attribute_columns, method=method,
-                                 weights=weights, **options)
+        table = importance_table(study.data, column, study.attribute_columns, **common)
         scores = study.data[study.attribute_columns]
         dimension = {a: study.dimension_of(a) for a in study.attribute_columns}
     else:
-        table = importance_table(study.data, column, method=method, weights=weights,
-                                 groups=study.groups, **options)
+        table = importance_table(study.data, column, groups=study.groups, **common)
         scores = study.dimension_scores()
         dimension = {d: d for d in study.dimensions}
-    resampling = resampling or {}
-    if resampling.get("bootstrap"):
-        table = bootstrap_importance(study, table, column, level, method, **resampling)
     scale = _attribute_scale(study)
     perf = performance_values(scores, study.weights, performance, scale)
     perf_scale = scale if performance == "mean" else (0.0, 100.0)
@@ -482,72 +478,6 @@ def _one_matrix(study, outcome, level, method, performance, cross, value, option
                          "method": method, "bootstrap": resampling.get("bootstrap", 0),
                          "ci": resampling.get("ci") if resampling.get("bootstrap") else None})
     return matrix
-
-
-def bootstrap_importance(study, table: pd.DataFrame, column: str, level: str, method: str,
-                         bootstrap: int = 200, seed: int | None = None, ci: float = 0.95,
-                         n_jobs: int = 1) -> pd.DataFrame:
-    """Add bootstrap intervals of importance and share to a study's importance table.
-
-    Parameters
-    ----------
-    study : Study
-        The survey the table was computed on.
-    table : DataFrame
-        :func:`drivers.importance.importance` of ``column`` on the study's attributes
-        (``level="attribute"``) or on its dimensions as groups (``level="dimension"``).
-    column : str
-        Outcome column.
-    level : {"attribute", "dimension"}
-        Which drivers the table holds.
-    method : str
-        Importance method (a key of :data:`drivers.importance.METHODS`).
-    bootstrap, seed, ci, n_jobs
-        Resamples, seed, confidence level and processes.
-
-    Returns
-    -------
-    DataFrame
-        ``table`` with ``ci_low``, ``ci_high`` (importance) and ``share_ci_low``,
-        ``share_ci_high`` (share, formed in every resample by the method's share rule).
-
-    Examples
-    --------
-    >>> from drivers import load_study, bank_loan_study_file
-    >>> from drivers.importance import importance
-    >>> study = load_study(bank_loan_study_file())
-    >>> table = importance(study.data, "csat", groups=study.groups, weights="weight")
-    >>> out = bootstrap_importance(study, table, "csat", "dimension", "shapley",
-    ...                            bootstrap=30, seed=3)
-    >>> [c for c in out.columns if c.endswith(("ci_low", "ci_high"))]
-    ['ci_low', 'ci_high', 'share_ci_low', 'share_ci_high']
-    """
-    from functools import partial
-
-    from drivers.bootstrap import bootstrap_samples, percentile_interval
-    from drivers.diagnostics import select_rows
-    from drivers.importance import METHODS, SHARE_RULES, shares
-
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    if level == "attribute":
-        drivers, groups = list(study.attribute_columns), None
-    else:
-        drivers = [a for members in study.groups.values() for a in members]
-        groups = [[drivers.index(a) for a in members] for members in study.groups.values()]
-    rows = select_rows(study.data, column, drivers, study.weight_column)
-    statistic = partial(METHODS[method], groups=groups, seed=seed)
-    samples = bootstrap_samples(statistic, rows.X, rows.y,
-                                rows.weights, n_resamples=int(bootstrap), seed=seed,
-                                n_jobs=n_jobs)
-    rule = SHARE_RULES.get(method, "ratio")
-    share_draws = np.vstack([shares(row, rule) for row in samples])
-    out = table.copy()
-    out["ci_low"], out["ci_high"] = percentile_interval(samples, ci)
-    out["share_ci_low"], out["share_ci_high"] = percentile_interval(share_draws, ci)
-    out.attrs.update(table.attrs)
-    out.attrs.update({"bootstrap": int(bootstrap), "ci": ci, "seed": seed})
-    return out
 
 
 def _attribute_scale(study) -> tuple[int, int]:
