@@ -104,7 +104,46 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", type=Path, help="write the table to .csv or .xlsx")
     compare.add_argument("--chart", type=Path, help="write the CSAT-vs-NPS chart (.png/.pdf/.svg)")
     compare.set_defaults(run=run_compare)
+    _add_report_parser(commands)
     return parser
+
+
+def _add_report_parser(commands) -> None:
+    report = commands.add_parser(
+        "report", help="the stakeholder PDF (and the Excel workbook behind it) for a study",
+        description="Build the stakeholder report of a study: title page, contents, a one-page "
+                    "executive summary, the drivers of CSAT and of NPS, CSAT vs NPS, segment "
+                    "views and an appendix. Progress goes to standard error.")
+    report.add_argument("study", type=Path, help="the study file (YAML)")
+    report.add_argument("--out", type=Path, required=True, help="the PDF to write")
+    report.add_argument("--title", help="report title (default: the study's title)")
+    report.add_argument("--lang", default="en", choices=["en", "zh"], help="language (en)")
+    report.add_argument("--bootstrap", type=int, default=1000, help="resamples (1000)")
+    report.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    report.add_argument("--date", help="report date, YYYY-MM-DD (default: none printed)")
+    report.add_argument("--workbook", type=Path, help="also write the tables to this .xlsx")
+    report.set_defaults(run=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from drivers.io import load_study
+    from drivers.report import build_report
+
+    if args.date:
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(args.date)
+        except ValueError:
+            raise ValueError(f"--date {args.date!r} is not a date such as 2026-11-23") from None
+    study = load_study(args.study)
+    result = build_report(study, args.out, title=args.title, lang=args.lang,
+                          bootstrap=args.bootstrap, seed=args.seed, date=args.date,
+                          workbook=args.workbook, progress=True)
+    print(f"wrote {result.pdf} ({result.pages} pages)", file=sys.stderr)
+    if result.workbook:
+        print(f"wrote {result.workbook}", file=sys.stderr)
+    return 0
 
 
 def run_validate(args: argparse.Namespace) -> int:
