@@ -919,8 +919,11 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
     -------
     Axes
         Equal scales on both axes, the ``y = x`` diagonal, the regions above ("NPS-led") and
-        below ("CSAT-led") named; labelled drivers are those with a lead other than "shared",
-        or the ``n_labels`` farthest from the diagonal.
+        below ("CSAT-led") named. With at most ``n_labels`` drivers every one is labelled and,
+        given the interval columns of :func:`drivers.analysis.compare` (``<x>_ci_low``,
+        ``<x>_ci_high``, the same for ``y``), carries its two intervals as whiskers; with
+        more, the ``n_labels`` farthest from the diagonal among those with a lead other than
+        "shared" are labelled and the intervals stay in the table.
     """
     x, y = _comparison_columns(comparison, x, y)
     _require(comparison, ["driver", x, y], "comparison")
@@ -931,15 +934,22 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
     xs = comparison[x].to_numpy(dtype=float)
     ys = comparison[y].to_numpy(dtype=float)
     distance = np.abs(ys - xs) / np.sqrt(2)
-    if "lead" in comparison.columns:
-        chosen = [str(v) != "shared" for v in comparison["lead"]]
+    few = len(drivers) <= n_labels
+    if few:
+        chosen = [True] * len(drivers)
     else:
-        ranked = np.argsort(-distance, kind="mergesort")[:n_labels]
-        chosen = [i in set(ranked.tolist()) for i in range(len(drivers))]
+        # The n_labels drivers farthest from the diagonal, among the led ones when known.
+        led = np.array([str(v) not in ("shared", "untested") for v in comparison["lead"]]) \
+            if "lead" in comparison.columns else np.ones(len(drivers), dtype=bool)
+        ranked = [i for i in np.argsort(-distance, kind="mergesort") if led[i]][:n_labels]
+        chosen = [i in set(ranked) for i in range(len(drivers))]
     ax, created = _axes(ax, (6.8, 6.4), lang)
     with use_house_style(lang):
+        extent = np.r_[xs, ys]
+        if few and {f"{x}_ci_high", f"{y}_ci_high"} <= set(comparison.columns):
+            extent = np.r_[extent, comparison[f"{x}_ci_high"], comparison[f"{y}_ci_high"]]
         low = min(0.0, float(np.nanmin(np.r_[xs, ys])))
-        high = float(np.nanmax(np.r_[xs, ys])) * 1.18
+        high = float(np.nanmax(extent)) * 1.12
         ax.set_xlim(low, high)
         ax.set_ylim(low, high)
         ax.set_aspect("equal", adjustable="box")
@@ -953,8 +963,18 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
                     transform=ax.transAxes, ha="right", va="bottom",
                     fontsize=FONT_SIZES["small"], fontstyle=_note_style(lang), color="#333333"),
         ]
+        x_ci = [f"{x}_ci_low", f"{x}_ci_high"]
+        y_ci = [f"{y}_ci_low", f"{y}_ci_high"]
+        # Whiskers only where they stay readable; with many drivers the table holds them.
+        has_ci = few and set(x_ci + y_ci) <= set(comparison.columns)
         for i in range(len(drivers)):
             style = dimension_style(dimensions[i], order)
+            if has_ci:
+                x_low, x_high = comparison[x_ci].iloc[i].to_numpy(dtype=float)
+                y_low, y_high = comparison[y_ci].iloc[i].to_numpy(dtype=float)
+                ax.errorbar([xs[i]], [ys[i]], xerr=[[xs[i] - x_low], [x_high - xs[i]]],
+                            yerr=[[ys[i] - y_low], [y_high - ys[i]]], fmt="none",
+                            ecolor=style["color"], elinewidth=0.8, alpha=0.7, zorder=3)
             ax.plot([xs[i]], [ys[i]], marker=style["marker"], color=style["color"],
                     markeredgecolor="black", markeredgewidth=0.7, markersize=MARKER_SIZE,
                     linestyle="none", zorder=4)
@@ -963,8 +983,8 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
             _percent_axis(ax.xaxis, np.r_[xs, ys])
             _percent_axis(ax.yaxis, np.r_[xs, ys])
         what = "share of explained variance" if x.startswith("share") else "importance"
-        ax.set_xlabel(chart_text(f"CSAT: {what}", lang))
-        ax.set_ylabel(chart_text(f"NPS: {what}", lang))
+        ax.set_xlabel(chart_text(f"{_outcome_of(x, 'CSAT')}: {what}", lang))
+        ax.set_ylabel(chart_text(f"{_outcome_of(y, 'NPS')}: {what}", lang))
         if title:
             ax.set_title(title)
         _dimension_legend(ax, order, _dimension_names(labels, order, lang),
@@ -975,6 +995,14 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
                      [wrap_label(text_of[drivers[i]]) if chosen[i] else "" for i in ranking],
                      fixed_texts=region_texts)
     return ax
+
+
+def _outcome_of(column: str, default: str) -> str:
+    """``share_csat`` -> ``CSAT``: the outcome a comparison column belongs to."""
+    for prefix in ("share_", "importance_"):
+        if column.startswith(prefix):
+            return column[len(prefix):].upper()
+    return default
 
 
 def _comparison_columns(comparison: pd.DataFrame, x: str | None, y: str | None
