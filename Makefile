@@ -25,12 +25,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## create .venv and install the package with notebook and test tools
 
 report: $(STAMP) ## build the bank-loan outputs in reports/ (installs first)
+	mkdir -p reports
 	$(VENV)/bin/drivers validate $(STUDY) > reports/bank_loan_data_quality.txt
 	$(VENV)/bin/drivers metrics $(STUDY) --out reports/bank_loan_metrics.xlsx
-	$(VENV)/bin/drivers compare $(STUDY) --out reports/bank_loan_drivers.xlsx --chart reports/bank_loan_drivers.png
+	$(VENV)/bin/papermill --log-output notebooks/report.ipynb reports/bank_loan_report.ipynb -p date 2026-11-23 -p pdf_name bank_loan_report.pdf -p workbook_name bank_loan_drivers.xlsx
 
 test: $(STAMP) ## run the whole test suite, doctests and notebooks (installs first)
-	$(PY) -m pytest -n $(WORKERS) -q --doctest-modules drivers tests
+	DRIVERS_BOOTSTRAP=100 $(PY) -m pytest -n $(WORKERS) -q --doctest-modules drivers tests --nbmake notebooks/0*.ipynb
 
 lab: $(STAMP) ## open JupyterLab on notebooks/
 	$(VENV)/bin/jupyter lab notebooks/
