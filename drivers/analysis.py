@@ -214,8 +214,11 @@ class DriverAnalysis:
         for name, value in self.header():
             print(f"{name:<{width}}  {value}")
         print()
+        table = self._display_table().round(decimals)
+        if "indistinguishable_from" in table.columns:
+            table["indistinguishable_from"] = table["indistinguishable_from"].map(_shorten)
         with pd.option_context("display.width", 160, "display.max_columns", 30):
-            print(self._display_table().round(decimals).to_string(index=False))
+            print(table.to_string(index=False))
         for warning in self.warnings_:
             print(f"\nwarning: {warning}")
 
@@ -248,13 +251,20 @@ class DriverAnalysis:
         from drivers.plots import ranking_plot
 
         self._check_fitted()
-        labels = None if self.study_ is None else self.study_.labels(lang)
-        return ranking_plot(self.importance_, ax=ax, value=value, labels=labels, lang=lang,
+        return ranking_plot(self.importance_, ax=ax, value=value, labels=self.study_, lang=lang,
                             **kwargs)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "importance_"):
             raise ValueError("this DriverAnalysis is not fitted yet; call fit(data) first")
+
+
+def _shorten(names: str, shown: int = 3) -> str:
+    """'a, b, c, d, e' -> 'a, b, c + 2 more' (the full list stays in the table)."""
+    parts = [p for p in str(names).split(", ") if p]
+    if len(parts) <= shown:
+        return ", ".join(parts)
+    return ", ".join(parts[:shown]) + f" + {len(parts) - shown} more"
 
 
 def _fmt(value, spec: str = ".3f") -> str:
@@ -351,6 +361,7 @@ def study_importance(study: Study, outcome: str, method: str = "shapley",
              "share_in_dimension", "rank_in_dimension"]
     table = table[first + [c for c in table.columns if c not in first]]
     table.attrs = {"outcome": outcome, "method": method, "dimension_mode": dimension_mode,
+                   "bootstrap": int(bootstrap), "ci": ci, "seed": seed,
                    "n_used": {"dimension": top.attrs["n_used"],
                               "attribute": attributes.attrs["n_used"]},
                    "r2": {"dimension": top.attrs["r2"], "attribute": attributes.attrs["r2"]},

@@ -125,13 +125,16 @@ def _reason_from_label(label: str | None, default: str) -> str:
     return "_".join(str(label).lower().replace("'", "").split())
 
 
-def load_study(path: str | Path) -> Study:
+def load_study(path: str | Path, data: str | Path | None = None) -> Study:
     """Read a study file (YAML) and its data into a validated :class:`Study`.
 
     Parameters
     ----------
     path : str or Path
         The study file. Its ``data:`` path is relative to the study file.
+    data : str or Path, optional
+        A survey export to read instead of the study file's ``data:`` (e.g. the next wave's
+        file with the same layout); relative to the working directory.
 
     Returns
     -------
@@ -142,7 +145,7 @@ def load_study(path: str | Path) -> Study:
     StudyError
         With every problem found, each naming the file, column, rows and what was expected.
     """
-    check = check_study(path)
+    check = check_study(path, data)
     if check.problems:
         raise StudyError(check.problems, check.source)
     return check.study
@@ -162,18 +165,21 @@ class StudyCheck:
         return not self.problems
 
 
-def check_study(path: str | Path) -> StudyCheck:
+def check_study(path: str | Path, data: str | Path | None = None) -> StudyCheck:
     """Check a study file and its data, collecting every problem instead of stopping at one.
 
-    Returns a :class:`StudyCheck` whose ``quality`` table has one row per rated column: role,
-    rows, answered, missing by reason, out of range and non-numeric counts.
+    ``data`` overrides the study file's ``data:`` entry (see :func:`load_study`). Returns a
+    :class:`StudyCheck` whose ``quality`` table has one row per rated column: role, rows,
+    answered, missing by reason, out of range and non-numeric counts.
     """
     study_file = Path(path)
     spec = read_spec(study_file)
-    data_path = spec.get("data")
-    if not data_path:
+    if data is not None:
+        source = Path(data).resolve()
+    elif spec.get("data"):
+        source = (study_file.parent / str(spec["data"])).resolve()
+    else:
         raise StudyError("the study file has no 'data:' entry naming the survey export", study_file)
-    source = (study_file.parent / str(data_path)).resolve()
     frame, meta = read_table(source)
     return check_frame(frame, spec, source=source, study_file=study_file, meta=meta)
 

@@ -411,13 +411,17 @@ def _dimensions_of(table: pd.DataFrame, labels) -> list:
     return [None] * len(table)
 
 
-def _order(dimensions) -> list:
+def _order(dimensions, labels=None) -> list:
+    """Dimensions in a stable order: the house BX/PX/SX/EX first, then the study's order
+    (when ``labels`` is a Study), then order of appearance, so colours do not follow ranks."""
     seen = []
     for d in dimensions:
         if d is not None and d not in seen:
             seen.append(d)
     standard = [d for d in DIMENSION_STYLES if d in seen]
-    return standard + [d for d in seen if d not in DIMENSION_STYLES]
+    study_order = [d for d in getattr(labels, "dimensions", {}) if d in seen]
+    rest = [d for d in study_order if d not in standard]
+    return standard + rest + [d for d in seen if d not in DIMENSION_STYLES and d not in rest]
 
 
 def _require(table: pd.DataFrame, columns, what: str) -> None:
@@ -597,7 +601,7 @@ def _matrix_base(ax, matrix, labels, lang, xlim, ylim, title) -> dict:
     drivers = [str(d) for d in matrix["driver"]]
     text_of = _label_map(drivers, labels, lang)
     dimensions = _dimensions_of(matrix, labels)
-    order = _order(dimensions)
+    order = _order(dimensions, labels)
     imp = matrix["importance"].to_numpy(dtype=float)
     perf = matrix["performance"].to_numpy(dtype=float)
     has_ci = {"importance_ci_low", "importance_ci_high"} <= set(matrix.columns)
@@ -748,7 +752,7 @@ def ranking_plot(table: pd.DataFrame, ax=None, value: str = "share", labels=None
     drivers = [str(d) for d in frame["driver"]]
     text_of = _label_map(drivers, labels, lang)
     dimensions = _dimensions_of(frame, labels)
-    dim_order = _order(dimensions)
+    dim_order = _order(dimensions, labels)
     values = frame[value].to_numpy(dtype=float)
     interval = _interval_columns(frame, value)
     ax, created = _axes(ax, (6.5, 0.34 * len(frame) + 1.4), lang)
@@ -930,7 +934,7 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
     drivers = [str(d) for d in comparison["driver"]]
     text_of = _label_map(drivers, labels, lang)
     dimensions = _dimensions_of(comparison, labels)
-    order = _order(dimensions)
+    order = _order(dimensions, labels)
     xs = comparison[x].to_numpy(dtype=float)
     ys = comparison[y].to_numpy(dtype=float)
     distance = np.abs(ys - xs) / np.sqrt(2)
@@ -1602,7 +1606,7 @@ def wave_movement_plot(moved: pd.DataFrame, ax=None, labels=None, lang: str = "e
     drivers = [str(d) for d in moved["driver"]]
     text_of = _label_map(drivers, labels, lang)
     dimensions = _dimensions_of(moved, labels)
-    order = _order(dimensions)
+    order = _order(dimensions, labels)
     x0 = moved["performance_from"].to_numpy(dtype=float)
     x1 = moved["performance_to"].to_numpy(dtype=float)
     y0 = moved["importance_from"].to_numpy(dtype=float)
@@ -1896,7 +1900,7 @@ def divergent_profile_plot(profiles, group: str = "satisfied_not_promoting",
         text_of = {d: f"{d} {text_of[d]}" for d in items}
     dimensions = ([None if pd.isna(d) else d for d in frame["dimension"]]
                   if "dimension" in frame.columns else [None] * len(frame))
-    order = _order(dimensions)
+    order = _order(dimensions, labels)
     smd = frame["smd"].to_numpy(dtype=float)
     has_ci = {"smd_ci_low", "smd_ci_high"} <= set(frame.columns)
     ax, created = _axes(ax, (7.6, 0.32 * len(frame) + 1.9), lang)

@@ -334,7 +334,8 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
                    performance: str = "mean", by: str | None = None,
                    cross: str | tuple[float, float] = "mean", value: str = "share",
                    min_n: int = 30, bootstrap: int = 0, seed: int | None = None,
-                   ci: float = 0.95, n_jobs: int = 1, **importance_options) -> pd.DataFrame:
+                   ci: float = 0.95, n_jobs: int = 1, importance_table: pd.DataFrame | None = None,
+                   **importance_options) -> pd.DataFrame:
     """Priority matrix of a study's attributes (or dimensions) for one outcome.
 
     Parameters
@@ -370,6 +371,10 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
         Confidence level of the interval.
     n_jobs : int
         Processes sharing the resamples (the result does not depend on it).
+    importance_table : DataFrame, optional
+        An importance table already computed for this outcome and level (e.g. the attribute
+        or dimension rows of :func:`drivers.analysis.study_importance`), used instead of
+        fitting again; not with ``by``.
     **importance_options
         Passed to :func:`drivers.importance.importance` (e.g. ``missing``).
 
@@ -378,7 +383,7 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
     DataFrame
         The :func:`priority_matrix` columns with ``dimension``; with ``by`` a leading
         ``segment`` column. ``attrs`` adds ``outcome``, ``level``, ``performance_kind``,
-        ``by``, ``n`` (respondents per segment, or in all), ``bootstrap`` and ``ci``.
+        ``by``, ``n`` (respondents analysed: per segment, or in all), ``bootstrap`` and ``ci``.
 
     Notes
     -----
@@ -415,9 +420,12 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
         importance_options.setdefault("seed", seed)
     if by is None:
         matrix = _one_matrix(study, outcome, level, method, performance, cross, value,
-                             importance_options, resampling)
-        matrix.attrs.update({"by": None, "n": len(study.data)})
+                             importance_options, resampling, importance_table)
+        matrix.attrs.update({"by": None})
         return matrix
+    if importance_table is not None:
+        raise ValueError("importance_table cannot be reused across segments (by=); each "
+                         "segment needs its own importance")
     if by not in study.data.columns:
         raise ValueError(f"by={by!r} is not a column of the study data")
     frames, sizes = [], {}
@@ -432,7 +440,7 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
                              cross, value, importance_options, resampling)
         matrix.insert(0, "segment", segment)
         frames.append(matrix)
-        sizes[segment] = int(mask.sum())
+        sizes[segment] = matrix.attrs["n"]
     if not frames:
         raise ValueError(f"no segment of {by!r} has at least min_n={min_n} respondents")
     stacked = pd.concat(frames, ignore_index=True)
@@ -454,7 +462,7 @@ def _levels(values: pd.Series) -> list:
 
 
 def _one_matrix(study, outcome, level, method, performance, cross, value, options,
-                resampling=None):
+                resampling=None, table=None):
     from drivers.importance import importance as importance_table
 
     column = study.outcome(outcome).column
@@ -462,22 +470,37 @@ def _one_matrix(study, outcome, level, method, performance, cross, value, option
     common = {"method": method, "weights": study.weight_column,
               "missing_reasons": study.missing, **resampling, **options}
     if level == "attribute":
-        table = importance_table(study.data, column, study.attribute_columns, **common)
+        expected = list(study.attribute_columns)
+        if table is None:
+            table = importance_table(study.data, column, expected, **common)
         scores = study.data[study.attribute_columns]
         dimension = {a: study.dimension_of(a) for a in study.attribute_columns}
     else:
-        table = importance_table(study.data, column, groups=study.groups, **common)
+        expected = list(study.dimensions)
+        if table is None:
+            table = importance_table(study.data, column, groups=study.groups, **common)
         scores = study.dimension_scores()
         dimension = {d: d for d in study.dimensions}
+    if sorted(map(str, table["driver"])) != sorted(expected):
+        raise ValueError(f"importance_table rows ({', '.join(map(str, table['driver']))}) are "
+                         f"not the study's {level}s ({', '.join(expected)})")
     scale = _attribute_scale(study)
     perf = performance_values(scores, study.weights, performance, scale)
     perf_scale = scale if performance == "mean" else (0.0, 100.0)
     matrix = priority_matrix(table, perf, cross=cross, dimension=dimension, value=value,
                              scale=perf_scale)
+    bootstrap = table.attrs.get("bootstrap", resampling.get("bootstrap", 0))
     matrix.attrs.update({"outcome": outcome, "level": level, "performance_kind": performance,
-                         "method": method, "bootstrap": resampling.get("bootstrap", 0),
-                         "ci": resampling.get("ci") if resampling.get("bootstrap") else None})
+                         "method": table.attrs.get("method", method), "bootstrap": bootstrap,
+                         "ci": table.attrs.get("ci") if bootstrap else None,
+                         "n": _n_used(table, level, len(study.data))})
     return matrix
+
+
+def _n_used(table: pd.DataFrame, level: str, default: int) -> int:
+    """Respondents behind an importance table (study_importance keeps one count per level)."""
+    n_used = table.attrs.get("n_used", default)
+    return int(n_used.get(level, default) if isinstance(n_used, dict) else n_used)
 
 
 def _attribute_scale(study) -> tuple[int, int]:

@@ -234,3 +234,17 @@ def test_rows_dropped_for_several_reasons_count_under_the_widespread_one():
     table = importance(frame, "y", ["a", "s1", "s2"],
                        missing_codes={98: "dont_know", 99: "not_applicable"})
     assert table.attrs["dropped_reasons"] == {"not_applicable": 3}
+
+
+def test_priority_matrix_reuses_a_study_importance_table(study):
+    from drivers.priority import study_priority
+
+    table = study_importance(study, "nps", bootstrap=30, seed=2, n_jobs=1)
+    rows = table[table["level"] == "dimension"]
+    matrix = study_priority(study, "nps", level="dimension", importance_table=rows)
+    fresh = study_priority(study, "nps", level="dimension", bootstrap=30, seed=2)
+    np.testing.assert_allclose(matrix["importance"], fresh["importance"])
+    np.testing.assert_allclose(matrix["importance_ci_low"], fresh["importance_ci_low"])
+    assert matrix.attrs["n"] == table.attrs["n_used"]["dimension"] < 2000
+    with pytest.raises(ValueError, match="not the study's attributes"):
+        study_priority(study, "nps", level="attribute", importance_table=rows)

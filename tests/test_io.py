@@ -206,3 +206,15 @@ def test_study_from_frame_without_files():
     scores = study.dimension_scores()
     np.testing.assert_allclose(scores["BX"], frame[["a1", "a2"]].mean(axis=1))
     assert isinstance(study.data, pd.DataFrame)
+
+
+def test_another_data_file_with_the_same_layout(write_study, tmp_path):
+    other = tmp_path / "next_wave.csv"
+    small_survey(n=25, seed=3).to_csv(other, index=False)
+    study = load_study(write_study(), data=other)
+    assert len(study.data) == 25 and study.source == other.resolve()
+    broken = small_survey(n=25, seed=3)
+    broken.loc[2, "a1"] = 7
+    broken.to_csv(other, index=False)
+    with pytest.raises(StudyError, match="'a1'.*data rows 3"):
+        load_study(write_study(), data=other)
