@@ -174,8 +174,11 @@ _TEXT = {
         "base_applicable_text": ("{n:,} of {total:,} respondents: those with no \"not "
                                  "applicable\" answer on any attribute ({na:,} left out: "
                                  "{blocks}). Drivers are estimated where every driver applies; "
-                                 "a customer who never met a block cannot be driven by it."),
-        "base_all_text": "All {n:,} respondents (no attribute has \"not applicable\" answers).",
+                                 "a customer who never met a block cannot be driven by it. "
+                                 "{used:,} of them answered both CSAT and NPS and enter the "
+                                 "driver models."),
+        "base_all_text": ("All {n:,} respondents (no attribute has \"not applicable\" answers); "
+                          "{used:,} answered both CSAT and NPS and enter the driver models."),
         "blocks_na": "{dims} did not apply",
         "quality_intro": ("Answers and missing answers per rated question, over all {n:,} "
                           "respondents."),
@@ -327,8 +330,9 @@ _TEXT = {
         ],
         "base_applicable_text": ("{total:,} 名受访者中的 {n:,} 名：在任何指标上都没有“不适用”回答的受访者"
                                  "（剔除 {na:,} 名：{blocks}）。驱动因素只在所有因素都适用的受访者中估计："
-                                 "从未接触某一题组的客户不会受其驱动。"),
-        "base_all_text": "全部 {n:,} 名受访者（没有指标含“不适用”回答）。",
+                                 "从未接触某一题组的客户不会受其驱动。其中 {used:,} 名同时回答了 CSAT 与 NPS，"
+                                 "进入驱动模型。"),
+        "base_all_text": "全部 {n:,} 名受访者（没有指标含“不适用”回答）；其中 {used:,} 名同时回答了 CSAT 与 NPS，进入驱动模型。",
         "blocks_na": "{dims}不适用",
         "quality_intro": "全部 {n:,} 名受访者在每道评分题上的作答与缺失情况。",
         "column": "题目",
@@ -1119,7 +1123,7 @@ class _Writer:
             "certainty": [w[c] for c in frame["certainty"]],
         })
         columns = {"rank": w["rank"], "label": w["action"], "dimension": w["dimension"]}
-        widths = [6, 50, 22]
+        widths = [6, 46, 22]
         if with_outcome:
             shown["drives"] = [", ".join(self.short.get(o.strip(), o) for o in s.split(","))
                                for s in frame["outcomes"]]
@@ -1128,7 +1132,7 @@ class _Writer:
         columns.update({"importance": w["share"],
                         "performance": w["performance"].format(lo=scale[0], hi=scale[1]),
                         "quadrant": w["quadrant"], "certainty": w["certainty"]})
-        widths += [17, 15, 20, 17]
+        widths += [17, 14, 25, 17]
         self.doc.table(shown, columns=columns, col_widths=widths, title=title, font_size=8)
 
     def drivers_section(self, name: str) -> None:
@@ -1177,7 +1181,7 @@ class _Writer:
         self.figure(lambda ax: importance_scatter(attr, ax=ax, x=f"share_{csat}",
                                                   y=f"share_{nps}", labels=self.base,
                                                   lang=self.lang),
-                    (7.0, 6.4), w["scatter_caption"], width=155)
+                    (7.0, 5.8), w["scatter_caption"], width=140)
         doc.subsection(w["leads"])
         lines = []
         for lead in (f"{csat.upper()}-led", f"{nps.upper()}-led"):
@@ -1364,9 +1368,10 @@ class _Writer:
             blocks = w["blocks_na"].format(dims=", ".join(
                 self.label(d) for d in f["base"]["dimensions"]))
             base_text = w["base_applicable_text"].format(
-                n=f["base"]["n"], total=f["n"], na=f["base"]["not_applicable"], blocks=blocks)
+                n=f["base"]["n"], total=f["n"], na=f["base"]["not_applicable"], blocks=blocks,
+                used=f["n_used"])
         else:
-            base_text = w["base_all_text"].format(n=f["n"])
+            base_text = w["base_all_text"].format(n=f["n"], used=f["n_used"])
         for text in w["method"]:
             doc.paragraph(text.format(
                 top=csat.top or default_top_box(csat.scale), lo=csat.scale[0], hi=csat.scale[1],
