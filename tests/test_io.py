@@ -218,3 +218,15 @@ def test_another_data_file_with_the_same_layout(write_study, tmp_path):
     broken.to_csv(other, index=False)
     with pytest.raises(StudyError, match="'a1'.*data rows 3"):
         load_study(write_study(), data=other)
+
+
+def test_outputs_get_ordinary_file_permissions(tmp_path):
+    import os
+    import stat
+
+    from drivers.output import write_table
+
+    path = write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask

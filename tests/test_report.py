@@ -191,3 +191,19 @@ def test_cli_report_bad_date_is_one_line(write_study, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1 and "not a date" in err and "Traceback" not in err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_report_notebook_runs_with_papermill_parameters(tmp_path):
+    """The notebook behind `make report`, executed as make does, at a small bootstrap."""
+    import papermill
+
+    notebook = drivers.paths.project_root() / "notebooks" / "report.ipynb"
+    executed = tmp_path / "report.ipynb"
+    papermill.execute_notebook(str(notebook), str(executed), cwd=str(notebook.parent),
+                               parameters={"out_dir": str(tmp_path), "bootstrap": BOOTSTRAP,
+                                           "date": DATE, "pdf_name": "r.pdf",
+                                           "workbook_name": "r.xlsx"},
+                               progress_bar=False, kernel_name="python3")
+    assert (tmp_path / "r.pdf").stat().st_size > 50_000
+    assert pd.read_excel(tmp_path / "r.xlsx", sheet_name=None)
+    assert "Executive summary" in "".join(page_texts(tmp_path / "r.pdf")[:3])
