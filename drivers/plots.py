@@ -43,30 +43,44 @@ from drivers.style import (
     chart_text,
     dimension_style,
     label_for,
+    text_width,
     use_house_style,
     wrap_label,
 )
 
 #: Label offsets tried around a point, in points (nearest first).
-RADII = (3.0, 7.0, 12.0, 19.0, 28.0, 40.0, 55.0, 75.0)
+RADII = (4.5, 7.0, 12.0, 19.0, 28.0, 40.0, 55.0, 75.0)
 #: Directions tried at each radius, in degrees (right, up, left, down first).
 ANGLES = (0, 90, 180, 270, 45, 135, 225, 315, 22.5, 67.5, 112.5, 157.5, 202.5, 247.5,
           292.5, 337.5)
 #: Offsets (points) beyond which a label gets a leader line to its point.
 LEADER_FROM = 10.0
+#: Longest leader line (points) when labels may fall back to a numbered key.
+MAX_LEADER = 60.0
+#: Offsets (points) tried for a number placed next to its point.
+NUMBER_RADII = (1.5, 3.5, 6.0, 9.0)
 #: Gap kept around every label box, in pixels.
 PAD_PX = 2.0
 #: Cost of one square pixel of a label over another label, a point or a fixed text.
 HARD = 1e4
-#: Cost of one square pixel of a label over an interval whisker.
-SOFT = 3.0
-#: Cost of a label box crossed by a leader line (or a leader line crossing a label).
+#: Cost of one square pixel of a label over an interval whisker (its line and end caps): as
+#: good as hard, since a line through text makes it hard to read.
+WHISKER = 5e3
+#: Half width (points) of the space kept free around a whisker line, covering its end caps.
+WHISKER_HALF = 3.0
+#: Cost of a label box crossed by a leader line (or a leader line crossing a label, a point
+#: or a whisker).
 CROSSING = 3e3
 #: Cost of a label without leader line that sits nearer another point than its own.
 AMBIGUOUS = 2e3
 #: Cost of a label lying across a reference line (cross-hair, diagonal): avoided when a
 #: nearby free spot exists, since text over a rule is hard to read and looks misplaced.
-RULE = 400.0
+RULE = 1000.0
+#: Cost per pixel of leader line, on top of the distance every candidate pays: long leaders
+#: cross the chart and are hard to follow.
+LEADER_COST = 1.5
+#: Cost of using the n-th alternative wrapping of a label instead of the first.
+ALTERNATIVE = 12.0
 #: Marker size (points) of the charts.
 MARKER_SIZE = 7.0
 
@@ -76,11 +90,13 @@ NPS_COLUMNS = ("detractors", "passives", "promoters")
 # ---------------------------------------------------------------- label placement
 
 
-def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence[str], *,
+def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence, *,
                  fixed_texts: Sequence = (), whiskers: Sequence[tuple] = (),
                  lines: Sequence[tuple] = (), rules: Sequence[tuple] = (),
                  marker_size: float = MARKER_SIZE, fontsize: float | None = None,
-                 color: str = "#222222") -> list:
+                 color: str = "#222222", key: dict | None = None,
+                 names: Sequence[str] | None = None, max_leader: float = MAX_LEADER,
+                 draw: bool = True) -> list:
     """Label points without overlaps: a deterministic greedy placement.
 
     Parameters
@@ -90,13 +106,14 @@ def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence[str
     x, y : sequences of float
         Data coordinates of the points, in placement order (earlier labels get the better
         spots, so pass the most important first).
-    texts : sequences of str
-        The labels (already wrapped); empty strings are skipped but their points are still
-        avoided.
+    texts : sequence of str or of tuples of str
+        The labels (already wrapped), or per label a tuple of alternative wrappings, the
+        preferred first; empty strings are skipped but their points are still avoided.
     fixed_texts : sequence of Text
         Other texts in the axes to keep clear of (quadrant names, notes).
     whiskers : sequence of (x0, y0, x1, y1)
-        Interval lines in data coordinates, avoided where possible.
+        Interval lines in data coordinates, with their end caps: neither labels nor leader
+        lines may cross them (a label over one costs nearly as much as over another label).
     lines : sequence of (x0, y0, x1, y1)
         Line segments in data coordinates (e.g. of a trend line) that labels should not
         cross; they cost like a leader line.
@@ -109,26 +126,45 @@ def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence[str
         Label font size (default the house label size).
     color : str
         Label colour.
+    key : dict, optional
+        Turns on the numbered fallback: a label that finds no free spot within
+        ``max_leader`` points of its point is replaced by a small number next to the point,
+        and ``key`` (full label -> number, shared between panels so one driver keeps one
+        number) gains the entry; draw it with :func:`draw_label_key`. Without ``key``, such
+        a label goes to the nearest free spot anywhere in the axes.
+    names : sequence of str, optional
+        Full (unwrapped) label per point for the key; default the label with its line
+        breaks taken out.
+    max_leader : float
+        Longest leader line in points when ``key`` is given.
+    draw : bool
+        Draw the figure first (pass False when it was just drawn and nothing changed).
 
     Returns
     -------
     list of Annotation
-        One per non-empty label, in input order.
+        One per non-empty label, in input order: the label, or its number (``gid``
+        ``"label-number"``).
 
     Notes
     -----
     Each label is measured with the renderer (``Text.get_window_extent``). Candidates are
-    offsets at :data:`RADII` x :data:`ANGLES` around the point, the text aligned away from
-    it; if all of them collide, a grid over the whole axes is tried. A candidate's cost is
-    ``HARD`` x the area it overlaps labels, points and fixed texts, ``SOFT`` x the area over
-    whiskers, ``CROSSING`` per leader line it crosses (or label its own leader line would
-    cross), ``RULE`` per reference line under it or crossed by its leader, ``AMBIGUOUS`` when, without a leader line, it sits nearer another point than its
-    own, plus its distance from the point in pixels; anything not wholly inside the axes is
-    excluded. The cheapest wins, ties going to the earlier candidate, so the same input
-    gives the same layout.
+    offsets at :data:`RADII` x :data:`ANGLES` around the point, for every alternative
+    wrapping, the text aligned away from it. A candidate's cost is ``HARD`` x the area it
+    overlaps labels, points and fixed texts, ``WHISKER`` x the area over whiskers and their
+    caps, ``CROSSING`` per leader line or whisker its own leader line would cross (or leader
+    line crossing it), ``RULE`` per reference line under it or crossed by its leader,
+    ``AMBIGUOUS`` when, without a leader line, it sits nearer another point than its own,
+    ``LEADER_COST`` per pixel of leader line, ``ALTERNATIVE`` per step down the list of
+    wrappings, plus its distance from the point in pixels; anything not wholly inside the
+    axes is excluded. The cheapest wins, ties going to the earlier candidate, so the same
+    input gives the same layout. A winner costing ``CROSSING`` or more (it overlaps or
+    crosses something) sends the label to the numbered key when one is kept, else to a grid
+    over the whole axes.
     """
     fig = ax.figure
-    fig.canvas.draw()
+    if draw:
+        fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     fontsize = FONT_SIZES["label"] if fontsize is None else fontsize
     points = ax.transData.transform(np.column_stack([np.asarray(x, float),
@@ -142,37 +178,73 @@ def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence[str
             box = text.get_window_extent(renderer)
             hard.append(np.array([[box.x0 - PAD_PX, box.y0 - PAD_PX,
                                    box.x1 + PAD_PX, box.y1 + PAD_PX]]))
-    hard_boxes = np.vstack(hard)
-    soft_boxes = np.zeros((0, 4))
+    scene = {"hard": np.vstack(hard), "soft": np.zeros((0, 4)), "whiskers": [],
+             "leaders": [], "rules": [], "points": points,
+             "inside": None, "max_leader": None}
     if len(whiskers):
         ends = np.asarray(whiskers, dtype=float)
         start = ax.transData.transform(ends[:, :2])
         stop = ax.transData.transform(ends[:, 2:])
-        soft_boxes = np.column_stack([np.minimum(start[:, 0], stop[:, 0]) - 1.5,
-                                      np.minimum(start[:, 1], stop[:, 1]),
-                                      np.maximum(start[:, 0], stop[:, 0]) + 1.5,
-                                      np.maximum(start[:, 1], stop[:, 1])])
+        reach = WHISKER_HALF * px_per_pt
+        scene["soft"] = np.column_stack([np.minimum(start[:, 0], stop[:, 0]) - reach,
+                                         np.minimum(start[:, 1], stop[:, 1]) - 1.5,
+                                         np.maximum(start[:, 0], stop[:, 0]) + reach,
+                                         np.maximum(start[:, 1], stop[:, 1]) + 1.5])
+        scene["whiskers"] = list(zip(start, stop, strict=True))
     frame = ax.get_window_extent(renderer)
-    inside = (frame.x0 + 1, frame.y0 + 1, frame.x1 - 1, frame.y1 - 1)
-
-    annotations = []
-    leaders: list[tuple[np.ndarray, np.ndarray]] = []
+    scene["inside"] = (frame.x0 + 1, frame.y0 + 1, frame.x1 - 1, frame.y1 - 1)
     for x0, y0, x1, y1 in lines:
         start, stop = ax.transData.transform([(x0, y0), (x1, y1)])
-        leaders.append((start, stop))
-    rule_pixels = [tuple(ax.transData.transform([(x0, y0), (x1, y1)]))
-                   for x0, y0, x1, y1 in rules]
-    for i, label in enumerate(texts):
-        if not label:
-            continue
-        probe = ax.text(0, 0, label, fontsize=fontsize, ha="left", va="bottom")
+        scene["leaders"].append((start, stop))
+    scene["rules"] = [tuple(ax.transData.transform([(x0, y0), (x1, y1)]))
+                      for x0, y0, x1, y1 in rules]
+
+    def measure(label, **style):
+        probe = ax.text(0, 0, label, fontsize=fontsize, ha="left", va="bottom", **style)
         extent = probe.get_window_extent(renderer)
         probe.remove()
-        width, height = extent.width + 2 * PAD_PX, extent.height + 2 * PAD_PX
+        return extent.width + 2 * PAD_PX, extent.height + 2 * PAD_PX
+
+    annotations = []
+    for i, label in enumerate(texts):
+        options = [label] if isinstance(label, str) else [t for t in label if t]
+        if not options or not options[0]:
+            continue
         point = points[i]
-        choice = _best_spot(point, width, height, hard_boxes, soft_boxes, leaders, inside,
-                            px_per_pt, half, own=i, points=points, rules=rule_pixels)
-        dx, dy, ha, va, box, far = choice
+        shapes = [measure(option) for option in options]
+        spots = _join([_candidates(point, w, h, px_per_pt, alternative=k)
+                       for k, (w, h) in enumerate(shapes)])
+        limit = None if key is None else max_leader * px_per_pt
+        best, cost = _cheapest(spots, point, scene, own=i, max_leader=limit)
+        if key is not None and (best is None or cost >= CROSSING):
+            # No clean spot near the point: a number beside it, the label in the key.
+            name = names[i] if names is not None else _unwrap(options[0])
+            number = key.setdefault(name, str(len(key) + 1))
+            style = {}
+            width, height = measure(number, **style)
+            spots = _candidates(point, width, height, px_per_pt, radii=NUMBER_RADII)
+            best, cost = _cheapest(spots, point, scene, own=i)
+            text, gid = number, "label-number"
+        else:
+            if best is None or cost >= CROSSING:
+                # Anything worse than a crossing (an overlap, or a leader line through a
+                # label) sends the search over the whole axes; the nearest clean spot there
+                # usually wins.
+                grid = _join([_grid_candidates(point, w, h, scene["inside"], alternative=k)
+                              for k, (w, h) in enumerate(shapes)])
+                fallback = _cheapest(grid, point, scene, own=i)
+                if fallback[0] is not None and fallback[1] < cost:
+                    best, cost = fallback
+            text, gid, style = None, "label", {}
+        if best is None:
+            raise ValueError("a label is larger than the axes; enlarge the figure or shorten it")
+        dx, dy, ha, va, box, far, alternative = best
+        text = options[alternative] if text is None else text
+        width, height = box[2] - box[0], box[3] - box[1]
+        # Shrink the padded box back to the text for the record of occupied space; the pad
+        # stays around it through the text's own padding on the next label.
+        dx += {"left": PAD_PX, "right": -PAD_PX, "center": 0.0}[ha]
+        dy += {"bottom": PAD_PX, "top": -PAD_PX, "center": 0.0}[va]
         arrow = None
         if far:
             # Start the leader at the box point nearest the marker (relpos), the segment the
@@ -182,96 +254,209 @@ def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence[str
                       float(np.clip((near[1] - box[1] - PAD_PX) / (height - 2 * PAD_PX), 0, 1)))
             arrow = {"arrowstyle": "-", "color": "#666666", "lw": 0.6, "shrinkA": 0.0,
                      "shrinkB": marker_size / 2 + 0.5, "relpos": relpos}
-        annotation = ax.annotate(label, xy=(x[i], y[i]), xytext=(dx / px_per_pt,
-                                                                  dy / px_per_pt),
+        annotation = ax.annotate(text, xy=(x[i], y[i]), xytext=(dx / px_per_pt,
+                                                                 dy / px_per_pt),
                                  textcoords="offset points", ha=ha, va=va, fontsize=fontsize,
                                  color=color, arrowprops=arrow, annotation_clip=False,
-                                 zorder=5)
+                                 zorder=5, gid=gid, **style)
         annotations.append(annotation)
-        hard_boxes = np.vstack([hard_boxes, box[None, :]])
+        scene["hard"] = np.vstack([scene["hard"], box[None, :]])
         if far:
-            leaders.append((point, _nearest_on_box(point, box)))
+            scene["leaders"].append((point, _nearest_on_box(point, box)))
     return annotations
 
 
-def _candidates(point, width, height, px_per_pt, inside):
-    """Candidate (dx, dy, ha, va, box, far) around ``point``, nearest first."""
-    rows = []
-    for radius in RADII:
+def _unwrap(text: str) -> str:
+    """A wrapped label on one line again (no space between two Chinese characters)."""
+    lines = text.split("\n")
+    out = lines[0]
+    for line in lines[1:]:
+        joined = out[-1:] + line[:1]
+        out += ("" if joined and all(text_width(ch) == 2 for ch in joined) else " ") + line
+    return out
+
+
+def wrap_alternatives(text: str, wrap: int = WRAP_WIDTH, max_lines: int = 3) -> tuple:
+    """Wrappings of a label to try when placing it: at ``wrap``, one line wider (fewer lines)
+    and narrower (up to ``max_lines`` short lines), the ``wrap`` one first.
+
+    >>> for option in wrap_alternatives("Staff were courteous and patient"):
+    ...     print(option.replace("\\n", " / "))
+    Staff were courteous / and patient
+    Staff were courteous and patient
+    Staff were / courteous / and patient
+    """
+    first = wrap_label(text, wrap)
+    options = [first]
+    count = first.count("\n") + 1
+    total = text_width(str(text))
+    if count == 2 and total <= int(wrap * 1.7):
+        options.append(wrap_label(text, int(wrap * 1.7)))
+    if count < max_lines:
+        for width in range(max(8, -(-total // max_lines)), wrap):
+            narrower = wrap_label(text, width)
+            if narrower.count("\n") + 1 == count + 1:
+                options.append(narrower)
+                break
+    return tuple(dict.fromkeys(options))
+
+
+def draw_label_key(fig, key: Mapping[str, str], fontsize: float | None = None,
+                   wrap: int = 60) -> list:
+    """The numbered key of labels placed as numbers, under the charts of a figure.
+
+    The figure grows taller by the key's height, so the charts keep their size and the labels
+    already placed their positions; the key goes under every axes, above a figure legend.
+
+    Parameters
+    ----------
+    fig : Figure
+        A laid-out figure (layout engine off, as after the charts of this module).
+    key : mapping
+        Full label -> number, as filled by :func:`place_labels`.
+    fontsize : float, optional
+        Default the house label size.
+    wrap : int
+        Width at which key entries wrap.
+
+    Returns
+    -------
+    list of Text
+        The key's texts (``gid`` ``"label-key"``), number then label per entry.
+    """
+    if not key:
+        return []
+    fontsize = FONT_SIZES["label"] if fontsize is None else fontsize
+    renderer = fig.canvas.get_renderer()
+    entries = sorted(key.items(), key=lambda item: int(item[1]))
+    numbers = [fig.text(0, 0, number, fontsize=fontsize)
+               for _, number in entries]
+    labels = [fig.text(0, 0, wrap_label(name, wrap), fontsize=fontsize) for name, _ in entries]
+    num_w = max(t.get_window_extent(renderer).width for t in numbers)
+    sizes = [t.get_window_extent(renderer) for t in labels]
+    for text in numbers + labels:
+        text.remove()
+    gap = 0.6 * fontsize * fig.dpi / 72
+    column = num_w + gap + max(s.width for s in sizes) + 3 * gap
+    margin = 0.02 * fig.bbox.width
+    columns = max(1, min(len(entries), int((fig.bbox.width - 2 * margin) // column)))
+    rows = -(-len(entries) // columns)
+    # Column-major, so the numbers read down a column as in a list.
+    row_heights = [max(sizes[c * rows + r].height for c in range(columns)
+                       if c * rows + r < len(entries)) + 0.35 * gap for r in range(rows)]
+    height = sum(row_heights) + gap
+    _grow_figure_bottom(fig, height)
+    renderer = fig.canvas.get_renderer()
+    top = max([lg.get_window_extent(renderer).y1 for lg in fig.legends], default=0.0) + height
+    left = margin + max(0.0, (fig.bbox.width - 2 * margin - columns * column) / 2)
+    texts = []
+    for k, (name, number) in enumerate(entries):
+        c, r = divmod(k, rows)
+        x0 = left + c * column
+        y0 = (top - sum(row_heights[:r])) / fig.bbox.height
+        texts.append(fig.text((x0 + num_w) / fig.bbox.width, y0, number, ha="right", va="top",
+                              fontsize=fontsize, gid="label-key"))
+        texts.append(fig.text((x0 + num_w + gap) / fig.bbox.width, y0, wrap_label(name, wrap),
+                              ha="left", va="top", fontsize=fontsize, gid="label-key"))
+    return texts
+
+
+def _grow_figure_bottom(fig, pixels: float) -> None:
+    """Add ``pixels`` of height under the charts, keeping every axes and figure text where it
+    is on screen relative to the top; figure legends stay at the bottom."""
+    width, height = fig.get_size_inches()
+    old = fig.bbox.height
+    new = old + pixels
+    boxes = [(ax, ax.get_position()) for ax in fig.axes]
+    texts = [(t, t.get_position()) for t in fig.texts]
+    fig.set_size_inches(width, height * new / old, forward=False)
+    for ax, box in boxes:
+        ax.set_position([box.x0, (box.y0 * old + pixels) / new, box.width,
+                         box.height * old / new])
+    for text, (tx, ty) in texts:
+        if text.get_transform() == fig.transFigure:
+            text.set_position((tx, (ty * old + pixels) / new))
+    fig.canvas.draw()
+
+
+def _spots(dx, dy, ha, va, boxes, far, alternative=0) -> dict:
+    n = len(boxes)
+    return {"dx": np.asarray(dx, float), "dy": np.asarray(dy, float), "ha": list(ha),
+            "va": list(va), "boxes": np.asarray(boxes, float).reshape(n, 4),
+            "far": np.asarray(far, bool), "alternative": np.full(n, alternative)}
+
+
+def _join(parts: list) -> dict:
+    return {name: (np.concatenate([p[name] for p in parts]) if name not in ("ha", "va")
+                   else [v for p in parts for v in p[name]]) for name in parts[0]}
+
+
+def _candidates(point, width, height, px_per_pt, alternative=0, radii=RADII) -> dict:
+    """Candidate spots around ``point``, nearest first."""
+    dx, dy, ha, va, boxes, far = [], [], [], [], [], []
+    for radius in radii:
         r = radius * px_per_pt
         for angle in ANGLES:
             cos, sin = np.cos(np.radians(angle)), np.sin(np.radians(angle))
-            dx, dy = r * cos, r * sin
-            ha = "left" if cos > 0.3 else "right" if cos < -0.3 else "center"
-            va = "bottom" if sin > 0.3 else "top" if sin < -0.3 else "center"
-            x0 = {"left": dx, "right": dx - width, "center": dx - width / 2}[ha]
-            y0 = {"bottom": dy, "top": dy - height, "center": dy - height / 2}[va]
-            box = np.array([point[0] + x0, point[1] + y0, point[0] + x0 + width,
-                            point[1] + y0 + height])
-            rows.append((dx, dy, ha, va, box, radius > LEADER_FROM))
-    return rows
+            h = "left" if cos > 0.3 else "right" if cos < -0.3 else "center"
+            v = "bottom" if sin > 0.3 else "top" if sin < -0.3 else "center"
+            x0 = {"left": r * cos, "right": r * cos - width, "center": r * cos - width / 2}[h]
+            y0 = {"bottom": r * sin, "top": r * sin - height, "center": r * sin - height / 2}[v]
+            dx.append(r * cos)
+            dy.append(r * sin)
+            ha.append(h)
+            va.append(v)
+            boxes.append((point[0] + x0, point[1] + y0, point[0] + x0 + width,
+                          point[1] + y0 + height))
+            far.append(radius > LEADER_FROM)
+    return _spots(dx, dy, ha, va, boxes, far, alternative)
 
 
-def _grid_candidates(point, width, height, inside, step=8.0):
-    rows = []
+def _grid_candidates(point, width, height, inside, step=8.0, alternative=0) -> dict:
     xs = np.arange(inside[0] + width / 2, inside[2] - width / 2 + 1e-9, step)
     ys = np.arange(inside[1] + height / 2, inside[3] - height / 2 + 1e-9, step)
-    for cx in xs:
-        for cy in ys:
-            box = np.array([cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2])
-            rows.append((cx - point[0], cy - point[1], "center", "center", box, True))
-    return rows
+    cx, cy = (grid.ravel() for grid in np.meshgrid(xs, ys, indexing="ij"))
+    boxes = np.column_stack([cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2])
+    n = len(boxes)
+    return _spots(cx - point[0], cy - point[1], ["center"] * n, ["center"] * n, boxes,
+                  np.ones(n, bool), alternative)
 
 
-def _best_spot(point, width, height, hard, soft, leaders, inside, px_per_pt, half, own,
-               points, rules=()):
-    best = _cheapest(_candidates(point, width, height, px_per_pt, inside), point, hard, soft,
-                     leaders, inside, own, points, rules)
-    # Anything worse than a crossing (an overlap, or a leader line through a label) sends
-    # the search over the whole axes; the nearest clean spot there usually wins.
-    if best[1] >= CROSSING:
-        fallback = _cheapest(_grid_candidates(point, width, height, inside), point, hard, soft,
-                             leaders, inside, own, points, rules)
-        if fallback[0] is not None and fallback[1] < best[1]:
-            best = fallback
-    if best[0] is None:
-        raise ValueError("a label is larger than the axes; enlarge the figure or shorten it")
-    dx, dy, ha, va, box, far = best[0]
-    # Shrink the padded box back to the text for the record of occupied space; the pad
-    # stays around it through the text's own padding on the next label.
-    return dx + {"left": PAD_PX, "right": -PAD_PX, "center": 0.0}[ha], \
-        dy + {"bottom": PAD_PX, "top": -PAD_PX, "center": 0.0}[va], ha, va, box, far
-
-
-def _cheapest(candidates, point, hard, soft, leaders, inside, own, points, rules=()):
-    if not candidates:
+def _cheapest(spots, point, scene, own, max_leader=None):
+    """The cheapest spot as (dx, dy, ha, va, box, far, alternative) and its cost."""
+    boxes = spots["boxes"]
+    if len(boxes) == 0:
         return None, np.inf
-    boxes = np.array([c[4] for c in candidates])
+    hard, points, inside = scene["hard"], scene["points"], scene["inside"]
     outside = ((boxes[:, 0] < inside[0]) | (boxes[:, 1] < inside[1])
                | (boxes[:, 2] > inside[2]) | (boxes[:, 3] > inside[3]))
     others = np.ones(len(hard), dtype=bool)
     others[own] = False
-    cost = HARD * _overlap(boxes, hard[others]).sum(axis=1)
-    # The label's own point is only "touched" when the box covers it, not when it is near.
-    cost += HARD * _overlap(boxes, hard[[own]]).sum(axis=1)
-    if len(soft):
-        cost += SOFT * _overlap(boxes, soft).sum(axis=1)
-    for start, stop in leaders:
+    # Boxes over any point (its own included: the marker box is tight) or label.
+    cost = HARD * _overlap(boxes, hard).sum(axis=1)
+    if len(scene["soft"]):
+        cost += WHISKER * _overlap(boxes, scene["soft"]).sum(axis=1)
+    for start, stop in scene["leaders"]:
         cost += CROSSING * _segment_hits(start, stop, boxes)
-    for start, stop in rules:
+    for start, stop in scene["rules"]:
         cost += RULE * _rule_hits(start, stop, boxes)
-    far = np.array([c[5] for c in candidates])
+    cost += ALTERNATIVE * spots["alternative"]
+    far = spots["far"]
     if far.any():
-        ends = np.array([_nearest_on_box(point, b) for b in boxes[far]])
+        ends = np.column_stack([np.clip(point[0], boxes[far, 0], boxes[far, 2]),
+                                np.clip(point[1], boxes[far, 1], boxes[far, 3])])
         hits = np.zeros(far.sum())
         for box in hard[others]:
             hits += _segments_hit_box(point, ends, box)
-        for start, stop in leaders:
+        for start, stop in scene["leaders"] + scene["whiskers"]:
             hits += _segments_cross(point, ends, start, stop)
-        cost[far] += CROSSING * hits
-        for start, stop in rules:
+        length = np.hypot(ends[:, 0] - point[0], ends[:, 1] - point[1])
+        cost[far] += CROSSING * hits + LEADER_COST * length
+        for start, stop in scene["rules"]:
             # A leader across a cross-hair puts the label in another quadrant: misleading.
             cost[far] += RULE * _segments_cross(point, ends, start, stop)
+        if max_leader is not None:
+            cost[np.flatnonzero(far)[length > max_leader]] = np.inf
     if (~far).any() and len(points) > 1:
         # A label without a leader line must sit nearer its own point than any other.
         near = boxes[~far]
@@ -279,14 +464,16 @@ def _cheapest(candidates, point, hard, soft, leaders, inside, own, points, rules
         other_gap = np.min([_box_gap(near, p) for k, p in enumerate(points) if k != own],
                            axis=0)
         cost[~far] += AMBIGUOUS * (other_gap < own_gap + 2.0)
-    distance = np.hypot(boxes[:, [0, 2]].mean(axis=1) - point[0],
-                        boxes[:, [1, 3]].mean(axis=1) - point[1])
-    cost += distance
+    cost += np.hypot(boxes[:, [0, 2]].mean(axis=1) - point[0],
+                     boxes[:, [1, 3]].mean(axis=1) - point[1])
     cost[outside] = np.inf
     index = int(np.argmin(cost))
     if not np.isfinite(cost[index]):
         return None, np.inf
-    return candidates[index], float(cost[index])
+    spot = (float(spots["dx"][index]), float(spots["dy"][index]), spots["ha"][index],
+            spots["va"][index], boxes[index], bool(far[index]),
+            int(spots["alternative"][index]))
+    return spot, float(cost[index])
 
 
 def _overlap(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
@@ -535,7 +722,10 @@ def priority_matrix_plot(matrix: pd.DataFrame, ax=None, labels=None, title: str 
             _dimension_legend(ax, layout["order"], layout["names"], layout["extra"],
                               ncol=_legend_columns(layout))
         _freeze(ax, created)
-        _matrix_labels(ax, layout, wrap, n_labels)
+        key = {} if created else None
+        _matrix_labels(ax, layout, wrap, n_labels, key=key, draw=not created)
+        if key:
+            draw_label_key(ax.figure, key)
     return ax
 
 
@@ -673,17 +863,19 @@ def _matrix_base(ax, matrix, labels, lang, xlim, ylim, title) -> dict:
             "order": order, "names": _dimension_names(labels, order, lang), "extra": extra}
 
 
-def _matrix_labels(ax, layout, wrap, n_labels) -> list:
+def _matrix_labels(ax, layout, wrap, n_labels, key=None, draw=True) -> list:
     """Place the point labels of a matrix drawn by :func:`_matrix_base`."""
     ranking = layout["ranking"]
     # The most important drivers are placed first (better spots), but which ones get a label
     # at all follows the priority order.
     chosen = set(ranking[:n_labels].tolist()) if n_labels is not None else set(ranking.tolist())
     placement = np.argsort(-layout["imp"], kind="mergesort")
-    texts = [wrap_label(layout["texts"][i], wrap) if i in chosen else "" for i in placement]
+    texts = [wrap_alternatives(layout["texts"][i], wrap) if i in chosen else ""
+             for i in placement]
     return place_labels(ax, layout["perf"][placement], layout["imp"][placement], texts,
                         fixed_texts=layout["quadrant_texts"], whiskers=layout["whiskers"],
-                        rules=layout["rules"])
+                        rules=layout["rules"], key=key,
+                        names=[layout["texts"][i] for i in placement], draw=draw)
 
 
 def _note_style(lang: str) -> str:
@@ -1454,8 +1646,11 @@ def priority_matrix_pair(csat_matrix: pd.DataFrame, nps_matrix: pd.DataFrame, ax
             _dimension_legend(axes[0], layouts[0]["order"], layouts[0]["names"],
                               layouts[0]["extra"], ncol=_legend_columns(layouts[0]))
         _freeze(axes[0], created)
+        key = {} if created else None
         for ax, layout in zip(axes, layouts, strict=True):
-            _matrix_labels(ax, layout, wrap, n_labels)
+            _matrix_labels(ax, layout, wrap, n_labels, key=key, draw=not created)
+        if key:
+            draw_label_key(axes[0].figure, key)
     return axes
 
 
@@ -1545,8 +1740,11 @@ def segment_priority_plot(matrix: pd.DataFrame, axes=None, labels=None, lang: st
         if created:
             _figure_legend(axes[0].figure, layouts)
         _freeze(axes[0], created)
+        key = {} if created else None
         for ax, layout in zip(axes, layouts, strict=True):
-            _matrix_labels(ax, layout, wrap, n_labels)
+            _matrix_labels(ax, layout, wrap, n_labels, key=key, draw=not created)
+        if key:
+            draw_label_key(axes[0].figure, key)
     return axes
 
 
@@ -1903,7 +2101,12 @@ def divergent_profile_plot(profiles, group: str = "satisfied_not_promoting",
     order = _order(dimensions, labels)
     smd = frame["smd"].to_numpy(dtype=float)
     has_ci = {"smd_ci_low", "smd_ci_high"} <= set(frame.columns)
-    ax, created = _axes(ax, (7.6, 0.32 * len(frame) + 1.9), lang)
+    # Wide enough that long items take two lines, not three; rows tall enough for the
+    # tallest item, so neighbouring labels never touch.
+    shown = [wrap_label(text_of[i], 40) for i in items]
+    lines = max(s.count("\n") + 1 for s in shown)
+    row = max(0.32, 0.15 * lines + 0.02)
+    ax, created = _axes(ax, (7.6, row * len(frame) + 1.9), lang)
     with use_house_style(lang):
         positions = np.arange(len(frame)).astype(float)
         ax.axvspan(-0.2, 0.2, color="#EDEDED", zorder=0, linewidth=0)
@@ -1923,7 +2126,7 @@ def divergent_profile_plot(profiles, group: str = "satisfied_not_promoting",
         lo, hi = _padded(values, 0.08)
         ax.set_xlim(lo, hi)
         ax.set_yticks(positions)
-        ax.set_yticklabels([wrap_label(text_of[i], 34) for i in items])
+        ax.set_yticklabels(shown)
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(-0.6, len(frame) - 0.4)
         ax.xaxis.grid(True, zorder=0)

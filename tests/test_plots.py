@@ -136,9 +136,25 @@ def glyph_warnings(caught) -> list[str]:
     return [str(w.message) for w in caught if GLYPH.search(str(w.message))]
 
 
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def label_of(text) -> str:
+    """The full label a text stands for, without its line breaks: the label itself in
+    whichever wrapping was placed, or, for a number beside a point, its entry in the key
+    under the chart."""
+    if text.get_gid() == "label-number":
+        entries = [t for t in text.figure.texts if t.get_gid() == "label-key"]
+        key = {entries[i].get_text(): entries[i + 1].get_text()
+               for i in range(0, len(entries), 2)}
+        return _squeezed(key.get(text.get_text(), ""))
+    return _squeezed(text.get_text())
+
+
 def point_labels(ax, wanted):
-    wanted = set(wanted)
-    return [t for t in ax.texts if t.get_text() in wanted]
+    wanted = {_squeezed(w) for w in wanted}
+    return [t for t in ax.texts if t.get_text() and label_of(t) in wanted]
 
 
 def build_matrix(labels=LONG_LABELS, seed=3, intervals=True):
@@ -235,7 +251,7 @@ def test_priority_matrix_plot_labels_apart_inside_and_drawn(lang):
     renderer = ax.figure.canvas.get_renderer()
     wanted = [wrap_label(v) for v in labels.values()]
     texts = point_labels(ax, wanted)
-    assert sorted(t.get_text() for t in texts) == sorted(wanted)
+    assert sorted(label_of(t) for t in texts) == sorted(_squeezed(w) for w in wanted)
     quadrant_names = [t for t in ax.texts if t.get_transform() == ax.transAxes]
     assert len(quadrant_names) == 4
     assert_apart(texts + quadrant_names, renderer)
@@ -256,7 +272,7 @@ def test_priority_matrix_plot_is_deterministic():
 
 
 def test_crowded_labels_still_do_not_overlap():
-    # 25 points in a tight cluster: the grid fallback and leader lines must keep them apart.
+    # 25 points in a tight cluster: leader lines and numbers must keep them apart.
     rng = np.random.default_rng(11)
     n = 25
     drivers = [f"driver number {i}" for i in range(n)]
@@ -271,7 +287,15 @@ def test_crowded_labels_still_do_not_overlap():
     assert_apart(texts, renderer)
     assert_clear_of_points(texts, ax, matrix["performance"], matrix["importance"], renderer)
     assert_inside_figure(ax.figure, renderer)
-    assert any(t.arrow_patch is not None for t in texts), "moved labels need leader lines"
+    # A label moved away from its point gets a leader line (one with no room near it, a
+    # number and an entry in the key): without one, it sits right by its point.
+    reach = (plots.LEADER_FROM + 1) * ax.figure.dpi / 72 + 2 * plots.PAD_PX
+    for text in texts:
+        if text.arrow_patch is None:
+            px, py = ax.transData.transform(text.xy)
+            box = text_box(text, renderer)
+            gap = np.hypot(max(box.x0 - px, px - box.x1, 0), max(box.y0 - py, py - box.y1, 0))
+            assert gap <= reach, f"{text.get_text()!r} is {gap:.0f} px from its point"
 
 
 def test_uncertain_points_are_hollow():
