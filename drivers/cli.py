@@ -194,7 +194,6 @@ def run_metrics(args: argparse.Namespace) -> int:
 def run_importance(args: argparse.Namespace) -> int:
     from drivers.importance import importance
     from drivers.io import read_table
-    from drivers.output import write_table
 
     frame, _ = read_table(args.data)
     drivers = _split(args.drivers, ",")
@@ -215,18 +214,13 @@ def run_importance(args: argparse.Namespace) -> int:
                        seed=args.seed, **kwargs)
     for warning in table.attrs.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
-    if args.out:
-        write_table(table, args.out)
-        print(f"wrote {args.out}", file=sys.stderr)
-    else:
-        table.to_csv(sys.stdout, index=False)
+    _write_or_print(table, args.out)
     return 0
 
 
 def run_compare(args: argparse.Namespace) -> int:
     from drivers.analysis import compare
     from drivers.io import load_study
-    from drivers.output import write_table
 
     study = load_study(args.study)
     outcomes = _split(args.outcomes, ",")
@@ -242,11 +236,7 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.chart:
         _compare_chart(table, study, args.chart, args.lang)
         print(f"wrote {args.chart}", file=sys.stderr)
-    if args.out:
-        write_table(table, args.out)
-        print(f"wrote {args.out}", file=sys.stderr)
-    else:
-        table.to_csv(sys.stdout, index=False)
+    _write_or_print(table, args.out)
     return 0
 
 
@@ -264,6 +254,17 @@ def _compare_chart(table: pd.DataFrame, study, path: Path, lang: str) -> None:
                            labels=study, lang=lang)
         save_figure(fig, path, dpi=150, bbox_inches="tight")
         plt.close(fig)
+
+
+def _write_or_print(table: pd.DataFrame, out: Path | None) -> None:
+    """Write the table to ``out`` (.csv or .xlsx), or as CSV to standard output."""
+    from drivers.output import write_table
+
+    if out:
+        write_table(table, out)
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        table.to_csv(sys.stdout, index=False)
 
 
 def _split(text: str | None, sep: str) -> list[str]:

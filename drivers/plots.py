@@ -1645,13 +1645,18 @@ def priority_matrix_pair(csat_matrix: pd.DataFrame, nps_matrix: pd.DataFrame, ax
         else:
             _dimension_legend(axes[0], layouts[0]["order"], layouts[0]["names"],
                               layouts[0]["extra"], ncol=_legend_columns(layouts[0]))
-        _freeze(axes[0], created)
-        key = {} if created else None
-        for ax, layout in zip(axes, layouts, strict=True):
-            _matrix_labels(ax, layout, wrap, n_labels, key=key, draw=not created)
-        if key:
-            draw_label_key(axes[0].figure, key)
+        _label_panels(axes, layouts, wrap, n_labels, created)
     return axes
+
+
+def _label_panels(axes, layouts, wrap, n_labels, created: bool) -> None:
+    """Label every panel's points; a figure of our own gets one numbered key for all."""
+    _freeze(axes[0], created)
+    key = {} if created else None
+    for ax, layout in zip(axes, layouts, strict=True):
+        _matrix_labels(ax, layout, wrap, n_labels, key=key, draw=not created)
+    if key:
+        draw_label_key(axes[0].figure, key)
 
 
 def segment_priority_plot(matrix: pd.DataFrame, axes=None, labels=None, lang: str = "en",
@@ -1739,12 +1744,7 @@ def segment_priority_plot(matrix: pd.DataFrame, axes=None, labels=None, lang: st
                 ax.set_ylabel("")
         if created:
             _figure_legend(axes[0].figure, layouts)
-        _freeze(axes[0], created)
-        key = {} if created else None
-        for ax, layout in zip(axes, layouts, strict=True):
-            _matrix_labels(ax, layout, wrap, n_labels, key=key, draw=not created)
-        if key:
-            draw_label_key(axes[0].figure, key)
+        _label_panels(axes, layouts, wrap, n_labels, created)
     return axes
 
 
