@@ -17,6 +17,7 @@ package (the ``cjk`` extra) and in the fonts matplotlib knows about.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import io
 import re
@@ -27,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import pandas as pd
 from fpdf import FPDF, FontFace
 from fpdf.enums import (
@@ -796,10 +798,115 @@ def _figure_svg(fig, fonttype: str) -> bytes:
     # A fixed hash salt and no date make matplotlib's SVG ids and metadata the same every run.
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": "drivers-report", "svg.fonttype": fonttype,
-                                "svg.image_inline": True}):
+                                "svg.image_inline": True}), _hatches_as_lines(fig):
         fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight",
                     pad_inches=0.04)
     return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def _hatches_as_lines(fig):
+    """Draw every hatch as plain lines inside its patch while the figure is saved.
+
+    matplotlib writes a hatch to SVG as a ``<pattern>`` fill, which fpdf2 cannot paint (the
+    patch would come out white, and a black-and-white print would lose the hatch that tells
+    dimensions apart), and fpdf2 does not apply SVG clip paths either. So each hatched
+    rectangle (bars, legend boxes) gets the hatch path matplotlib would tile (one-inch cells,
+    as its backends use), cut to the rectangle here, as a line artist just above it; other
+    hatched shapes keep their colour without the hatch. The figure is restored afterwards.
+    """
+    from matplotlib.legend import Legend
+    from matplotlib.patches import Patch, PathPatch, Rectangle
+
+    fig.canvas.draw()
+    legend_of = {id(part): legend for legend in fig.findobj(Legend)
+                 for part in legend.findobj(Patch)}
+    to_figure = fig.transFigure.inverted()
+    changed, added = [], []
+    for patch in fig.findobj(Patch):
+        pattern = patch.get_hatch()
+        if not pattern or not patch.get_visible():
+            continue
+        changed.append((patch, pattern))
+        patch.set_hatch(None)
+        box = patch.get_window_extent()
+        if not isinstance(patch, Rectangle) or box.width <= 0 or box.height <= 0:
+            continue
+        path = _hatch_in_box(pattern, box.x0, box.y0, box.x1, box.y1, cell=fig.dpi)
+        if path is None:
+            continue
+        lines = PathPatch(to_figure.transform_path(path), transform=fig.transFigure,
+                          fill=False, edgecolor=patch.get_hatchcolor(),
+                          linewidth=patch.get_hatch_linewidth(), capstyle="butt")
+        legend = legend_of.get(id(patch))
+        lines.set_zorder((legend or patch).get_zorder() + 0.01)
+        # A legend's box lives in its axes (or the figure, for a figure legend).
+        ((legend.axes if legend is not None else patch.axes) or fig).add_artist(lines)
+        lines.set_clip_on(False)  # already cut to the patch; a legend lies outside the axes
+        added.append(lines)
+    try:
+        yield
+    finally:
+        for lines in added:
+            lines.remove()
+        for patch, pattern in changed:
+            patch.set_hatch(pattern)
+
+
+def _hatch_in_box(pattern: str, x0: float, y0: float, x1: float, y1: float, cell: float):
+    """matplotlib's hatch ``pattern`` tiled over a box (display units) and cut to it.
+
+    Straight strokes are clipped to the box (Liang-Barsky); small closed marks (dots,
+    circles) are kept when they lie inside. Returns a Path, or None when nothing is left.
+    """
+    from matplotlib.path import Path as MplPath
+
+    unit = MplPath.hatch(pattern, 6)
+    vertices, codes = [], []
+    for left in np.arange(np.floor(x0 / cell) * cell, x1, cell):
+        for bottom in np.arange(np.floor(y0 / cell) * cell, y1, cell):
+            tile = MplPath(unit.vertices * cell + (left, bottom), unit.codes)
+            for piece in _subpaths(tile):
+                if len(piece.vertices) == 2:
+                    cut = _clip_segment(piece.vertices, x0, y0, x1, y1)
+                    if cut is not None:
+                        vertices += list(cut)
+                        codes += [MplPath.MOVETO, MplPath.LINETO]
+                elif ((piece.vertices[:, 0] >= x0) & (piece.vertices[:, 0] <= x1)
+                      & (piece.vertices[:, 1] >= y0) & (piece.vertices[:, 1] <= y1)).all():
+                    vertices += list(piece.vertices)
+                    codes += list(piece.codes)
+    return MplPath(np.array(vertices), np.array(codes, dtype=MplPath.code_type)) \
+        if vertices else None
+
+
+def _subpaths(path):
+    """Split a path at each MOVETO."""
+    from matplotlib.path import Path as MplPath
+
+    starts = np.flatnonzero(path.codes == MplPath.MOVETO).tolist() + [len(path.codes)]
+    for start, stop in zip(starts[:-1], starts[1:], strict=True):
+        yield MplPath(path.vertices[start:stop], path.codes[start:stop])
+
+
+def _clip_segment(ends: np.ndarray, x0: float, y0: float, x1: float, y1: float):
+    """The part of segment ``ends`` (2 x 2) inside the box, or None (Liang-Barsky)."""
+    (ax, ay), (bx, by) = ends
+    dx, dy = bx - ax, by - ay
+    low, high = 0.0, 1.0
+    for p, q in ((-dx, ax - x0), (dx, x1 - ax), (-dy, ay - y0), (dy, y1 - ay)):
+        if p == 0:
+            if q < 0:
+                return None
+            continue
+        t = q / p
+        if p < 0:
+            low = max(low, t)
+        else:
+            high = min(high, t)
+    if low >= high:
+        return None
+    return np.array([[ax + low * dx, ay + low * dy], [ax + high * dx, ay + high * dy]])
 
 
 def _tidy_svg(root: ET.Element) -> None:

@@ -879,18 +879,12 @@ def _sheets(analysis: _Analysis) -> dict[str, pd.DataFrame]:
 
 
 def _tidy_figure(fig) -> None:
-    """Work around two chart problems before a figure goes into the PDF.
+    """Move legends anchored under the axes just below the axis title and tick labels.
 
-    * Hatched patches (bars, legend boxes) are written to SVG as a ``<pattern>`` fill that
-      fpdf2 cannot draw, so they would come out white; the hatch is dropped, the colour kept.
-    * Legends anchored under the axes at a fixed fraction of the axes height run into the
-      x-axis title on short axes; they are moved just below the axis title and tick labels.
+    Anchored at a fixed fraction of the axes height, they run into the x-axis title on the
+    short axes a report page gives a chart.
     """
-    from matplotlib.patches import Patch
 
-    for patch in fig.findobj(Patch):
-        if patch.get_hatch():
-            patch.set_hatch(None)
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         legend = ax.get_legend()

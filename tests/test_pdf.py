@@ -305,3 +305,25 @@ def test_images_in_figures_keep_their_place_and_orientation(tmp_path):
     assert max(red) < min(blue)
     mm_per_px = 25.4 / 50
     assert (max(blue) - min(red)) * mm_per_px == pytest.approx(40, abs=2)
+
+
+def test_hatched_bars_keep_their_hatch_in_the_pdf(tmp_path):
+    """fpdf2 cannot paint SVG pattern fills: hatches must arrive as lines inside the bar."""
+    fig = plt.figure(figsize=(3, 3))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.bar([0], [1], width=1, color="#ff0000", hatch="///", edgecolor="black")
+    ax.set_xlim(-0.5, 0.5)
+    ax.set_ylim(0, 1)
+    doc = ReportDocument("Hatch")
+    doc.section("S")
+    doc.figure(fig, width=60)
+    assert ax.patches[0].get_hatch() == "///"  # the caller's figure is left as it was
+    plt.close(fig)
+    page = render_page(doc.save(tmp_path / "h.pdf"), dpi=100).convert("RGB")
+    pixels = np.asarray(page)
+    red = (pixels[..., 0] > 200) & (pixels[..., 1] < 80) & (pixels[..., 2] < 80)
+    rows, columns = np.nonzero(red)
+    inside = pixels[rows.min() + 5:rows.max() - 5, columns.min() + 5:columns.max() - 5]
+    dark = (inside.max(axis=-1) < 90).mean()
+    assert 0.03 < dark < 0.6, dark  # hatch lines, not a white or a black box
