@@ -1118,8 +1118,9 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
         below ("CSAT-led") named. With at most ``n_labels`` drivers every one is labelled and,
         given the interval columns of :func:`drivers.analysis.compare` (``<x>_ci_low``,
         ``<x>_ci_high``, the same for ``y``), carries its two intervals as whiskers; with
-        more, the ``n_labels`` farthest from the diagonal among those with a lead other than
-        "shared" are labelled and the intervals stay in the table.
+        more, ``n_labels`` are labelled: those with a lead other than "shared" farthest from
+        the diagonal first, then the most important of the rest; the intervals stay in the
+        table.
     """
     x, y = _comparison_columns(comparison, x, y)
     _require(comparison, ["driver", x, y], "comparison")
@@ -1134,10 +1135,13 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
     if few:
         chosen = [True] * len(drivers)
     else:
-        # The n_labels drivers farthest from the diagonal, among the led ones when known.
+        # n_labels drivers: the led ones farthest from the diagonal first (all of them when
+        # there is no lead column), then the most important of the rest.
         led = np.array([str(v) not in ("shared", "untested") for v in comparison["lead"]]) \
             if "lead" in comparison.columns else np.ones(len(drivers), dtype=bool)
         ranked = [i for i in np.argsort(-distance, kind="mergesort") if led[i]][:n_labels]
+        largest = np.argsort(-np.fmax(xs, ys), kind="mergesort")
+        ranked += [i for i in largest if i not in ranked][:n_labels - len(ranked)]
         chosen = [i in set(ranked) for i in range(len(drivers))]
     ax, created = _axes(ax, (6.8, 6.4), lang)
     with use_house_style(lang):
