@@ -1139,9 +1139,22 @@ class _Writer:
         doc.paragraph(w["drivers_intro"].format(
             label=self.label(name), r2=attr.attrs["r2"][name], n=attr.attrs["n_used"]))
         dims = _per_outcome(self.a.tables["drivers_dimension"], name)
-        self.subsection(w["dim_level"], keep=150 / 7 * (0.45 * len(dims) + 1.0))
+        self.subsection(w["dim_level"], keep=170 / 7 * (0.6 * len(dims) + 1.4))
         self.figure(lambda ax: ranking_plot(dims, ax=ax, labels=self.base, lang=self.lang),
-                    (7.0, 0.45 * len(dims) + 1.0), w["dim_caption"].format(o=short), width=150)
+                    (7.0, 0.6 * len(dims) + 1.4), w["dim_caption"].format(o=short))
+        ordered = dims.sort_values("rank")
+        shown = pd.DataFrame({
+            "rank": ordered["rank"].to_numpy(),
+            "label": [self.label(d) for d in ordered["driver"]],
+            "share": [_pct(v) for v in ordered["share"]],
+            "interval": [_interval(lo, hi) for lo, hi in
+                         zip(ordered.get("share_ci_low", ordered["share"] * float("nan")),
+                             ordered.get("share_ci_high", ordered["share"] * float("nan")),
+                             strict=True)],
+        })
+        doc.table(shown, columns={"rank": w["rank"], "label": w["dimension"],
+                                  "share": w["share"], "interval": w["ci"]},
+                  col_widths=(10, 70, 20, 30), font_size=8)
         self.subsection(w["attr_level"], keep=170 / 7 * (0.42 * len(attr) + 1.0))
         table = _per_outcome(attr, name)
         self.figure(lambda ax: ranking_plot(table, ax=ax, labels=self.base, lang=self.lang),
