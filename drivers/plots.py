@@ -836,12 +836,7 @@ def _matrix_base(ax, matrix, labels, lang, xlim, ylim, title) -> dict:
         ax.plot([perf[i]], [imp[i]], marker=style["marker"], linestyle="none",
                 markersize=MARKER_SIZE, markeredgecolor="black", markeredgewidth=0.7,
                 markerfacecolor=style["color"] if certain[i] else "white", zorder=4)
-    kind = matrix.attrs.get("performance_kind", "mean")
-    ax.set_xlabel(chart_text("Performance (top-box %)" if kind == "top_box"
-                             else "Performance (mean rating)", lang))
-    value = matrix.attrs.get("value", "share")
-    ax.set_ylabel(chart_text("Importance (share of explained variance)" if value == "share"
-                             else "Importance", lang))
+    _matrix_axis_titles(ax, matrix.attrs, lang)
     _percent_axis(ax.yaxis, np.r_[imp, high])
     if title:
         ax.set_title(title)
@@ -1653,6 +1648,16 @@ def priority_matrix_pair(csat_matrix: pd.DataFrame, nps_matrix: pd.DataFrame, ax
     return axes
 
 
+def _matrix_axis_titles(ax, attrs: Mapping, lang: str) -> None:
+    """Axis titles of an importance-performance chart, from its table's ``attrs``."""
+    top_box = attrs.get("performance_kind", "mean") == "top_box"
+    ax.set_xlabel(chart_text("Performance (top-box %)" if top_box
+                             else "Performance (mean rating)", lang))
+    share = attrs.get("value", "share") == "share"
+    ax.set_ylabel(chart_text("Importance (share of explained variance)" if share
+                             else "Importance", lang))
+
+
 def _label_panels(axes, layouts, wrap, n_labels, created: bool) -> None:
     """Label every panel's points; a figure of our own gets one numbered key for all."""
     _freeze(axes[0], created)
@@ -1855,12 +1860,7 @@ def wave_movement_plot(moved: pd.DataFrame, ax=None, labels=None, lang: str = "e
             ax.plot([x1[i]], [y1[i]], marker=style["marker"], linestyle="none",
                     markersize=MARKER_SIZE, markerfacecolor=style["color"],
                     markeredgecolor="black", markeredgewidth=0.7, zorder=4)
-        kind = moved.attrs.get("performance_kind", "mean")
-        ax.set_xlabel(chart_text("Performance (top-box %)" if kind == "top_box"
-                                 else "Performance (mean rating)", lang))
-        value = moved.attrs.get("value", "share")
-        ax.set_ylabel(chart_text("Importance (share of explained variance)" if value == "share"
-                                 else "Importance", lang))
+        _matrix_axis_titles(ax, moved.attrs, lang)
         _percent_axis(ax.yaxis, np.r_[y0, y1])
         if title:
             ax.set_title(title)
