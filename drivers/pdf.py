@@ -326,11 +326,12 @@ class ReportDocument:
         return f"{date.day} {_MONTHS[date.month - 1]} {date.year}"
 
     def _begin(self, *texts: str, head: str | None = None, new_page: bool = False) -> None:
-        """Common start of every content method: open page, contents placeholder, fonts.
+        """Common start of every content method: open page, reserve the contents pages, fonts.
 
-        The contents placeholder goes in just before the first content after
-        :meth:`table_of_contents`, so the page after it is the first page of that content
-        (with its own running head) rather than a blank one.
+        The pages reserved for the table of contents (fpdf2 fills them in when the document
+        is saved) go in just before the first content after :meth:`table_of_contents`, so
+        the page after them is the first page of that content (with its own running head)
+        rather than a blank one.
         """
         if self._bytes is not None:
             raise RuntimeError("this document has been saved; build a new ReportDocument "

@@ -598,6 +598,13 @@ def _dimensions_of(table: pd.DataFrame, labels) -> list:
     return [None] * len(table)
 
 
+def _driver_styles(table: pd.DataFrame, labels, lang: str):
+    """Driver names, their display labels, their dimensions and the dimension order."""
+    drivers = [str(d) for d in table["driver"]]
+    dimensions = _dimensions_of(table, labels)
+    return drivers, _label_map(drivers, labels, lang), dimensions, _order(dimensions, labels)
+
+
 def _order(dimensions, labels=None) -> list:
     """Dimensions in a stable order: the house BX/PX/SX/EX first, then the study's order
     (when ``labels`` is a Study), then order of appearance, so colours do not follow ranks."""
@@ -788,10 +795,7 @@ def _matrix_base(ax, matrix, labels, lang, xlim, ylim, title) -> dict:
                          "matrix[matrix['segment'] == value], or use segment_priority_plot")
     if matrix.empty:
         raise ValueError("matrix has no rows")
-    drivers = [str(d) for d in matrix["driver"]]
-    text_of = _label_map(drivers, labels, lang)
-    dimensions = _dimensions_of(matrix, labels)
-    order = _order(dimensions, labels)
+    drivers, text_of, dimensions, order = _driver_styles(matrix, labels, lang)
     imp = matrix["importance"].to_numpy(dtype=float)
     perf = matrix["performance"].to_numpy(dtype=float)
     has_ci = {"importance_ci_low", "importance_ci_high"} <= set(matrix.columns)
@@ -1119,10 +1123,7 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
     """
     x, y = _comparison_columns(comparison, x, y)
     _require(comparison, ["driver", x, y], "comparison")
-    drivers = [str(d) for d in comparison["driver"]]
-    text_of = _label_map(drivers, labels, lang)
-    dimensions = _dimensions_of(comparison, labels)
-    order = _order(dimensions, labels)
+    drivers, text_of, dimensions, order = _driver_styles(comparison, labels, lang)
     xs = comparison[x].to_numpy(dtype=float)
     ys = comparison[y].to_numpy(dtype=float)
     distance = np.abs(ys - xs) / np.sqrt(2)
@@ -1810,10 +1811,7 @@ def wave_movement_plot(moved: pd.DataFrame, ax=None, labels=None, lang: str = "e
     _require(moved, needed, "moved")
     if moved.empty:
         raise ValueError("moved has no rows")
-    drivers = [str(d) for d in moved["driver"]]
-    text_of = _label_map(drivers, labels, lang)
-    dimensions = _dimensions_of(moved, labels)
-    order = _order(dimensions, labels)
+    drivers, text_of, dimensions, order = _driver_styles(moved, labels, lang)
     x0 = moved["performance_from"].to_numpy(dtype=float)
     x1 = moved["performance_to"].to_numpy(dtype=float)
     y0 = moved["importance_from"].to_numpy(dtype=float)

@@ -904,6 +904,21 @@ def _tidy_figure(fig) -> None:
 
 
 # -- formatting helpers
+#: Chinese gist of each advice reason of drivers.relationship.advice, by words its English
+#: sentence contains; the first match wins.
+ZH_ADVICE_REASONS = (
+    (("Only",), "调查期数不足，无法判断两者关系是否稳定"),
+    (("below",), "两题的相关系数低于 0.70，测量的是不同的东西"),
+    (("moved by",), "各期相关系数波动较大，关系不稳定"),
+    (("top", "differ"), "两者的前三位驱动因素不同，各自提供对方没有的信息"),
+    (("No driver",), "未提供驱动因素对比"),
+    (("share their top",), "两者的前三位驱动因素相同"),
+    (("at least", "correlation"), "各期相关系数均达到阈值"),
+    (("stayed within",), "各期相关系数稳定"),
+    (("waves measured",), "调查期数足够"),
+)
+
+
 def _pct(value: float, digits: int = 0) -> str:
     return "–" if pd.isna(value) else f"{100 * value:.{digits}f}%"
 
@@ -1252,24 +1267,9 @@ class _Writer:
 
     def _zh_reason(self, reason: str) -> str:
         # The advice sentences are English; give the Chinese gist by what they check.
-        if reason.startswith("Only"):
-            return "调查期数不足，无法判断两者关系是否稳定"
-        if "below" in reason:
-            return "两题的相关系数低于 0.70，测量的是不同的东西"
-        if "moved by" in reason:
-            return "各期相关系数波动较大，关系不稳定"
-        if "top" in reason and "differ" in reason:
-            return "两者的前三位驱动因素不同，各自提供对方没有的信息"
-        if "No driver" in reason:
-            return "未提供驱动因素对比"
-        if "share their top" in reason:
-            return "两者的前三位驱动因素相同"
-        if "at least" in reason and "correlation" in reason:
-            return "各期相关系数均达到阈值"
-        if "stayed within" in reason:
-            return "各期相关系数稳定"
-        if "waves measured" in reason:
-            return "调查期数足够"
+        for words, gist in ZH_ADVICE_REASONS:
+            if all(word in reason for word in words):
+                return gist
         return reason
 
     def segments_section(self) -> None:
