@@ -226,7 +226,7 @@ def check_frame(frame: pd.DataFrame, spec: dict[str, Any] | StudySpec,
                               source=study_file or source, notes=dict(meta.detected))
     structure = _Structure(spec, meta, lines, study_file)
     problems = list(structure.problems)
-    found_warnings = list(structure.warnings)
+    found_warnings: list[str] = []
     if len(frame) == 0:
         problems.append("the data has no rows; expected one row per respondent")
     columns = set(frame.columns)
@@ -252,6 +252,7 @@ def check_frame(frame: pd.DataFrame, spec: dict[str, Any] | StudySpec,
             data[column] = scale[0] + scale[1] - data[column]
         missing[column] = result["reasons"]
         quality_rows.append(result["quality"])
+    found_warnings = structure.warnings + found_warnings
 
     if structure.id_column in columns:
         problems += _check_ids(frame[structure.id_column], structure.id_column)
@@ -289,6 +290,10 @@ def check_frame(frame: pd.DataFrame, spec: dict[str, Any] | StudySpec,
 
 
 def _header_hint(frame: pd.DataFrame, meta: TableMeta) -> str:
+    if len(frame.columns) == 1 and "delimiter" in meta.detected:
+        return (f"the file was read as a single column (delimiter "
+                f"{meta.detected['delimiter']}); set delimiter: (comma, semicolon, tab or pipe) "
+                f"in the study file")
     where_ = f" of sheet {meta.detected['sheet']}" if "sheet" in meta.detected else ""
     return (f"the study's columns were not found in the header row{where_}; if the column "
             f"names are on another row or sheet, set header_row: (the row number) or sheet: in "

@@ -144,10 +144,26 @@ def read_table(path: str | Path, options: ReadOptions | None = None
         raise StudyError("holds no table: no row of column names was found", path)
     frame.columns = [str(c).strip() for c in frame.columns]
     check_header(list(frame.columns), path)
+    if options.columns and not set(options.columns).intersection(
+            str(c).strip() for c in frame.columns):
+        raise StudyError(_no_study_columns(kind, meta), path)
     if frame.empty and len(frame.columns):
         raise StudyError("has column names but no data rows; expected one row per respondent "
                          "under the header", path)
     return frame, meta
+
+
+def _no_study_columns(kind: str, meta: TableMeta) -> str:
+    """Refusal of a table whose header holds none of the study's columns, naming the fix."""
+    if kind == "excel":
+        where = f" of sheet {meta.detected['sheet']}" if "sheet" in meta.detected else ""
+        return (f"none of the study's columns is in the header{where}; set sheet: and "
+                f"header_row: in the study file to where the column names are")
+    if kind in ("csv", "tsv"):
+        read = ", ".join(f"{k} {v}" for k, v in meta.detected.items())
+        return (f"none of the study's columns is in the header (read with {read}); set "
+                f"delimiter:, encoding: or header_row: in the study file")
+    return "none of the study's columns is in the data"
 
 
 def check_header(names: list[str], path: Path | None = None) -> None:
@@ -330,11 +346,17 @@ def _read_csv(path: Path, options: ReadOptions, meta: TableMeta, tab: bool) -> p
     meta.detected["decimal"] = _said("comma" if decimal == "," else "point", how)
     header, rows = _header_block(records, options, meta)
     check_header([c.strip() for c in records[header]] if records else [], path)
-    frame = pd.read_csv(path, encoding=encoding, sep=delimiter, decimal=decimal, header=header,
-                        # Only a truly empty cell is "no answer": text such as "NA" or "n/a"
-                        # must be seen and reported, not silently turned into a missing value.
-                        keep_default_na=False, na_values=[""], skipinitialspace=False,
-                        low_memory=False)
+    try:
+        frame = pd.read_csv(path, encoding=encoding, sep=delimiter, decimal=decimal,
+                            header=header,
+                            # Only a truly empty cell is "no answer": text such as "NA" or "n/a"
+                            # must be seen and reported, not silently turned into a missing value.
+                            keep_default_na=False, na_values=[""], low_memory=False)
+    except pd.errors.ParserError as error:
+        read = ", ".join(f"{k} {v}" for k, v in meta.detected.items())
+        raise StudyError(f"could not be read as CSV with {read}: {_first_line(error)}; if the "
+                         f"delimiter is wrong, set delimiter: (comma, semicolon, tab or pipe) in "
+                         f"the study file", path) from None
     if rows > 1:
         frame = _drop_header_rows(frame, rows - 1, meta, decimal)
     return frame
@@ -443,6 +465,7 @@ def find_header_row(records: list[list], expected: tuple[str, ...] = ()) -> int:
         for index, row in enumerate(rows):
             if len(wanted.intersection(row)) >= need:
                 return index
+        return 0  # not found: the first row, and the missing columns are reported
     widths = [sum(1 for c in r if c) for r in rows]
     if not widths or max(widths) == 0:
         return 0
@@ -531,10 +554,10 @@ def _read_excel(path: Path, options: ReadOptions, meta: TableMeta) -> pd.DataFra
     frame = pd.DataFrame.from_records([tuple(r[:width]) + (None,) * (width - len(r))
                                        for r in body], columns=names)
     frame = frame.replace({"": np.nan}) if len(frame) else frame
-    first_data_row = header + extra + 1  # 1-based sheet row of data row 1, less one
+    above = header + extra  # sheet rows above data row 1
     for ref in merged:
         low_col, low_row, high_col, high_row = _range_bounds(ref)
-        first, last = max(low_row - first_data_row, 1), high_row - first_data_row
+        first, last = max(low_row - above, 1), high_row - above
         if last < 1 or first > len(frame):
             continue
         columns = names[low_col - 1:high_col]

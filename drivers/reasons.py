@@ -97,3 +97,63 @@ def reason_names(lang: str = "en") -> dict[str, str]:
     """
     index = 1 if lang == "zh" else 0
     return {code: names[index] for code, names in REASONS.items()}
+
+
+#: Values survey platforms use for "don't know", "refused" and "not applicable".
+CODE_LIKE = (-999, -99, -98, -97, -9, -8, -7, -1, 9, 97, 98, 99, 997, 998, 999, 9999)
+
+#: The reason each usual code is taken to mean when nothing says otherwise (a guess that
+#: ``drivers init`` writes down for the user to check).
+USUAL_CODE_REASONS = {97: "refused", 98: "dont_know", 99: "not_applicable", 9: "dont_know",
+                      -1: "no_answer", -9: "no_answer", -99: "no_answer", 999: "no_answer"}
+
+
+def suspect_codes(values) -> list[float]:
+    """Values of a rating column that look like missing codes rather than ratings.
+
+    A usual code (97, 98, 99, 9, -1 ...) is suspect when it lies outside the bulk of the
+    other values: above their highest by more than one point, or below their lowest.
+
+    >>> suspect_codes([1, 2, 5, 4, 99, 98, 3])
+    [98.0, 99.0]
+    >>> suspect_codes([0, 9, 10, 7]), suspect_codes([0, 50, 97, 100])
+    ([], [])
+    """
+    import numpy as np
+
+    numbers = np.asarray(values, dtype=float)
+    present = np.unique(numbers[np.isfinite(numbers)])
+    codes = np.isin(present, CODE_LIKE)
+    bulk = present[~codes]
+    if not len(bulk) or not codes.any():
+        return []
+    low, high = bulk.min(), bulk.max()
+    return [float(v) for v in present[codes] if v > high + 1 or v < low]
+
+
+def code_warnings(frame, columns) -> list[str]:
+    """One line per column holding values that look like missing codes (see suspect_codes).
+
+    >>> import pandas as pd
+    >>> code_warnings(pd.DataFrame({"a": [1, 2, 3, 99, 99]}), ["a"])  # doctest: +NORMALIZE_WHITESPACE
+    ["column 'a': 99 (2 rows) lies far outside its other values (1-3); if it means don't know
+      or not applicable, pass --missing-codes 99"]
+    """
+    import pandas as pd
+
+    lines = []
+    for column in columns:
+        if column not in frame.columns:
+            continue
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        codes = suspect_codes(numbers)
+        if not codes:
+            continue
+        rest = numbers[~numbers.isin(codes)].dropna()
+        counts = ", ".join(f"{c:g} ({int((numbers == c).sum())} rows)" for c in codes)
+        listed = ",".join(f"{c:g}" for c in codes)
+        verb, it = ("lies", "it means") if len(codes) == 1 else ("lie", "they mean")
+        lines.append(f"column {column!r}: {counts} {verb} far outside its other values "
+                     f"({rest.min():g}-{rest.max():g}); if {it} don't know or not "
+                     f"applicable, pass --missing-codes {listed}")
+    return lines
