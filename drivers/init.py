@@ -70,9 +70,9 @@ _WEIGHT_NAME = re.compile(r"weight|^wt$|^wgt|权重|加权", re.IGNORECASE)
 _WAVE_NAME = re.compile(r"wave|period|quarter|round|^year|期数|调查期|季度|批次|轮次", re.IGNORECASE)
 _WAVE_VALUE = re.compile(r"^(\d{4}\s*-?\s*[qQhHmM]\d{1,2}|[wW]\d+|wave\s*\d+|\d{4}年.+)$")
 _SEGMENT_NAME = re.compile(
-    r"channel|region|product|segment|gender|\bsex\b|\bage\b|city|province|branch|store|"
-    r"source|type|group|tier|渠道|地区|区域|产品|性别|年龄|城市|省份|网点|来源|类型|分组|客群",
-    re.IGNORECASE)
+    r"^(channel|region|product|segment|gender|sex|age|city|province|branch|store|"
+    r"source|type|group|tier)(_\w+)?$|^.{0,4}(渠道|地区|区域|产品|性别|年龄|城市|省份|网点|来源|"
+    r"类型|分组|客群)$", re.IGNORECASE)
 _DIMENSION_WORDS = {"BX": r"品牌|brand", "PX": r"产品|product", "SX": r"服务|客服|service|agent",
                     "EX": r"员工|工作人员|staff|employee"}
 
@@ -246,9 +246,15 @@ def _roles(frame: pd.DataFrame, columns: dict[str, _Column]) -> dict[str, str]:
     for name, column in columns.items():
         if name in roles.values():
             continue
-        if _SEGMENT_NAME.search(name) and 2 <= column.levels <= 24 and column.kind == "rated":
+        if (_SEGMENT_NAME.search(_question_stripped(name)) and 2 <= column.levels <= 24
+                and column.kind == "rated" and not column.answers):
             column.kind = "category"  # a coded segment (region 1-4), not a rating
     return roles
+
+
+def _question_stripped(name: str) -> str:
+    """A column name without its question number ("Q3.渠道" -> "渠道")."""
+    return re.sub(r"^[A-Za-z]*\d+[.、_:：]\s*", "", str(name))
 
 
 def _outcomes(columns: dict[str, _Column], roles: dict[str, str]):
@@ -279,7 +285,8 @@ def _outcomes(columns: dict[str, _Column], roles: dict[str, str]):
                 best, best_score = column, score
         if best is not None:
             used.add(best.name)
-            source = "its name" if best_score != 2 or not best.label else "its question text"
+            in_name = re.search(_OUTCOME_WORDS[kind], str(best.name).lower())
+            source = "its name" if in_name else "its question text"
             found.append((best, kind, f"recognised from {source}"))
     return found
 
@@ -298,14 +305,18 @@ def _prefix(name: str) -> str | None:
 
 
 def _dimension_name(prefix: str | None, names: list[str], labels: list[str]) -> tuple[str, str]:
+    """BX/PX/SX/EX when the prefix says so or most members' names or texts mention it."""
     if prefix is not None and prefix.upper() in DEFAULT_DIMENSIONS:
         return prefix.upper(), f"from the column prefix {prefix}_"
-    text = " ".join([prefix or ""] + labels).lower()
-    for dimension, words in _DIMENSION_WORDS.items():
-        if prefix is not None and re.search(words, text):
-            return dimension, f"the columns' prefix or texts mention {words.split('|')[0]}"
     if prefix is None:
         return "OTHER", "columns without a shared prefix: move each to its dimension"
+    texts = [f"{name} {label}".lower() for name, label in zip(names, labels, strict=True)]
+    counts = {dimension: sum(bool(re.search(words, text)) for text in texts)
+              for dimension, words in _DIMENSION_WORDS.items()}
+    best = max(counts, key=counts.get)
+    if counts[best] > len(texts) / 2 and list(counts.values()).count(counts[best]) == 1:
+        word = _DIMENSION_WORDS[best].replace("|", "/")
+        return best, f"most of its columns mention {word} ({counts[best]} of {len(texts)})"
     safe = re.sub(r"\W+", "_", prefix).strip("_") or "GROUP"
     return safe.upper(), (f"named from the column prefix {prefix!r}: rename it (BX brand, PX "
                           f"product, SX service, EX employee, or your own) and label it")
@@ -464,12 +475,9 @@ def _value_labels_block(outcomes, attributes) -> list[str]:
 
 
 def _scalar(value) -> str:
-    """A value as YAML writes it on one line (quoted when it must be)."""
-    text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=1 << 30)
-    text = text.strip()
-    if text.endswith("..."):
-        text = text[:-3].strip()
-    return text
+    """A value as YAML writes it on one line, quoted where a flow mapping needs it."""
+    text = yaml.safe_dump([value], allow_unicode=True, default_flow_style=True, width=1 << 30)
+    return text.strip()[1:-1]
 
 
 def _one_line(text: str) -> str:

@@ -441,14 +441,14 @@ class _Structure:
                 scale = (int(match.group(1)), int(match.group(2)))
                 targets = [c for c, s in rated.items() if s == scale]
             elif key in rated:
-                targets = [key]
+                scale, targets = rated[key], [key]
             else:
                 self.problems.append(f"{where(('value_labels', key), self.lines)}{key!r} is "
                                      f"neither a scale such as '1-5' nor a rated column")
                 continue
+            checked = self._answer_map(mapping, scale, ("value_labels", key))
             for column in targets:
-                answers[column].update(self._answer_map(mapping, rated[column],
-                                                        ("value_labels", key)))
+                answers[column].update(checked)
         entries = [(o.column, e.value_labels, ("outcomes", n)) for n, e, o in
                    ((n, e, self.outcomes[n]) for n, e in spec.outcomes.items())]
         entries += [(column, item.value_labels, ("dimensions", d, "attributes", column))

@@ -207,3 +207,52 @@ def spss(folder: Path, labels: str = "en") -> Path:
     spec["segments"]["channel"] = {"label": "Channel", "label_zh": "渠道",
                                    "values": {1: {"label": "Mobile app", "label_zh": "手机银行"}}}
     return write_study(folder, spec, "survey.sav")
+
+
+# ---- exports as platforms name their columns (for drivers init) --------------------------
+DIMENSION_WORDS = {"BX": ("Brand", "品牌"), "PX": ("Product", "产品"), "SX": ("Service", "服务"),
+                   "EX": ("Staff", "员工")}
+
+
+def qualtrics_named(folder: Path) -> tuple[Path, dict[str, str]]:
+    """A Qualtrics export with its own names (ResponseId, Q1, Q4_1 ...) and question texts.
+
+    Returns the export and the map bank column -> Qualtrics column.
+    """
+    frame = bank_frame()
+    spec = bank_spec()
+    names = {"respondent_id": "ResponseId", "csat": "Q1", "recommend": "Q2", "effort": "Q3"}
+    texts = {"ResponseId": "Response ID", "wave": "wave", "channel": "channel",
+             "product": "product", "region": "region", "weight": "weight",
+             "Q1": "Overall, how satisfied are you with your loan?",
+             "Q2": "How likely are you to recommend the loan to a friend?",
+             "Q3": "How easy was it to get your loan?"}
+    for number, (dimension, entry) in enumerate(spec["dimensions"].items(), start=4):
+        for item, (column, labels) in enumerate(entry["attributes"].items(), start=1):
+            names[column] = f"Q{number}_{item}"
+            word = DIMENSION_WORDS[dimension][0]
+            texts[names[column]] = f"{word} - {labels['label']}"
+    frame = frame.rename(columns=names)
+    header = pd.DataFrame([{c: texts.get(c, c) for c in frame.columns},
+                           {c: json.dumps({"ImportId": f"QID{i}"}) for i, c in
+                            enumerate(frame.columns, start=1)}])
+    pd.concat([header, frame.astype(object)], ignore_index=True).to_csv(
+        folder / "export.csv", index=False)
+    return folder / "export.csv", names
+
+
+def wenjuanxing_named(folder: Path) -> tuple[Path, dict[str, str]]:
+    """A Wenjuanxing export: Chinese question texts as column names, option texts as answers,
+    "(跳过)" for skipped questions and "不知道" for don't know."""
+    path = wenjuanxing(folder, with_study=False)
+    frame = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
+                        dtype=str)
+    spec = bank_spec()
+    names = {"respondent_id": "序号", "csat": "Q1.您对本次贷款的总体满意度",
+             "recommend": "Q2.您向亲友推荐该贷款的可能性有多大",
+             "effort": "Q3.获得这笔贷款的难易程度"}
+    for number, (dimension, entry) in enumerate(spec["dimensions"].items(), start=4):
+        for column, labels in entry["attributes"].items():
+            names[column] = f"Q{number}.{DIMENSION_WORDS[dimension][1]}—{labels['label_zh']}"
+    frame.rename(columns=names).to_csv(path, index=False, encoding="utf-8-sig")
+    return path, names
