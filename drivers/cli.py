@@ -242,11 +242,6 @@ def run_importance(args: argparse.Namespace) -> int:
                 raise ValueError(f"--groups: expected NAME=col,col;NAME=col,... got {part!r}")
             groups[name.strip()] = _split(columns, ",")
     codes = [float(c) for c in _split(args.missing_codes, ",")] if args.missing_codes else None
-    if codes is None:
-        from drivers.reasons import code_warnings
-
-        for warning in code_warnings(frame, [args.outcome, *drivers]):
-            print(f"warning: {warning}", file=sys.stderr)
     kwargs = {}
     if args.bootstrap:
         kwargs.update(bootstrap=args.bootstrap, ci=args.ci)
@@ -255,6 +250,11 @@ def run_importance(args: argparse.Namespace) -> int:
                        seed=args.seed, **kwargs)
     for warning in table.attrs.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
+    if codes is None:
+        from drivers.reasons import code_warnings
+
+        for warning in code_warnings(frame, [args.outcome, *drivers]):
+            print(f"warning: {warning}", file=sys.stderr)
     _write_or_print(table, args.out)
     return 0
 

@@ -242,6 +242,7 @@ def check_frame(frame: pd.DataFrame, spec: dict[str, Any] | StudySpec,
     data = frame.copy()
     missing = pd.DataFrame(index=frame.index)
     quality_rows = []
+    first_rows_text = []
     for column, role, scale, coding, reverse in structure.rated_columns():
         if column not in columns:
             continue
@@ -252,7 +253,12 @@ def check_frame(frame: pd.DataFrame, spec: dict[str, Any] | StudySpec,
             data[column] = scale[0] + scale[1] - data[column]
         missing[column] = result["reasons"]
         quality_rows.append(result["quality"])
+        first_rows_text.append(bool(len(frame)) and bool(result["non_numeric"].iloc[0]))
     found_warnings = structure.warnings + found_warnings
+    if quality_rows and sum(first_rows_text) > len(quality_rows) / 2:
+        problems.append("data row 1 holds text in most rated columns: it looks like a second "
+                        "header row (question texts); set header_rows: in the study file (2 for "
+                        "names + question texts, 3 for a Qualtrics export)")
 
     if structure.id_column in columns:
         problems += _check_ids(frame[structure.id_column], structure.id_column)
@@ -613,7 +619,8 @@ def _check_rated(raw: pd.Series, column: str, role: str, scale: tuple[int, int] 
     quality["non_numeric"] = int(non_numeric.sum())
     if from_text:
         quality["from_text"] = from_text
-    return {"values": values, "reasons": reasons, "problems": problems, "quality": quality}
+    return {"values": values, "reasons": reasons, "problems": problems, "quality": quality,
+            "non_numeric": non_numeric}
 
 
 def _text_answers(raw: pd.Series, coding: _Coding):

@@ -108,6 +108,8 @@ def read_yaml(text: str) -> tuple[Any, dict[tuple, int]]:
             raise StudyError(f"expands to more than {MAX_NODES:,} entries through YAML aliases "
                              f"(&name / *name); refused as an alias bomb")
         value = loader.construct_document(node)
+    except RecursionError:
+        raise StudyError("is nested too deeply to be a study file") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
@@ -283,14 +285,28 @@ class SegmentSpec(_Labelled):
     @model_validator(mode="before")
     @classmethod
     def _from_text(cls, data: Any) -> Any:
-        if data is None:
-            return {}
-        if isinstance(data, str):
-            return {"column": data}
-        if not isinstance(data, dict):
-            raise ValueError("expected a column name or a mapping {column, label, label_zh, "
-                             f"values}}, got {_short(data)}")
-        return data
+        return _short_form(data, "column", "a column name or a mapping {column, label, "
+                                           "label_zh, values}")
+
+
+def _short_form(data: Any, key: str, expected: str) -> Any:
+    """An entry given as a plain text (``key: text``) or nothing, else the mapping itself."""
+    if data is None:
+        return {}
+    if isinstance(data, str):
+        return {key: data}
+    if not isinstance(data, dict):
+        raise ValueError(f"expected {expected}, got {_short(data)}")
+    return _collect_languages(data, "label")
+
+
+def _names(value: list, what: str) -> dict[str, dict]:
+    """A list of column names as a mapping name -> {}, refusing a name listed twice."""
+    names = [_column(v) for v in value]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"{what} {', '.join(repeated)} listed twice")
+    return {name: {} for name in names}
 
 
 def _segments(value: Any) -> Any:
@@ -300,11 +316,7 @@ def _segments(value: Any) -> Any:
     if isinstance(value, str):
         return {value: {}}
     if isinstance(value, list):
-        names = [_column(v) for v in value]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"segment column(s) {', '.join(repeated)} listed twice")
-        return {name: {} for name in names}
+        return _names(value, "segment column(s)")
     if isinstance(value, dict):
         return {str(k): ({} if v is None else v) for k, v in value.items()}
     raise ValueError(f"expected a list of column names or a mapping column -> "
@@ -332,12 +344,8 @@ class OutcomeSpec(_Labelled):
     @model_validator(mode="before")
     @classmethod
     def _from_text(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            return {"column": data}
-        if not isinstance(data, dict):
-            raise ValueError("expected a mapping such as {column: csat, kind: csat, "
-                             f"scale: [1, 5]}} or a column name, got {_short(data)}")
-        return _collect_languages(data, "label")
+        return _short_form(data, "column", "a mapping such as {column: csat, kind: csat, "
+                                           "scale: [1, 5]} or a column name")
 
 
 class AttributeSpec(_Labelled):
@@ -351,23 +359,13 @@ class AttributeSpec(_Labelled):
     @model_validator(mode="before")
     @classmethod
     def _from_text(cls, data: Any) -> Any:
-        if data is None:
-            return {}
-        if isinstance(data, str):
-            return {"label": data}
-        if not isinstance(data, dict):
-            raise ValueError("expected a label or a mapping {label, label_zh, scale, reverse, "
-                             f"missing_codes}}, got {_short(data)}")
-        return _collect_languages(data, "label")
+        return _short_form(data, "label", "a label or a mapping {label, label_zh, scale, "
+                                          "reverse, missing_codes}")
 
 
 def _attributes(value: Any) -> Any:
     if isinstance(value, list):
-        names = [_column(v) for v in value]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"attribute(s) {', '.join(repeated)} listed twice")
-        return {name: {} for name in names}
+        return _names(value, "attribute(s)")
     if isinstance(value, dict):
         return {str(k): v for k, v in value.items()}
     raise ValueError("expected a list of column names [a, b] or a mapping column -> "

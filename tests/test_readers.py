@@ -177,6 +177,7 @@ def test_a_second_header_row_not_declared_is_reported_with_the_fix(tmp_path):
     spec = {**bank_spec(), "header_rows": 1}
     problems = _problems(write_study(tmp_path, spec, "survey.csv", name="one_row.yaml"))
     assert any("'csat'" in p and "data rows 1, 2" in p for p in problems)
+    assert any("second header row" in p and "set header_rows:" in p for p in problems)
 
 
 def test_excel_without_the_study_columns_names_sheet_and_header_row(tmp_path):
