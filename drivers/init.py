@@ -86,6 +86,7 @@ class _Column:
     kind: str = "other"  # rated, category, id, weight, text, other
     scale: tuple[int, int] | None = None
     codes: list[float] = field(default_factory=list)
+    code_reasons: dict[float, str] = field(default_factory=dict)
     markers: dict[str, str] = field(default_factory=dict)
     answers: dict[str, int] = field(default_factory=dict)
     levels: int = 0
@@ -162,8 +163,9 @@ def _profile(values: pd.Series, name: str, meta: TableMeta) -> _Column:
     answer_texts = {normalize_text(t): t for t in pd.unique(texts)
                     if normalize_text(t) and str(t) not in column.markers}
     labels = meta.value_labels.get(name, {})
-    coded = {code for code, label in labels.items() if isinstance(code, float)
-             and reason_for_label(label) is not None}
+    column.code_reasons = {code: reason_for_label(label) for code, label in labels.items()
+                           if isinstance(code, float) and reason_for_label(label) is not None}
+    coded = set(column.code_reasons)
     if answer_texts:
         ladder = _ladder(set(answer_texts))
         if ladder is None:
@@ -183,6 +185,12 @@ def _profile(values: pd.Series, name: str, meta: TableMeta) -> _Column:
         column.kind = "other"
         return column
     labelled = sorted(c for c, lab in labels.items() if isinstance(c, float) and c not in coded)
+    named = {normalize_text(labels[c]) for c in labelled}
+    if len(labelled) >= 2 and _ladder(named) is None and not any(
+            re.match(r"^-?\d", text) for text in named):
+        column.kind = "category"  # codes named Mobile app, Branch ...: a segment
+        column.why = "coded values with labels"
+        return column
     low, high = (labelled[0], labelled[-1]) if len(labelled) >= 3 else (valid.min(), valid.max())
     scale = _snap(low, high)
     if scale is not None and valid.nunique() >= 3:
@@ -444,13 +452,18 @@ def _codes_block(outcomes, attributes) -> list[str]:
     rated = [c for c, _k, _w in outcomes] + list(attributes)
     codes = sorted({code for c in rated for code in c.codes})
     markers: dict[str, str] = {}
+    labelled: dict[float, str] = {}
     for column in rated:
         markers.update(column.markers)
+        labelled.update(column.code_reasons)
     if not codes and not markers:
         return ["# missing_codes: none found (e.g. {98: dont_know, 99: not_applicable})"]
     lines = ["missing_codes:  # values outside the scales; reasons: not_applicable, dont_know, "
              "refused, no_answer"]
     for code in codes:
+        if code in labelled:
+            lines.append(f"  {code:g}: {labelled[code]}  # from the file's value label")
+            continue
         reason = USUAL_CODE_REASONS.get(int(code), "no_answer")
         lines.append(f"  {code:g}: {reason}  # guessed from the usual convention; check your "
                      f"questionnaire")

@@ -121,3 +121,19 @@ def test_columns_without_a_known_prefix_become_groups_to_rename(tmp_path):
     path = tmp_path / "study.yaml"
     path.write_text(text, encoding="utf-8")
     assert check_study(path).ok
+
+
+def test_spss_export_labels_give_segments_and_reasons(tmp_path, bank):
+    from corpus import spss
+
+    spss(tmp_path, "zh")
+    (tmp_path / "study.yaml").unlink()
+    text = starter_study(tmp_path / "survey.sav")
+    assert "98: dont_know  # from the file's value label" in text
+    assert "99: not_applicable  # from the file's value label" in text
+    path = tmp_path / "study.yaml"
+    path.write_text(text, encoding="utf-8")
+    study = load_study(path)
+    assert "channel" in study.segment_columns  # coded 1-3 with names, not a 1-3 rating
+    assert study.value_label("channel", "Online banking") == "Online banking"
+    assert scores(study) == pytest.approx(scores(bank), rel=1e-12)
