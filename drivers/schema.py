@@ -318,6 +318,10 @@ def _segments(value: Any) -> Any:
     if isinstance(value, list):
         return _names(value, "segment column(s)")
     if isinstance(value, dict):
+        for key, entry in value.items():
+            if isinstance(entry, dict) and "column" in entry:
+                raise ValueError(f"segment {key!r}: the column is the key ({key}: {{label: ...}});"
+                                 f" remove column:")
         return {str(k): ({} if v is None else v) for k, v in value.items()}
     raise ValueError(f"expected a list of column names or a mapping column -> "
                      f"{{label, label_zh, values}}, got {_short(value)}")
@@ -328,6 +332,9 @@ def _wave(value: Any) -> Any:
         return None
     if isinstance(value, str | int) and not isinstance(value, bool):
         return {"column": str(value)}
+    if isinstance(value, dict) and not value.get("column"):
+        raise ValueError("expected the wave column: wave: wave, or wave: {column: wave, label: "
+                         "Wave, values: {...}}")
     return value
 
 

@@ -260,3 +260,15 @@ def test_python_spec_errors_have_no_line(write_study):
                                          r"mean 'scale'\?"):
         study_from_frame(small_survey(), spec)
     assert yaml.safe_load(write_study().read_text("utf-8"))["id"] == "rid"
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("wave: wave", "wave: {label: Wave}", "line 6, wave: expected the wave column"),
+    ("segments: [channel]", "segments: {channel: {column: chan}}",
+     "line 5, segments: segment 'channel': the column is the key"),
+    ("segments: [channel]", "segments: [channel, channel]",
+     "line 5, segments: segment column(s) channel listed twice"),
+])
+def test_segment_and_wave_entries_cannot_be_silently_ignored(study_text, old, new, expected):
+    (problem,) = problems_of(study_text(GOOD.replace(old, new)))
+    assert problem.startswith(expected), problem
