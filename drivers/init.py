@@ -130,6 +130,8 @@ def write_starter_study(export: str | Path, out: str | Path | None = None) -> Pa
 
     export = Path(export)
     out = Path(out) if out is not None else export.parent / "study.yaml"
+    if not export.is_file():
+        raise StudyError("export not found (expected a survey export file)", export)
     if out.resolve() == export.resolve():
         raise StudyError("is the export itself; choose another name for the study file (--out)",
                          out)
