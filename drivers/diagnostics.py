@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from drivers.blas import blas_threads
 from drivers.correlation import weighted_correlation
 
 #: VIF above which collinearity is worth a caution, and above which it is severe.
@@ -337,6 +338,16 @@ def cross_validated_r2(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None 
     Each fold is predicted by least squares fitted on the other folds; the pooled R^2 is
     ``1 - sum w (y - yhat_oof)^2 / sum w (y - ybar_w)^2``.
 
+    Notes
+    -----
+    Nothing is refitted row by row: the weighted cross-products of ``[1, X, y]`` are summed
+    per fold (one pass over the data), the training moments of a fold are the total minus
+    the fold's, its coefficients solve those normal equations (minimum-norm least squares
+    when drivers are collinear, as a refit with ``lstsq`` gives) and its out-of-fold squared
+    error is a quadratic form in the fold's own moments. The data are centred at their
+    weighted means first, so the moments keep their digits. The folds are those of
+    ``sklearn.model_selection.KFold(folds, shuffle=True, random_state=seed)``.
+
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(200, 2)); y = X @ [1.0, 0.0] + rng.normal(size=200)
     >>> bool(0.35 < cross_validated_r2(X, y, seed=0) < 0.6)
@@ -345,17 +356,26 @@ def cross_validated_r2(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None 
     from sklearn.model_selection import KFold
 
     n = len(y)
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     if folds < 2 or n < 2 * folds:
         return float("nan")
-    design = np.column_stack([np.ones(n), X])
-    predicted = np.empty(n)
-    for train, test in KFold(folds, shuffle=True, random_state=seed).split(X):
-        root = np.sqrt(w[train])
-        coef = np.linalg.lstsq(design[train] * root[:, None], y[train] * root, rcond=None)[0]
-        predicted[test] = design[test] @ coef
-    mean = np.average(y, weights=w)
-    return float(1 - np.sum(w * (y - predicted) ** 2) / np.sum(w * (y - mean) ** 2))
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    values = np.column_stack([X, y])
+    values = values - np.average(values, axis=0, weights=w)
+    design = np.column_stack([np.ones(n), values])  # intercept, drivers, outcome (last)
+    moments = []
+    with blas_threads(2.0 * n * design.shape[1] ** 2):
+        for _, test in KFold(folds, shuffle=True, random_state=seed).split(X):
+            part = design[test]
+            moments.append(part.T @ (part * w[test, None]))
+    total = np.sum(moments, axis=0)
+    squared_error = 0.0
+    for fold in moments:
+        train = total - fold
+        coef = np.linalg.lstsq(train[:-1, :-1], train[:-1, -1], rcond=None)[0]
+        # sum over the fold of w (y - design coef)^2, from the fold's moments alone.
+        squared_error += (fold[-1, -1] - 2.0 * coef @ fold[:-1, -1]
+                          + coef @ fold[:-1, :-1] @ coef)
+    return float(1.0 - squared_error / total[-1, -1])
 
 
 def diagnostics_table(corr_xx: np.ndarray, corr_xy: np.ndarray, n: int,
@@ -415,6 +435,7 @@ def _named(rows: pd.DataFrame, column: str) -> str:
                                                                     strict=True))
 
 
+@blas_threads()
 def regression_diagnostics(data: pd.DataFrame, outcome: str, drivers: list[str], weights=None,
                            cv_folds: int = 5, seed: int | None = 0,
                            missing_codes=None) -> pd.DataFrame:
@@ -474,6 +495,7 @@ def regression_diagnostics(data: pd.DataFrame, outcome: str, drivers: list[str],
     return table
 
 
+@blas_threads()
 def fit_diagnostics(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
                     names: list[str], cv_folds: int = 5, seed: int | None = 0) -> pd.DataFrame:
     """:func:`regression_diagnostics` on arrays of complete rows (adds ``cv_r2``)."""
