@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from drivers.blas import blas_threads
+from drivers.blas import one_blas_thread
 from drivers.correlation import weighted_correlation
 
 #: VIF above which collinearity is worth a caution, and above which it is severe.
@@ -331,6 +331,7 @@ def adjusted_r2(r2: float, n: int, p: int) -> float:
     return float(1 - (1 - r2) * (n - 1) / (n - p - 1))
 
 
+@one_blas_thread()
 def cross_validated_r2(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None,
                        folds: int = 5, seed: int | None = 0) -> float:
     """Out-of-fold R^2 of the (weighted) linear model, pooled over shuffled K folds.
@@ -363,10 +364,9 @@ def cross_validated_r2(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None 
     values = values - np.average(values, axis=0, weights=w)
     design = np.column_stack([np.ones(n), values])  # intercept, drivers, outcome (last)
     moments = []
-    with blas_threads(2.0 * n * design.shape[1] ** 2):
-        for _, test in KFold(folds, shuffle=True, random_state=seed).split(X):
-            part = design[test]
-            moments.append(part.T @ (part * w[test, None]))
+    for _, test in KFold(folds, shuffle=True, random_state=seed).split(X):
+        part = design[test]
+        moments.append(part.T @ (part * w[test, None]))
     total = np.sum(moments, axis=0)
     squared_error = 0.0
     for fold in moments:
@@ -435,7 +435,7 @@ def _named(rows: pd.DataFrame, column: str) -> str:
                                                                     strict=True))
 
 
-@blas_threads()
+@one_blas_thread()
 def regression_diagnostics(data: pd.DataFrame, outcome: str, drivers: list[str], weights=None,
                            cv_folds: int = 5, seed: int | None = 0,
                            missing_codes=None) -> pd.DataFrame:
@@ -495,7 +495,7 @@ def regression_diagnostics(data: pd.DataFrame, outcome: str, drivers: list[str],
     return table
 
 
-@blas_threads()
+@one_blas_thread()
 def fit_diagnostics(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
                     names: list[str], cv_folds: int = 5, seed: int | None = 0) -> pd.DataFrame:
     """:func:`regression_diagnostics` on arrays of complete rows (adds ``cv_r2``)."""

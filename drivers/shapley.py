@@ -132,13 +132,14 @@ def _not_positive_semidefinite() -> ValueError:
                       "drivers.correlation.nearest_positive_definite")
 
 
-def _too_many(m: int, what: str, limit: int = MAX_EXACT) -> ValueError:
+def _too_many(m: int, what: str) -> ValueError:
     return ValueError(f"exact Shapley over {m} {what} needs 2^{m} subsets; exact stops at "
-                      f"{limit} (2^{limit} subsets, about a minute on two cores; each one more "
-                      "doubles the time). Pass groups= to decompose over fewer blocks (e.g. "
-                      "experience dimensions: exact for any number of drivers), or use "
-                      "sampled_shapley() (method='shapley_sampled') for a permutation "
-                      "estimate with Monte Carlo standard errors")
+                      f"{MAX_EXACT} (2^{MAX_EXACT} subsets, about a minute on two cores; each "
+                      "one more doubles the time). Options: pass groups= to decompose R^2 over "
+                      "fewer blocks (e.g. experience dimensions: exact for any number of "
+                      "drivers), use sampled_shapley() (method='shapley_sampled': permutation "
+                      "sampling with Monte Carlo standard errors), method='relative_weights' (a "
+                      "close, fast approximation), or composite_scores()")
 
 
 # ---------------------------------------------------------------------------- subset sweeps
@@ -500,7 +501,7 @@ def shapley_values(corr_xx, corr_xy, groups=None, *, n_jobs: int | None = None) 
     Two outcomes in one sweep, one column each:
 
     >>> shapley_values(corr_xx, np.array([[0.6, 0.2], [0.4, 0.5]])).round(4).tolist()
-    [[0.2867, 0.0233], [0.0867, 0.2233]]
+    [[0.2867, 0.0217], [0.0867, 0.2317]]
     """
     full, blocks = _model_matrix(corr_xx, corr_xy, groups)
     m = len(blocks)

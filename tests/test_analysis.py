@@ -248,3 +248,26 @@ def test_priority_matrix_reuses_a_study_importance_table(study):
     assert matrix.attrs["n"] == table.attrs["n_used"]["dimension"] < 2000
     with pytest.raises(ValueError, match="not the study's attributes"):
         study_priority(study, "nps", level="attribute", importance_table=rows)
+
+
+@pytest.mark.parametrize("missing", ["listwise", "pairwise"])
+def test_both_outcomes_in_one_sweep_equal_one_outcome_at_a_time(study, missing):
+    """compare's paired statistic sweeps CSAT and NPS together; the values must be those of
+    the per-outcome statistic on every resample (pairwise blanks included)."""
+    from drivers.analysis import _Paired
+    from drivers.importance import bootstrap_statistic
+
+    columns = study.attribute_columns
+    frame = study.data.loc[study.data[["csat", "recommend"]].notna().all(axis=1)]
+    if missing == "listwise":
+        frame = frame.loc[frame[columns].notna().all(axis=1)]
+    X = frame[columns].to_numpy(float)
+    Y = frame[["csat", "recommend"]].to_numpy(float)
+    w = frame["weight"].to_numpy(float)
+    groups = [[columns.index(c) for c in cols] for cols in study.groups.values()]
+    for grouping in (None, groups):
+        paired = _Paired("shapley", grouping, missing, None)
+        one = bootstrap_statistic("shapley", grouping, missing, None)
+        for counts in resample_counts(len(frame), 3, seed=5)[0]:
+            expected = np.concatenate([one(X, Y[:, 0], w * counts), one(X, Y[:, 1], w * counts)])
+            np.testing.assert_allclose(paired(X, Y, w * counts), expected, rtol=0, atol=1e-12)
