@@ -16,7 +16,7 @@ Sections:
    when R and relaimpo are installed (values checked to agree), otherwise the CPU seconds
    measured for issue 10 on this machine are quoted, and marked as quoted.
 2. Exact Shapley from a correlation matrix at 20, 24 (one thread) and 30 drivers (two),
-   with the arithmetic rate (about 18 flops per subset, see drivers/shapley.py) and the
+   with the arithmetic rate (about 16 flops per subset, see drivers/shapley.py) and the
    memory the sweep adds.
 3. 1,000,000 weighted respondents x 20 drivers from a DataFrame.
 4. 1,000 bootstrap resamples of a 12-driver Shapley on 2,000 weighted respondents.
@@ -58,7 +58,7 @@ SEED = 20240601
 #: machine for issue 10 on the same kind of data (n = 2,000), when R is not installed here.
 RELAIMPO_QUOTED = {8: 0.025, 12: 0.17, 15: 1.9, 20: 66.0}
 #: Floating-point operations per subset of one sweep with one outcome (drivers/shapley.py).
-FLOPS_PER_SUBSET = 18
+FLOPS_PER_SUBSET = 16
 
 
 # ---------------------------------------------------------------------------- measuring

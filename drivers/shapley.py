@@ -12,15 +12,16 @@ Cost, one driver per subset bit and one outcome: making a subset whose highest d
 ``d`` drivers after it takes ``(d + 2)^2`` floating-point operations (one division, the
 outcome's residual, and the symmetric rank-1 update of the ``d`` remaining drivers); as half
 the subsets have ``d = 0``, a quarter ``d = 1`` and so on, that averages 11 flops per subset,
-and crediting each subset's R^2 to the Shapley values (below) adds about 7: about
-``18 * 2^m`` flops for ``m`` drivers. Every further outcome swept along adds about 12 per
-subset, against 18 for a second sweep. Memory does not grow with ``2^m``: the values are
-accumulated as the subsets are swept, in about ``(m + 13)^2 * 4,100`` doubles of working
-space (a few MB).
+and crediting each subset's R^2 to the Shapley values (below) adds 5: about ``16 * 2^m``
+flops (multiplications, additions and one division per subset) for ``m`` drivers, plus
+memory traffic. Every further outcome swept along adds about 10 per subset, against 16 for
+a second sweep. Memory does not grow with ``2^m``: the values are accumulated as the subsets
+are swept, in about 3.5 MB of working space per thread whatever ``m``.
 
 Where exact stops: :data:`MAX_EXACT` drivers (or groups), 2^30 = 1.07 billion subsets, about
-a minute on two cores; the time doubles with each driver beyond. Groups (experience
-dimensions) are exact for any number of drivers in at most :data:`MAX_EXACT` groups. Beyond,
+5 CPU seconds (``make bench`` prints it); the time doubles with each driver beyond. Groups
+(experience dimensions) are exact for any number of drivers in at most :data:`MAX_EXACT`
+groups. Beyond,
 :func:`sampled_shapley` estimates the values by permutation sampling with Monte Carlo errors.
 The subsets are split into a fixed set of tasks whose results are added in a fixed order, so
 the values do not depend on how many threads ran them.
@@ -40,8 +41,8 @@ from math import comb, lgamma
 
 import numpy as np
 
-#: Largest number of drivers (or groups) decomposed exactly: 2^30 subsets, about a minute
-#: on two cores; each driver more doubles the time.
+#: Largest number of drivers (or groups) decomposed exactly: 2^30 subsets, about 5 CPU
+#: seconds (``make bench``); each driver more doubles the time.
 MAX_EXACT = 30
 
 #: Largest number of drivers (groups) whose 2^m subset R^2 :func:`subset_r2` returns as one
@@ -134,7 +135,7 @@ def _not_positive_semidefinite() -> ValueError:
 
 def _too_many(m: int, what: str) -> ValueError:
     return ValueError(f"exact Shapley over {m} {what} needs 2^{m} subsets; exact stops at "
-                      f"{MAX_EXACT} (2^{MAX_EXACT} subsets, about a minute on two cores; each "
+                      f"{MAX_EXACT} (2^{MAX_EXACT} subsets, seconds of CPU; each "
                       "one more doubles the time). Options: pass groups= to decompose R^2 over "
                       "fewer blocks (e.g. experience dimensions: exact for any number of "
                       "drivers), use sampled_shapley() (method='shapley_sampled': permutation "
@@ -477,7 +478,7 @@ def shapley_values(corr_xx, corr_xy, groups=None, *, n_jobs: int | None = None) 
     ------
     ValueError
         For more than :data:`MAX_EXACT` drivers (groups): exact stops there (2^30 subsets,
-        about a minute on two cores); the message names what to use instead (``groups``,
+        seconds of CPU); the message names what to use instead (``groups``,
         or :func:`sampled_shapley`).
 
     Notes
