@@ -72,6 +72,11 @@ ATTRIBUTE_COLUMNS = ["mean", "mean_ci_low", "mean_ci_high", "top_box", "n", "n_m
                      "small_base"]
 DIMENSION_COLUMNS = ["mean", "mean_ci_low", "mean_ci_high", "top_box", "n", "n_missing",
                      "n_answers", "small_base"]
+#: Excel number formats of the table columns above (percent points and NPS points to one
+#: decimal, ratings to two), for :func:`drivers.output.write_table`.
+NUMBER_FORMATS = {"score": "0.0", "ci_low": "0.0", "ci_high": "0.0", "se": "0.00",
+                  "top_box": "0.0", "promoters": "0.0", "passives": "0.0", "detractors": "0.0",
+                  "mean": "0.00", "mean_ci_low": "0.00", "mean_ci_high": "0.00"}
 
 
 # ---- results -------------------------------------------------------------------------------
