@@ -422,9 +422,10 @@ def _announce(what: str, resamples: int, run: Callable[[int], object]) -> None:
     On a terminal the bootstrap draws a progress bar with the time left. Elsewhere (a log, a
     pipe) a bar would be a smear of carriage returns, so one line estimates the time instead:
     ``run(b)`` (the analysis with ``b`` resamples) is timed once warm with no resamples and
-    once with :data:`PROBE_RESAMPLES`, and the difference is scaled up.
+    once with :data:`PROBE_RESAMPLES`, and the difference is scaled up. Runs shorter than ten
+    probes are not worth timing.
     """
-    if resamples <= 0 or sys.stderr.isatty():
+    if resamples < 10 * PROBE_RESAMPLES or sys.stderr.isatty():
         return
     from drivers.bootstrap import PROCESS_WORTH_SECONDS
 
@@ -438,19 +439,19 @@ def _announce(what: str, resamples: int, run: Callable[[int], object]) -> None:
     total = each * resamples
     if total > PROCESS_WORTH_SECONDS:  # the bootstrap then shares the work between processes
         total /= max(1, min(2, os.cpu_count() or 1))
-    print(f"{what}: about {_duration(total)} for {resamples:,} resamples (no progress bar: "
-          f"standard error is not a terminal)", file=sys.stderr, flush=True)
+    print(f"{what}: {_duration(total)} for {resamples:,} resamples (estimated; no progress bar "
+          f"as standard error is not a terminal)", file=sys.stderr, flush=True)
 
 
 def _duration(seconds: float) -> str:
-    """'under a second', '40 s', '3 min', '1.5 h'."""
+    """'under a second', 'about 40 s', 'about 3 min', 'about 1.5 h'."""
     if seconds < 1:
         return "under a second"
     if seconds < 90:
-        return f"{seconds:.0f} s"
+        return f"about {seconds:.0f} s"
     if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+        return f"about {seconds / 60:.0f} min"
+    return f"about {seconds / 3600:.1f} h"
 
 
 # ---- argument types ------------------------------------------------------------------------

@@ -429,6 +429,8 @@ def display_width(text: str) -> int:
 
 def _write_workbook(tables: Mapping[str, pd.DataFrame], tmp: Path,
                     formats: Mapping[str, str] | None, readme: pd.DataFrame | None) -> None:
+    import io
+
     from openpyxl import Workbook
 
     reserved = ["README"] if readme is not None else []
@@ -438,60 +440,52 @@ def _write_workbook(tables: Mapping[str, pd.DataFrame], tmp: Path,
     if not sheets:
         raise ValueError(f"{tmp}: no tables to write")
     rules = {**DEFAULT_FORMATS, **(formats or {})}
-    book = Workbook(write_only=True)
+    book = Workbook()
+    book.remove(book.active)
     for name, frame in sheets:
-        _write_sheet(book, name, frame, rules)
-    book.save(tmp)
+        _write_sheet(book.create_sheet(title=name), frame, rules)
+    # Built in memory and written in one go: a failing disk then fails one plain write, not
+    # openpyxl's zip and streaming files half-way (which report their own errors on cleanup).
+    buffer = io.BytesIO()
+    book.save(buffer)
+    tmp.write_bytes(buffer.getvalue())
 
 
-def _write_sheet(book, name: str, frame: pd.DataFrame, rules: Mapping[str, str]) -> None:
-    from openpyxl.cell import WriteOnlyCell
+def _write_sheet(sheet, frame: pd.DataFrame, rules: Mapping[str, str]) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     if len(frame) + 1 > EXCEL_MAX_ROWS:
-        raise ValueError(f"table {name!r} has {len(frame):,} rows; an Excel sheet holds "
+        raise ValueError(f"table {sheet.title!r} has {len(frame):,} rows; an Excel sheet holds "
                          f"{EXCEL_MAX_ROWS - 1:,}; write it to a .csv file instead")
     header = [_header(column) for column in frame.columns]
-    number_formats = [_format_of(column, rules) for column in header]
-    columns = [frame.iloc[:, j].tolist() for j in range(frame.shape[1])]
-    rows = [[_cell_value(v) for v in column] for column in columns]
-    sheet = book.create_sheet(title=name)
-    for j, (title, values, fmt) in enumerate(zip(header, rows, number_formats, strict=True)):
+    bold = Font(bold=True)
+    for j, (title, fmt) in enumerate(zip(header, (_format_of(c, rules) for c in header),
+                                         strict=True), start=1):
+        _text_cell(sheet.cell(row=1, column=j), title).font = bold
+        values = [_cell_value(v) for v in frame.iloc[:, j - 1].tolist()]
+        for i, value in enumerate(values, start=2):
+            if isinstance(value, str):
+                _text_cell(sheet.cell(row=i, column=j), value)
+                continue
+            cell = sheet.cell(row=i, column=j, value=value)
+            if fmt and isinstance(value, (int, float)) and not isinstance(value, bool):
+                cell.number_format = fmt
         shown = [display_width(title) + 2]  # room for the autofilter button
         shown += [_shown_width(v, fmt) for v in values[:WIDTH_SAMPLE]]
         width = min(max(max(shown) + 1, WIDTH_RANGE[0]), WIDTH_RANGE[1])
-        sheet.column_dimensions[get_column_letter(j + 1)].width = width
+        sheet.column_dimensions[get_column_letter(j)].width = width
     sheet.freeze_panes = "A2"
     if header:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(frame) + 1}"
-    bold = Font(bold=True)
-    sheet.append([_text_cell(WriteOnlyCell(sheet, value=title), title, font=bold)
-                  for title in header])
-    for i in range(len(frame)):
-        row = []
-        for values, fmt in zip(rows, number_formats, strict=True):
-            value = values[i]
-            if isinstance(value, str):
-                row.append(_text_cell(WriteOnlyCell(sheet, value=value), value)
-                           if value.startswith(FORMULA_STARTS) else value)
-            elif fmt and isinstance(value, (int, float)) and not isinstance(value, bool):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = fmt
-                row.append(cell)
-            else:
-                row.append(value)
-        sheet.append(row)
 
 
-def _text_cell(cell, text: str, font=None):
-    """Mark a cell as text (never a formula), with Excel's quote prefix when it looks like one."""
+def _text_cell(cell, text: str):
+    """Store text as text (never a formula), with Excel's quote prefix when it looks like one."""
     cell.value = text
     cell.data_type = "s"
     if text.startswith(FORMULA_STARTS):
         cell.quotePrefix = True
-    if font is not None:
-        cell.font = font
     return cell
 
 
