@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from drivers import __version__
+from drivers.importance import METHODS
 from drivers.output import (
     FIGURE_SUFFIXES,
     TABLE_SUFFIXES,
@@ -40,6 +41,7 @@ from drivers.output import (
     write_together,
 )
 from drivers.study import StudyError
+from drivers.style import CHART_TEXTS
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -99,8 +101,14 @@ def _run(argv: Sequence[str] | None) -> int:
     except WriteError as error:
         _error(f"could not write {error.filename}: {error.strerror}; nothing was written")
         return EXIT_PROBLEMS
-    except (ValueError, KeyError) as error:
-        _error(error.args[0] if isinstance(error, KeyError) and error.args else error)
+    except KeyError as error:
+        text = str(error.args[0]) if error.args else ""
+        if " " not in text:  # a bare key is a bug, not a message for the user
+            return _internal_error(error)
+        _error(text)
+        return EXIT_PROBLEMS
+    except ValueError as error:
+        _error(error)
         return EXIT_PROBLEMS
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
@@ -110,11 +118,16 @@ def _run(argv: Sequence[str] | None) -> int:
         _error("out of memory; try fewer --bootstrap resamples or a smaller file")
         return EXIT_PROBLEMS
     except Exception as error:
-        if os.environ.get("DRIVERS_TRACEBACK"):
-            raise
-        _error(f"internal error ({type(error).__name__}: {error}); please report it with the "
-               f"command you ran (DRIVERS_TRACEBACK=1 shows where it happened)")
-        return EXIT_PROBLEMS
+        return _internal_error(error)
+
+
+def _internal_error(error: Exception) -> int:
+    """A bug in drivers: one line asking for a report (DRIVERS_TRACEBACK=1 shows it in full)."""
+    if os.environ.get("DRIVERS_TRACEBACK"):
+        raise error
+    _error(f"internal error ({type(error).__name__}: {error}); please report it with the "
+           f"command you ran (DRIVERS_TRACEBACK=1 shows where it happened)")
+    return EXIT_PROBLEMS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -157,9 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     importance.add_argument("data", type=Path, help="the survey export")
     importance.add_argument("--outcome", required=True, help="the outcome column")
     importance.add_argument("--drivers", required=True, help="driver columns, comma separated")
-    importance.add_argument("--method", default="shapley",
-                            help="shapley (default), relative_weights, beta, pratt, correlation, "
-                                 "random_forest, shapley_sampled")
+    importance.add_argument("--method", default="shapley", choices=list(METHODS),
+                            metavar="METHOD", help=f"{', '.join(METHODS)} (shapley)")
     importance.add_argument("--weights", help="the weight column")
     importance.add_argument("--groups", type=_groups,
                             help="groups of drivers, e.g. 'BX=a,b;PX=c,d'")
@@ -174,8 +186,6 @@ def build_parser() -> argparse.ArgumentParser:
     importance.add_argument("--out", type=Path, help="write to .csv or .xlsx")
     importance.set_defaults(run=run_importance)
 
-    from drivers.style import CHART_TEXTS
-
     compare = commands.add_parser(
         "compare", help="drivers of two outcomes side by side (CSAT vs NPS), paired bootstrap",
         description="Importance of every attribute (or dimension) for two outcomes of a study "
@@ -187,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--level", default="attribute", choices=["attribute", "dimension"])
     compare.add_argument("--dimension-mode", default="grouped", choices=["grouped", "composite"],
                          help="at dimension level: grouped Shapley or composite scores")
-    compare.add_argument("--method", default="shapley", help="importance method (shapley)")
+    compare.add_argument("--method", default="shapley", choices=list(METHODS), metavar="METHOD",
+                         help="importance method, as in importance --method (shapley)")
     compare.add_argument("--missing", default="listwise", choices=["listwise", "pairwise"])
     compare.add_argument("--bootstrap", type=_resamples(0), default=1000,
                          help=f"paired resamples, 0 (none: no lead labels) to {MAX_BOOTSTRAP:,} "

@@ -128,8 +128,23 @@ BAD_INVOCATIONS = [
 ]
 
 
+@pytest.fixture
+def no_long_resampling(monkeypatch):
+    """Fail at once, rather than run for hours, if an absurd --bootstrap gets through."""
+    import drivers.bootstrap
+
+    real = drivers.bootstrap.resample_counts
+
+    def counts(n, n_resamples, seed):
+        assert n_resamples <= MAX_BOOTSTRAP, f"{n_resamples} resamples were started"
+        return real(n, n_resamples, seed)
+
+    monkeypatch.setattr(drivers.bootstrap, "resample_counts", counts)
+
+
 @pytest.mark.parametrize("arguments, code, words", BAD_INVOCATIONS,
                          ids=[" ".join(case[0])[:60] for case in BAD_INVOCATIONS])
+@pytest.mark.usefixtures("no_long_resampling")
 def test_bad_invocation_is_one_line_and_touches_nothing(study, tmp_path, capsys, arguments,
                                                         code, words):
     fill = {"dir": str(tmp_path), "study": str(study), "data": str(tmp_path / "survey.csv")}
