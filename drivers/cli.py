@@ -1,30 +1,91 @@
 """The ``drivers`` command: validate a study, print its metrics, rank drivers, build reports.
 
 Every command turns bad input into one clear line per problem on standard error and a
-non-zero exit (1 for problems in the data, 2 for a wrong command line), never a traceback.
+non-zero exit, never a traceback:
+
+- 1: a problem in the data or an input file (a column missing, a value off the scale, a file
+  that cannot be read, a disk that fills up while writing);
+- 2: a wrong command line (an unknown option, a value out of range, an output that would
+  overwrite an input or cannot be written, an ending or language the command cannot write);
+- 130: interrupted (Ctrl-C), 141: standard output closed early (``drivers ... | head``), 143:
+  terminated; the shell's 128 + signal number.
+
+Outputs are checked before any work (:func:`drivers.output.check_output`) and written whole
+or not at all, so no exit leaves a partial file behind and nothing the user gave is modified.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as dt
+import os
+import signal
 import sys
+import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from drivers import __version__
+from drivers.importance import METHODS
+from drivers.output import (
+    FIGURE_SUFFIXES,
+    TABLE_SUFFIXES,
+    OutputError,
+    WriteError,
+    check_output,
+    study_inputs,
+    write_table,
+    write_together,
+)
 from drivers.study import DataWarning, StudyError
+from drivers.style import CHART_TEXTS
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+#: The most bootstrap resamples a command accepts: ten times the 1,000 that stable 95 %
+#: percentile intervals need (Efron & Tibshirani 1993, ch. 13 and 19). More only costs time
+#: and memory (every resample's counts are drawn up front).
+MAX_BOOTSTRAP = 10_000
+#: Resamples run to time the bootstrap before a long run, when no progress bar can be shown.
+PROBE_RESAMPLES = 20
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    try:
+        with _terminate_as_exception():
+            code = _run(argv)
+            sys.stdout.flush()  # a closed pipe shows up here rather than at interpreter exit
+        return code
+    except BrokenPipeError:
+        # Python's documented recipe: point standard output at devnull so that the final
+        # flush at exit does not raise again, and leave quietly.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        _say("drivers: interrupted")
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        _say("drivers: terminated")
+        return EXIT_TERMINATED
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a usage error already printed
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE * (stop.code is not None)
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
@@ -32,13 +93,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return args.run(args)
+    except BrokenPipeError:
+        raise
+    except OutputError as error:
+        _error(error)
+        return EXIT_USAGE
     except StudyError as error:
         _print_problems(error.problems, error.source)
         return EXIT_PROBLEMS
-    except (ValueError, KeyError, FileNotFoundError) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"drivers: error: {message}", file=sys.stderr)
+    except WriteError as error:
+        _error(f"could not write {error.filename}: {error.strerror}; nothing was written")
         return EXIT_PROBLEMS
+    except KeyError as error:
+        text = str(error.args[0]) if error.args else ""
+        if " " not in text:  # a bare key is a bug, not a message for the user
+            return _internal_error(error)
+        _error(text)
+        return EXIT_PROBLEMS
+    except ValueError as error:
+        _error(error)
+        return EXIT_PROBLEMS
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        _error(f"{where}{error.strerror or error}")
+        return EXIT_PROBLEMS
+    except MemoryError:
+        _error("out of memory; try fewer --bootstrap resamples or a smaller file")
+        return EXIT_PROBLEMS
+    except Exception as error:
+        return _internal_error(error)
+
+
+def _internal_error(error: Exception) -> int:
+    """A bug in drivers: one line asking for a report (DRIVERS_TRACEBACK=1 shows it in full)."""
+    if os.environ.get("DRIVERS_TRACEBACK"):
+        raise error
+    _error(f"internal error ({type(error).__name__}: {error}); please report it with the "
+           f"command you ran (DRIVERS_TRACEBACK=1 shows where it happened)")
+    return EXIT_PROBLEMS
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (and a pointer to --help)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -51,7 +150,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="drivers",
         description="Key-driver analysis of CX surveys: what drives CSAT and NPS, and where to act.",
     )
@@ -79,7 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     metrics = commands.add_parser(
         "metrics", help="CSAT, NPS and CES with intervals, overall, by segment and by wave",
         description="Print the outcome metrics (score, interval, n) overall, by each segment "
-                    "and by wave, and the attribute performance table.")
+                    "and by wave, and the attribute performance table. Scores on fewer "
+                    "answers than the minimum base are flagged (small_base).")
     metrics.add_argument("study", type=Path, help="the study file (YAML)")
     metrics.add_argument("--by", help="only this segment column (or 'wave')")
     metrics.add_argument("--out", type=Path,
@@ -93,17 +193,19 @@ def build_parser() -> argparse.ArgumentParser:
     importance.add_argument("data", type=Path, help="the survey export")
     importance.add_argument("--outcome", required=True, help="the outcome column")
     importance.add_argument("--drivers", required=True, help="driver columns, comma separated")
-    importance.add_argument("--method", default="shapley",
-                            help="shapley (default), relative_weights, beta, pratt, correlation, "
-                                 "random_forest, shapley_sampled")
+    importance.add_argument("--method", default="shapley", choices=list(METHODS),
+                            metavar="METHOD", help=f"{', '.join(METHODS)} (shapley)")
     importance.add_argument("--weights", help="the weight column")
-    importance.add_argument("--groups", help="groups of drivers, e.g. 'BX=a,b;PX=c,d'")
-    importance.add_argument("--missing-codes", help="codes meaning 'no answer', e.g. 98,99")
+    importance.add_argument("--groups", type=_groups,
+                            help="groups of drivers, e.g. 'BX=a,b;PX=c,d'")
+    importance.add_argument("--missing-codes", type=_codes,
+                            help="codes meaning 'no answer', e.g. 98,99")
     importance.add_argument("--missing", default="listwise", choices=["listwise", "pairwise"],
                             help="how to treat missing answers (default listwise)")
-    importance.add_argument("--bootstrap", type=int, default=0, help="bootstrap resamples")
-    importance.add_argument("--ci", type=float, default=0.95, help="interval level")
-    importance.add_argument("--seed", type=int, default=None, help="random seed")
+    importance.add_argument("--bootstrap", type=_resamples(0), default=0,
+                            help=f"bootstrap resamples, 0 (none, default) to {MAX_BOOTSTRAP:,}")
+    importance.add_argument("--ci", type=_level, default=0.95, help="interval level (0.95)")
+    importance.add_argument("--seed", type=_seed, default=None, help="random seed")
     importance.add_argument("--out", type=Path, help="write to .csv or .xlsx")
     importance.set_defaults(run=run_importance)
 
@@ -118,14 +220,19 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--level", default="attribute", choices=["attribute", "dimension"])
     compare.add_argument("--dimension-mode", default="grouped", choices=["grouped", "composite"],
                          help="at dimension level: grouped Shapley or composite scores")
-    compare.add_argument("--method", default="shapley", help="importance method (shapley)")
+    compare.add_argument("--method", default="shapley", choices=list(METHODS), metavar="METHOD",
+                         help="importance method, as in importance --method (shapley)")
     compare.add_argument("--missing", default="listwise", choices=["listwise", "pairwise"])
-    compare.add_argument("--bootstrap", type=int, default=1000, help="paired resamples (1000)")
-    compare.add_argument("--ci", type=float, default=0.95, help="interval level")
-    compare.add_argument("--seed", type=int, default=1, help="random seed (1)")
-    compare.add_argument("--lang", default="en", help="label language of the chart (en, zh)")
+    compare.add_argument("--bootstrap", type=_resamples(0), default=1000,
+                         help=f"paired resamples, 0 (none: no lead labels) to {MAX_BOOTSTRAP:,} "
+                              f"(1000)")
+    compare.add_argument("--ci", type=_level, default=0.95, help="interval level (0.95)")
+    compare.add_argument("--seed", type=_seed, default=1, help="random seed (1)")
+    compare.add_argument("--lang", default="en", choices=["en", *CHART_TEXTS],
+                         help="label language of the chart (en)")
     compare.add_argument("--out", type=Path, help="write the table to .csv or .xlsx")
-    compare.add_argument("--chart", type=Path, help="write the CSAT-vs-NPS chart (.png/.pdf/.svg)")
+    compare.add_argument("--chart", type=Path,
+                         help=f"write the CSAT-vs-NPS chart ({'/'.join(FIGURE_SUFFIXES)})")
     compare.set_defaults(run=run_compare)
     _add_report_parser(commands)
     return parser
@@ -141,25 +248,39 @@ def _add_report_parser(commands) -> None:
     report.add_argument("--out", type=Path, required=True, help="the PDF to write")
     report.add_argument("--title", help="report title (default: the study's title)")
     report.add_argument("--lang", default="en", choices=["en", "zh"], help="language (en)")
-    report.add_argument("--bootstrap", type=int, default=1000, help="resamples (1000)")
-    report.add_argument("--seed", type=int, default=1, help="random seed (1)")
-    report.add_argument("--date", help="report date, YYYY-MM-DD (default: none printed)")
+    report.add_argument("--bootstrap", type=_resamples(1), default=1000,
+                        help=f"resamples, 1 to {MAX_BOOTSTRAP:,} (1000)")
+    report.add_argument("--seed", type=_seed, default=1, help="random seed (1)")
+    report.add_argument("--date", type=_date,
+                        help="report date, YYYY-MM-DD (default: none printed)")
     report.add_argument("--workbook", type=Path, help="also write the tables to this .xlsx")
     report.set_defaults(run=run_report)
 
 
+#: The outputs of each command: option -> endings it can write. A new output is one entry.
+OUTPUTS = {
+    "metrics": {"out": TABLE_SUFFIXES},
+    "importance": {"out": TABLE_SUFFIXES},
+    "compare": {"out": TABLE_SUFFIXES, "chart": FIGURE_SUFFIXES},
+    "report": {"out": (".pdf",), "workbook": (".xlsx",)},
+}
+
+
+# ---- commands ------------------------------------------------------------------------------
 def run_report(args: argparse.Namespace) -> int:
-    from drivers.io import load_study
-    from drivers.report import build_report
+    from drivers.analysis import compare
+    from drivers.report import build_report, report_base
 
-    if args.date:
-        import datetime as dt
+    _check_outputs(args, [args.study])
+    study = _load_study(args.study)
+    _check_outputs(args, study_inputs(study))
 
-        try:
-            dt.date.fromisoformat(args.date)
-        except ValueError:
-            raise ValueError(f"--date {args.date!r} is not a date such as 2026-11-23") from None
-    study = load_study(args.study)
+    def resampled(bootstrap: int) -> None:  # the report's two paired bootstraps
+        base = report_base(study)[0]
+        for level in ("dimension", "attribute"):
+            compare(base, level=level, bootstrap=bootstrap, missing="pairwise", seed=args.seed)
+
+    _announce("report (two paired bootstraps)", args.bootstrap, resampled)
     result = build_report(study, args.out, title=args.title, lang=args.lang,
                           bootstrap=args.bootstrap, seed=args.seed, date=args.date,
                           workbook=args.workbook, progress=True)
@@ -172,6 +293,7 @@ def run_report(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     from drivers.io import check_study
 
+    _check_input(args.study, "study file (YAML)")
     check = check_study(args.study)
     quality = check.quality
     print(f"Study file: {args.study}")
@@ -203,21 +325,23 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_metrics(args: argparse.Namespace) -> int:
-    from drivers.io import load_study
-    from drivers.metrics import metrics_summary, outcome_table
-    from drivers.output import write_table
+    from drivers.metrics import NUMBER_FORMATS, metrics_summary, outcome_table
 
-    study = load_study(args.study)
+    _check_outputs(args, [args.study])
+    study = _load_study(args.study)
+    _check_outputs(args, study_inputs(study))
     if args.by:
         tables = {f"outcomes_by_{args.by}": outcome_table(study, by=args.by)}
     else:
         tables = metrics_summary(study)
+    for table in tables.values():
+        _warn(table.attrs.get("warnings", []))
     if args.out:
-        if args.out.suffix.lower() == ".csv":
-            write_table(next(iter(tables.values())), args.out)
-        else:
-            write_table(tables, args.out)
-        print(f"wrote {args.out}", file=sys.stderr)
+        csv = args.out.suffix.lower() == ".csv"
+        write_table(next(iter(tables.values())) if csv else tables, args.out,
+                    formats=NUMBER_FORMATS)
+        shown = f" (the {next(iter(tables))} table; .xlsx holds them all)" if csv else ""
+        print(f"wrote {args.out}{shown}", file=sys.stderr)
         return 0
     with pd.option_context("display.width", 160, "display.max_columns", 30,
                            "display.float_format", "{:.2f}".format):
@@ -231,53 +355,56 @@ def run_importance(args: argparse.Namespace) -> int:
     from drivers.importance import importance
     from drivers.io import read_table
 
+    _check_input(args.data, "survey export")
+    _check_outputs(args, [args.data])
     frame, _ = read_table(args.data)
     drivers = _split(args.drivers, ",")
-    groups = None
-    if args.groups:
-        groups = {}
-        for part in _split(args.groups, ";"):
-            name, _, columns = part.partition("=")
-            if not columns:
-                raise ValueError(f"--groups: expected NAME=col,col;NAME=col,... got {part!r}")
-            groups[name.strip()] = _split(columns, ",")
-    codes = [float(c) for c in _split(args.missing_codes, ",")] if args.missing_codes else None
-    kwargs = {}
-    if args.bootstrap:
-        kwargs.update(bootstrap=args.bootstrap, ci=args.ci)
-    table = importance(frame, args.outcome, drivers, method=args.method, weights=args.weights,
-                       groups=groups, missing=args.missing, missing_codes=codes,
-                       seed=args.seed, **kwargs)
-    for warning in table.attrs.get("warnings", []):
-        print(f"warning: {warning}", file=sys.stderr)
-    if codes is None:
+    options = {"method": args.method, "weights": args.weights, "groups": args.groups,
+               "missing": args.missing, "missing_codes": args.missing_codes, "seed": args.seed}
+    _announce(f"importance ({args.method})", args.bootstrap,
+              lambda bootstrap: importance(frame, args.outcome, drivers, bootstrap=bootstrap,
+                                           progress=False, **options))
+    kwargs = {"bootstrap": args.bootstrap, "ci": args.ci} if args.bootstrap else {}
+    table = importance(frame, args.outcome, drivers, progress=sys.stderr.isatty(), **options,
+                       **kwargs)
+    _warn(table.attrs.get("warnings", []))
+    if args.missing_codes is None:
         from drivers.reasons import code_warnings
 
-        for warning in code_warnings(frame, [args.outcome, *drivers]):
-            print(f"warning: {warning}", file=sys.stderr)
+        _warn(code_warnings(frame, [args.outcome, *drivers]))
     _write_or_print(table, args.out)
     return 0
 
 
 def run_compare(args: argparse.Namespace) -> int:
     from drivers.analysis import compare
-    from drivers.io import load_study
 
-    study = load_study(args.study)
+    _check_outputs(args, [args.study])
+    study = _load_study(args.study)
+    _check_outputs(args, study_inputs(study))
     outcomes = _split(args.outcomes, ",")
-    table = compare(study, outcomes=outcomes, level=args.level, method=args.method,
-                    bootstrap=args.bootstrap, ci=args.ci, seed=args.seed, missing=args.missing,
-                    dimension_mode=args.dimension_mode, progress=sys.stderr.isatty())
+    options = {"outcomes": outcomes, "level": args.level, "method": args.method,
+               "ci": args.ci, "seed": args.seed, "missing": args.missing,
+               "dimension_mode": args.dimension_mode}
+    _announce(f"compare ({args.method})", args.bootstrap,
+              lambda bootstrap: compare(study, bootstrap=bootstrap, progress=False, **options))
+    table = compare(study, bootstrap=args.bootstrap, progress=sys.stderr.isatty(), **options)
     facts = table.attrs
     dropped = ", ".join(f"{reason} {n}" for reason, n in facts["dropped_reasons"].items())
     print(f"base: {facts['n_used']:,} respondents answering both outcomes and every driver"
           + (f"; left out: {dropped}" if dropped else ""), file=sys.stderr)
-    for warning in facts["warnings"]:
-        print(f"warning: {warning}", file=sys.stderr)
-    if args.chart:
-        _compare_chart(table, study, args.chart, args.lang)
-        print(f"wrote {args.chart}", file=sys.stderr)
-    _write_or_print(table, args.out)
+    _warn(facts["warnings"])
+    files = [path for path in (args.chart, args.out) if path is not None]
+    # The chart and the table together or neither.
+    with write_together(*files) as temps:
+        if args.chart:
+            _compare_chart(table, study, temps[0], args.lang)
+        if args.out:
+            write_table(table, temps[-1])
+    for path in files:
+        print(f"wrote {path}", file=sys.stderr)
+    if not args.out:
+        table.to_csv(sys.stdout, index=False)
     return 0
 
 
@@ -291,16 +418,17 @@ def _compare_chart(table: pd.DataFrame, study, path: Path, lang: str) -> None:
     first, second = table.attrs["outcomes"]
     with use_house_style(lang):
         fig, ax = plt.subplots(figsize=(7, 6))
-        importance_scatter(table, ax=ax, x=f"share_{first}", y=f"share_{second}",
-                           labels=study, lang=lang)
-        save_figure(fig, path, dpi=150, bbox_inches="tight")
-        plt.close(fig)
+        try:
+            importance_scatter(table, ax=ax, x=f"share_{first}", y=f"share_{second}",
+                               labels=study, lang=lang)
+            # The ending of the named file, not of the temporary one, sets the format.
+            save_figure(fig, path, dpi=150, bbox_inches="tight")
+        finally:
+            plt.close(fig)
 
 
 def _write_or_print(table: pd.DataFrame, out: Path | None) -> None:
     """Write the table to ``out`` (.csv or .xlsx), or as CSV to standard output."""
-    from drivers.output import write_table
-
     if out:
         write_table(table, out)
         print(f"wrote {out}", file=sys.stderr)
@@ -308,8 +436,161 @@ def _write_or_print(table: pd.DataFrame, out: Path | None) -> None:
         table.to_csv(sys.stdout, index=False)
 
 
+# ---- checks before any work ----------------------------------------------------------------
+def _check_outputs(args: argparse.Namespace, inputs: Sequence[Path | None]) -> None:
+    """Refuse any output of the command that is unsafe or unusable (see ``OUTPUTS``)."""
+    checked: list[Path] = []
+    for option, suffixes in OUTPUTS[args.command].items():
+        path = getattr(args, option)
+        if path is not None:
+            checked.append(check_output(path, inputs, suffixes, label=f"--{option}",
+                                        outputs=checked))
+
+
+def _check_input(path: Path, what: str) -> None:
+    """One line when an input is missing, a folder, or not a file that can be read."""
+    if not path.exists():
+        raise ValueError(f"{path}: {what.split(' (')[0]} not found")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder; expected a {what}")
+    if not path.is_file():
+        raise ValueError(f"{path}: is not a regular file; expected a {what}")
+    with open(path, "rb"):  # unreadable: PermissionError, one line from main
+        pass
+
+
+def _load_study(path: Path):
+    from drivers.io import load_study
+
+    _check_input(path, "study file (YAML)")
+    return load_study(path)
+
+
+# ---- progress ------------------------------------------------------------------------------
+def _announce(what: str, resamples: int, run: Callable[[int], object]) -> None:
+    """Say how long the resampling will take when no progress bar can be shown.
+
+    On a terminal the bootstrap draws a progress bar with the time left. Elsewhere (a log, a
+    pipe) a bar would be a smear of carriage returns, so one line estimates the time instead:
+    ``run(b)`` (the analysis with ``b`` resamples) is timed once warm with no resamples and
+    once with :data:`PROBE_RESAMPLES`, and the difference is scaled up. Runs shorter than ten
+    probes are not worth timing.
+    """
+    if resamples < 10 * PROBE_RESAMPLES or sys.stderr.isatty():
+        return
+    from drivers.bootstrap import PROCESS_WORTH_SECONDS
+
+    run(0)  # the first call pays for imports and caches
+    start = time.perf_counter()
+    run(0)
+    point = time.perf_counter() - start
+    start = time.perf_counter()
+    run(PROBE_RESAMPLES)
+    each = max(time.perf_counter() - start - point, 0.0) / PROBE_RESAMPLES
+    total = each * resamples
+    if total > PROCESS_WORTH_SECONDS:  # the bootstrap then shares the work between processes
+        total /= max(1, min(2, os.cpu_count() or 1))
+    print(f"{what}: {_duration(total)} for {resamples:,} resamples (estimated; no progress bar "
+          f"as standard error is not a terminal)", file=sys.stderr, flush=True)
+
+
+def _duration(seconds: float) -> str:
+    """'under a second', 'about 40 s', 'about 3 min', 'about 1.5 h'."""
+    if seconds < 1:
+        return "under a second"
+    if seconds < 90:
+        return f"about {seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"about {seconds / 60:.0f} min"
+    return f"about {seconds / 3600:.1f} h"
+
+
+# ---- argument types ------------------------------------------------------------------------
+def _resamples(lowest: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of resamples from ``lowest`` to MAX_BOOTSTRAP."""
+    least = "0 (none)" if lowest == 0 else f"{lowest}"
+
+    def resamples(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of resamples, got {text!r}") from None
+        if not lowest <= value <= MAX_BOOTSTRAP:
+            raise argparse.ArgumentTypeError(
+                f"expected {least} to {MAX_BOOTSTRAP:,} resamples, got {value:,} (1,000 "
+                f"give stable 95% intervals)")
+        return value
+
+    return resamples
+
+
+def _level(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a confidence level between 0 and 1 such as 0.95, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
+def _date(text: str) -> str:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date such as 2026-11-23, got {text!r}"
+                                         ) from None
+    return text
+
+
+def _codes(text: str) -> list[float]:
+    try:
+        return [float(code) for code in _split(text, ",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected numbers separated by commas such as 98,99, got {text!r}") from None
+
+
+def _groups(text: str) -> dict[str, list[str]]:
+    groups = {}
+    for part in _split(text, ";"):
+        name, _, columns = part.partition("=")
+        if not name.strip() or not _split(columns, ","):
+            raise argparse.ArgumentTypeError(f"expected NAME=col,col;NAME=col,... got {part!r}")
+        groups[name.strip()] = _split(columns, ",")
+    return groups
+
+
+# ---- messages and signals ------------------------------------------------------------------
 def _split(text: str | None, sep: str) -> list[str]:
     return [part.strip() for part in (text or "").split(sep) if part.strip()]
+
+
+def _error(message) -> None:
+    # One line: a library message may carry line breaks of its own.
+    _say("drivers: error: " + " ".join(str(message).split()))
+
+
+def _warn(messages: Sequence[str]) -> None:
+    for warning in messages:
+        _say(f"warning: {warning}")
+
+
+def _say(line: str) -> None:
+    with contextlib.suppress(OSError, ValueError):  # standard error itself may be closed
+        print(line, file=sys.stderr, flush=True)
 
 
 def _print_problems(problems: list[str], source: str | Path | None) -> None:
@@ -318,6 +599,26 @@ def _print_problems(problems: list[str], source: str | Path | None) -> None:
           file=sys.stderr)
     for problem in problems:
         print(f"  - {problem}", file=sys.stderr)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C so that temporary files are removed on the way out."""
+
+
+@contextlib.contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    def terminate(signum, frame):
+        raise _Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

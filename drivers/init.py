@@ -126,20 +126,16 @@ def write_starter_study(export: str | Path, out: str | Path | None = None) -> Pa
 
     Never overwrites: an existing file, or the export itself, is refused.
     """
-    from drivers.output import atomic_write
+    from drivers.output import atomic_write, check_output
 
     export = Path(export)
     out = Path(out) if out is not None else export.parent / "study.yaml"
     if not export.is_file():
         raise StudyError("export not found (expected a survey export file)", export)
-    if out.resolve() == export.resolve():
-        raise StudyError("is the export itself; choose another name for the study file (--out)",
-                         out)
+    check_output(out, [export], (".yaml", ".yml"), label="--out")
     if out.exists():
         raise StudyError("already exists and is never overwritten; choose another name with "
                          "--out or remove it yourself", out)
-    if out.suffix.lower() not in (".yaml", ".yml"):
-        raise StudyError("a study file ends in .yaml or .yml", out)
     text = starter_study(export, out)
     return atomic_write(out, lambda tmp: tmp.write_bytes(text.encode("utf-8")))
 

@@ -14,16 +14,23 @@ Conventions
   unweighted).
 - An input with no answers gives a result with ``n = 0`` and NaN score and interval (not an
   error), so that a segment where a question was not asked still has its row in a table.
+- Intervals do not collapse at the ends of the scale: top-box percentages use the Wilson score
+  interval and NPS the adjusted Wald interval by default, so one respondent with CSAT 100 gets
+  a wide interval, not "100 to 100".
+- A score on fewer than :data:`MIN_BASE` answers is flagged: the study-level tables carry a
+  ``small_base`` column and a warning per small cell in ``attrs["warnings"]``.
 
 Examples
 --------
 >>> result = nps([10] * 160 + [8] * 160 + [3] * 80)
 >>> print(result)
-NPS 20.0 (95% CI 12.7 to 27.3), n = 400
+NPS 20.0 (95% CI 12.5 to 27.2), n = 400
 >>> round(result.se, 3)
 3.742
 >>> print(csat([5, 4, 4, 3, 2, 5, 1, 4]))
-CSAT 62.5% top-2 box (95% CI 29.0 to 96.0), mean 3.50, n = 8
+CSAT 62.5% top-2 box (95% CI 30.6 to 86.3), mean 3.50, n = 8
+>>> print(csat([5]))
+CSAT 100.0% top-2 box (95% CI 20.7 to 100.0), mean 5.00, n = 1
 """
 
 from __future__ import annotations
@@ -46,18 +53,30 @@ NPS_SCALE = (0, 10)
 PROMOTER_FROM = 9
 DETRACTOR_TO = 6
 
-#: Interval methods for a top-box percentage and for NPS.
-TOP_BOX_METHODS = ("wald", "wilson")
-NPS_METHODS = ("wald", "adjusted_wald")
+#: Interval methods for a top-box percentage and for NPS; the first named is the default one.
+TOP_BOX_METHODS = ("wilson", "wald")
+NPS_METHODS = ("adjusted_wald", "wald")
+TOP_BOX_METHOD, NPS_METHOD = TOP_BOX_METHODS[0], NPS_METHODS[0]
+
+#: Answers below which a score is flagged as resting on a small base (``small_base``). Thirty
+#: is the usual reporting floor in survey research: below it a top-box interval is wider than
+#: +-15 points around 50 % and a segment's score is anecdote rather than estimate.
+MIN_BASE = 30
 
 #: Bad values and positions quoted in an error message, at most.
 SHOWN = 10
 
 OUTCOME_COLUMNS = ["score", "ci_low", "ci_high", "se", "n", "n_missing", "n_effective", "mean",
-                   "promoters", "passives", "detractors"]
-ATTRIBUTE_COLUMNS = ["mean", "mean_ci_low", "mean_ci_high", "top_box", "n", "n_missing"]
+                   "promoters", "passives", "detractors", "small_base"]
+ATTRIBUTE_COLUMNS = ["mean", "mean_ci_low", "mean_ci_high", "top_box", "n", "n_missing",
+                     "small_base"]
 DIMENSION_COLUMNS = ["mean", "mean_ci_low", "mean_ci_high", "top_box", "n", "n_missing",
-                     "n_answers"]
+                     "n_answers", "small_base"]
+#: Excel number formats of the table columns above (percent points and NPS points to one
+#: decimal, ratings to two), for :func:`drivers.output.write_table`.
+NUMBER_FORMATS = {"score": "0.0", "ci_low": "0.0", "ci_high": "0.0", "se": "0.00",
+                  "top_box": "0.0", "promoters": "0.0", "passives": "0.0", "detractors": "0.0",
+                  "mean": "0.00", "mean_ci_low": "0.00", "mean_ci_high": "0.00"}
 
 
 # ---- results -------------------------------------------------------------------------------
@@ -192,7 +211,7 @@ class NpsResult(_Result):
 
 # ---- flat metrics --------------------------------------------------------------------------
 def csat(scores, scale: tuple[int, int] = (1, 5), top: int | None = None, weights=None,
-         ci: float = 0.95, method: str = "wald") -> CsatResult:
+         ci: float = 0.95, method: str = TOP_BOX_METHOD) -> CsatResult:
     """Customer satisfaction: percentage in the top box and mean rating.
 
     Parameters
@@ -209,9 +228,10 @@ def csat(scores, scale: tuple[int, int] = (1, 5), top: int | None = None, weight
         Weights of unanswered rows are ignored.
     ci : float
         Confidence level.
-    method : {"wald", "wilson"}
-        Interval of the top-box percentage: the normal (Wald) interval, or the Wilson score
-        interval, better for small segments and percentages near 0 or 100.
+    method : {"wilson", "wald"}
+        Interval of the top-box percentage: the Wilson score interval (default), which keeps
+        its coverage in small segments and does not collapse at 0 or 100 %, or the normal
+        (Wald) interval.
 
     Returns
     -------
@@ -241,17 +261,17 @@ def csat(scores, scale: tuple[int, int] = (1, 5), top: int | None = None, weight
     >>> result = csat([5, 4, 4, 3, 2, 5, 1, 4, None])
     >>> result.score, result.n, result.n_missing, result.mean
     (62.5, 8, 1, 3.5)
-    >>> round(csat([5, 4, 4, 3, 2, 5, 1, 4], method="wilson").ci_low, 1)
-    30.6
+    >>> round(csat([5, 4, 4, 3, 2, 5, 1, 4], method="wald").ci_low, 1)
+    29.0
     >>> print(csat([7, 6, 5, 4, 1], scale=(1, 7)))
-    CSAT 60.0% top-3 box (95% CI 17.1 to 100.0), mean 4.60, n = 5
+    CSAT 60.0% top-3 box (95% CI 23.1 to 88.2), mean 4.60, n = 5
     """
     top = default_top_box(_check_scale(scale)) if top is None else top
     return _rating(CsatResult, scores, scale, top, weights, ci, method)
 
 
 def ces(scores, scale: tuple[int, int] = (1, 7), top: int | None = 3, weights=None,
-        ci: float = 0.95, method: str = "wald") -> CesResult:
+        ci: float = 0.95, method: str = TOP_BOX_METHOD) -> CesResult:
     """Customer effort: percentage who agree it was easy (top box) and mean rating.
 
     Parameters
@@ -285,14 +305,14 @@ def ces(scores, scale: tuple[int, int] = (1, 7), top: int | None = 3, weights=No
     >>> result.score, result.mean
     (62.5, 4.875)
     >>> print(result)
-    CES 62.5% top-3 box (95% CI 29.0 to 96.0), mean 4.88, n = 8
+    CES 62.5% top-3 box (95% CI 30.6 to 86.3), mean 4.88, n = 8
     """
     top = default_top_box(_check_scale(scale)) if top is None else top
     return _rating(CesResult, scores, scale, top, weights, ci, method)
 
 
 def top_box(scores, scale: tuple[int, int], top: int | None = None, weights=None,
-            ci: float = 0.95, method: str = "wald") -> RatingResult:
+            ci: float = 0.95, method: str = TOP_BOX_METHOD) -> RatingResult:
     """Top-box percentage and mean of any rating scale (an attribute, a custom outcome).
 
     Parameters
@@ -319,7 +339,7 @@ def top_box(scores, scale: tuple[int, int], top: int | None = None, weights=None
     return _rating(RatingResult, scores, scale, top, weights, ci, method)
 
 
-def nps(scores, weights=None, ci: float = 0.95, method: str = "wald") -> NpsResult:
+def nps(scores, weights=None, ci: float = 0.95, method: str = NPS_METHOD) -> NpsResult:
     """Net Promoter Score: % promoters (9-10) minus % detractors (0-6) on likelihood to recommend.
 
     Parameters
@@ -330,11 +350,11 @@ def nps(scores, weights=None, ci: float = 0.95, method: str = "wald") -> NpsResu
         Non-negative design weights, one per score (a Series is aligned on the scores' index).
     ci : float
         Confidence level.
-    method : {"wald", "adjusted_wald"}
-        ``"wald"``: normal interval around the NPS. ``"adjusted_wald"``: add 3/4 of a
-        respondent to promoters and to detractors and 3 to n before the Wald interval, which
-        keeps coverage in small samples and gives a non-degenerate interval when everyone is a
-        promoter.
+    method : {"adjusted_wald", "wald"}
+        ``"adjusted_wald"`` (default): add 3/4 of a respondent to promoters and to detractors
+        and 3 to n before the Wald interval, which keeps coverage in small samples and gives a
+        non-degenerate interval when everyone is a promoter (the best of the methods compared
+        by Rocks 2016). ``"wald"``: the normal interval around the NPS.
 
     Returns
     -------
@@ -369,7 +389,7 @@ def nps(scores, weights=None, ci: float = 0.95, method: str = "wald") -> NpsResu
     >>> round(weighted.score, 1), round(weighted.n_effective, 3)
     (20.0, 3.571)
     >>> print(weighted)
-    NPS 20.0 (95% CI -81.6 to 100.0), n = 4, 1 missing
+    NPS 20.0 (95% CI -55.8 to 77.5), n = 4, 1 missing
     """
     sample = _sample(scores, NPS_SCALE, weights)
     _check_ci(ci)
@@ -399,7 +419,7 @@ def nps(scores, weights=None, ci: float = 0.95, method: str = "wald") -> NpsResu
 
 # ---- study-level tables --------------------------------------------------------------------
 def outcome_table(study: Study, by: str | Sequence[str] | None = None, ci: float = 0.95,
-                  method: str = "wald", nps_method: str = "wald") -> pd.DataFrame:
+                  method: str = TOP_BOX_METHOD, nps_method: str = NPS_METHOD) -> pd.DataFrame:
     """Every outcome of a study with its interval, overall or per segment / wave.
 
     Parameters
@@ -411,10 +431,10 @@ def outcome_table(study: Study, by: str | Sequence[str] | None = None, ci: float
         column. Respondents with no value in a by-column are left out of the split table.
     ci : float
         Confidence level.
-    method : {"wald", "wilson"}
-        Interval of top-box outcomes (CSAT, CES, ratings).
-    nps_method : {"wald", "adjusted_wald"}
-        Interval of NPS outcomes.
+    method : {"wilson", "wald"}
+        Interval of top-box outcomes (CSAT, CES, ratings); Wilson by default.
+    nps_method : {"adjusted_wald", "wald"}
+        Interval of NPS outcomes; adjusted Wald by default.
 
     Returns
     -------
@@ -429,6 +449,10 @@ def outcome_table(study: Study, by: str | Sequence[str] | None = None, ci: float
         - ``n``, ``n_missing``, ``n_effective``: answered, not answered, Kish effective n
         - ``mean``: mean rating (NaN for NPS)
         - ``promoters``, ``passives``, ``detractors``: % (NaN except for NPS)
+        - ``small_base``: True when ``n`` is below :data:`MIN_BASE`
+
+        ``attrs``: ``ci``, ``method``, ``nps_method``, ``by``, ``weighted``, ``min_base`` and
+        ``warnings`` (one line per small base).
 
     Notes
     -----
@@ -477,11 +501,45 @@ def outcome_table(study: Study, by: str | Sequence[str] | None = None, ci: float
                          "score": result.score, "ci_low": result.ci_low,
                          "ci_high": result.ci_high, "se": result.se, "n": result.n,
                          "n_missing": result.n_missing, "n_effective": result.n_effective,
-                         **extra})
+                         **extra, "small_base": result.n < MIN_BASE})
     table = pd.DataFrame(rows, columns=["outcome", "kind", *columns, *OUTCOME_COLUMNS])
     table.attrs.update({"ci": ci, "method": method, "nps_method": nps_method,
-                        "by": columns, "weighted": weights is not None})
+                        "by": columns, "weighted": weights is not None, "min_base": MIN_BASE,
+                        "warnings": small_base_warnings(table, "outcome", columns)})
     return table
+
+
+def small_base_warnings(table: pd.DataFrame, name: str, by: Sequence[str]) -> list[str]:
+    """One line per row of a metrics table whose score rests on fewer than MIN_BASE answers.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A table with ``n`` and ``small_base`` columns, e.g. from :func:`outcome_table`.
+    name : str
+        The column naming what was scored (``"outcome"``, ``"attribute"``, ``"dimension"``).
+    by : list of str
+        The segment columns of the table.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"outcome": ["csat", "csat"], "channel": ["app", "branch"],
+    ...                       "n": [250, 1], "small_base": [False, True]})
+    >>> small_base_warnings(table, "outcome", ["channel"])
+    ['small base: csat (channel = branch) rests on 1 answer, fewer than 30; read it as indicative']
+    """
+    lines = []
+    for _, row in table[table["small_base"]].iterrows():
+        where = ", ".join(f"{column} = {row[column]}" for column in by)
+        n = int(row["n"])
+        lines.append(f"small base: {row[name]}{f' ({where})' if where else ''} rests on "
+                     f"{'no' if n == 0 else n} answer{'' if n == 1 else 's'}, fewer than "
+                     f"{MIN_BASE}; read it as indicative")
+    return lines
 
 
 def _outcome_result(outcome, scores: pd.Series, weights, ci: float, method: str,
@@ -525,6 +583,10 @@ def attribute_performance(study: Study, by: str | Sequence[str] | None = None,
           Student-t interval
         - ``top_box``: % of answers in the top box
         - ``n``, ``n_missing``: respondents who answered and who did not
+        - ``small_base``: True when ``n`` is below :data:`MIN_BASE`
+
+        ``attrs``: ``ci``, ``top``, ``by``, ``weighted``, ``min_base`` and ``warnings`` (one
+        line per small base).
 
     Notes
     -----
@@ -564,10 +626,12 @@ def attribute_performance(study: Study, by: str | Sequence[str] | None = None,
                          "mean": result.mean, "mean_ci_low": result.mean_ci_low,
                          "mean_ci_high": result.mean_ci_high,
                          "top_box": result.score, "n": result.n,
-                         "n_missing": result.n_missing})
+                         "n_missing": result.n_missing, "small_base": result.n < MIN_BASE})
     table = pd.DataFrame(rows, columns=["dimension", "attribute", "label", *columns,
                                         *ATTRIBUTE_COLUMNS])
-    table.attrs.update({"ci": ci, "top": top, "by": columns, "weighted": weights is not None})
+    table.attrs.update({"ci": ci, "top": top, "by": columns, "weighted": weights is not None,
+                        "min_base": MIN_BASE,
+                        "warnings": small_base_warnings(table, "attribute", columns)})
     return table
 
 
@@ -603,6 +667,9 @@ def dimension_performance(study: Study, by: str | Sequence[str] | None = None,
         - ``n``: respondents with a composite (answered at least one attribute)
         - ``n_missing``: respondents who answered none of the dimension's attributes
         - ``n_answers``: answers pooled in ``top_box``
+        - ``small_base``: True when ``n`` is below :data:`MIN_BASE`
+
+        ``attrs``: ``ci``, ``top``, ``by``, ``weighted``, ``min_base`` and ``warnings``.
 
     Notes
     -----
@@ -652,9 +719,11 @@ def dimension_performance(study: Study, by: str | Sequence[str] | None = None,
                      if denominator > 0 else np.nan)
             rows.append({"dimension": name, "label": study.label(name, lang),
                          **dict(zip(columns, key, strict=True)), **mean, "top_box": share,
-                         "n_answers": int(answers.sum())})
+                         "n_answers": int(answers.sum()), "small_base": mean["n"] < MIN_BASE})
     table = pd.DataFrame(rows, columns=["dimension", "label", *columns, *DIMENSION_COLUMNS])
-    table.attrs.update({"ci": ci, "top": top, "by": columns, "weighted": weights is not None})
+    table.attrs.update({"ci": ci, "top": top, "by": columns, "weighted": weights is not None,
+                        "min_base": MIN_BASE,
+                        "warnings": small_base_warnings(table, "dimension", columns)})
     return table
 
 

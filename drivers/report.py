@@ -827,6 +827,7 @@ def build_report(study: Study | str | Path, out_pdf: str | Path, title: str | No
     True
     """
     from drivers.io import load_study
+    from drivers.output import check_output, study_inputs, write_table, write_together
 
     if lang not in _TEXT:
         raise ValueError(f"lang must be one of {', '.join(_TEXT)}, not {lang!r}")
@@ -834,31 +835,32 @@ def build_report(study: Study | str | Path, out_pdf: str | Path, title: str | No
         raise ValueError(f"bootstrap must be a whole number of resamples >= 1, got {bootstrap!r}")
     if not isinstance(study, Study):
         study = load_study(study)
-    out_pdf = Path(out_pdf)
-    if out_pdf.suffix.lower() != ".pdf":
-        raise ValueError(f"{out_pdf}: the report is a PDF; name it *.pdf")
-    if workbook is not None and Path(workbook).suffix.lower() != ".xlsx":
-        raise ValueError(f"{workbook}: the workbook must be an .xlsx file")
+    # Every output checked before any work: never an input, a folder or a wrong ending.
+    inputs = study_inputs(study)
+    out_pdf = check_output(out_pdf, inputs, (".pdf",))
+    outputs = [out_pdf]
+    if workbook is not None:
+        outputs.append(check_output(workbook, inputs, (".xlsx",), outputs=outputs))
     step = _Steps(_TEXT[lang]["steps"], progress)
     analysis = compute_report(study, bootstrap=bootstrap, seed=seed, lang=lang,
                               progress=progress, n_jobs=n_jobs, step=step)
     step()
     sheets = _sheets(analysis)
-    if workbook is not None:
-        from drivers.output import write_table
-
-        write_table(sheets, workbook)
-    # The contents get one page unless they need more; saving fails before writing anything
-    # when they do, and the pages are laid out again with room for them.
-    for toc_pages in (1, 2, 3):
-        doc, summary_pages = _render(analysis, title or study.title, lang, date, toc_pages)
-        try:
-            doc.save(out_pdf)
-        except RuntimeError as error:
-            if "table of contents needs more" in str(error) and toc_pages < 3:
-                continue
-            raise
-        break
+    # Both files or neither: each is written to a temporary file, renamed only if all succeed.
+    with write_together(*outputs) as temps:
+        # The contents get one page unless they need more; saving fails before writing
+        # anything when they do, and the pages are laid out again with room for them.
+        for toc_pages in (1, 2, 3):
+            doc, summary_pages = _render(analysis, title or study.title, lang, date, toc_pages)
+            try:
+                doc.save(temps[0])
+            except RuntimeError as error:
+                if "table of contents needs more" in str(error) and toc_pages < 3:
+                    continue
+                raise
+            break
+        if workbook is not None:
+            write_table(sheets, temps[1])
     return ReportResult(pdf=out_pdf, workbook=None if workbook is None else Path(workbook),
                         pages=doc.page_count, summary_pages=summary_pages, tables=sheets,
                         facts=analysis.facts, warnings=analysis.warnings)

@@ -47,14 +47,15 @@ def test_importance_groups_bootstrap_and_xlsx(survey_csv, tmp_path, capsys):
     assert {"ci_low", "ci_high", "share_ci_low", "indistinguishable_from"} <= set(table.columns)
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--outcome", "sat", "--drivers", "a1,nope"], "'nope' is not in the data"),
-    (["--outcome", "sat", "--drivers", "a1,a2", "--method", "magic"], "unknown method 'magic'"),
-    (["--outcome", "sat", "--drivers", "a1", "--groups", "BX"], "expected NAME=col"),
+@pytest.mark.parametrize("arguments, message, code", [
+    (["--outcome", "sat", "--drivers", "a1,nope"], "'nope' is not in the data", 1),
+    (["--outcome", "sat", "--drivers", "a1,a2", "--method", "magic"],
+     "invalid choice: 'magic'", 2),
+    (["--outcome", "sat", "--drivers", "a1", "--groups", "BX"], "expected NAME=col", 2),
 ])
-def test_importance_bad_arguments_are_one_line(survey_csv, capsys, arguments, message):
+def test_importance_bad_arguments_are_one_line(survey_csv, capsys, arguments, message, code):
     path, _ = survey_csv
-    assert main(["importance", str(path), *arguments]) == 1
+    assert main(["importance", str(path), *arguments]) == code
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1

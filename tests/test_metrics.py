@@ -15,6 +15,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from drivers.metrics import (
+    MIN_BASE,
     CesResult,
     CsatResult,
     NpsResult,
@@ -36,7 +37,7 @@ Z95 = 1.959963984540054
 def test_nps_closed_form_p40_d20_n400():
     # 160 promoters (p = .40), 160 passives, 80 detractors (d = .20)
     scores = [10] * 100 + [9] * 60 + [8] * 90 + [7] * 70 + [6] * 50 + [0] * 30
-    result = nps(scores)
+    result = nps(scores, method="wald")
     se = math.sqrt((0.4 + 0.2 - 0.2 ** 2) / 400) * 100
     assert isinstance(result, NpsResult)
     assert result.score == pytest.approx(20.0)
@@ -51,7 +52,7 @@ def test_nps_closed_form_p40_d20_n400():
 
 def test_nps_weighted_by_hand():
     # weights 3, 1, 1, 1: promoters weigh 3 + 1 of 6, detractor 1, passive 1
-    result = nps([10, 0, 8, 9], weights=[3, 1, 1, 1])
+    result = nps([10, 0, 8, 9], weights=[3, 1, 1, 1], method="wald")
     p, d = 4 / 6, 1 / 6
     n_eff = 6 ** 2 / (9 + 1 + 1 + 1)  # = 3
     se = math.sqrt((p + d - (p - d) ** 2) / n_eff) * 100
@@ -66,14 +67,14 @@ def test_nps_weighted_by_hand():
 
 
 def test_nps_ci_clipped_to_range():
-    result = nps([0, 0, 1, 10])
+    result = nps([0, 0, 1, 10], method="wald")
     assert result.ci_low == -100.0
     assert -100 <= result.ci_high <= 100
 
 
 def test_nps_adjusted_wald_by_hand():
     # Ten promoters: the Wald interval collapses to [100, 100]; the adjusted one does not.
-    wald = nps([10] * 10)
+    wald = nps([10] * 10, method="wald")
     assert (wald.score, wald.se, wald.ci_low, wald.ci_high) == (100.0, 0.0, 100.0, 100.0)
     adjusted = nps([10] * 10, method="adjusted_wald")
     p, d, n = 10.75 / 13, 0.75 / 13, 13
@@ -96,7 +97,7 @@ def test_nps_scale_and_categories():
 # ---- CSAT and CES --------------------------------------------------------------------------
 def test_csat_top2_on_five_point_by_hand():
     scores = [5, 4, 3, 2, 1, 5, 4, 4, 3, 1]
-    result = csat(scores)
+    result = csat(scores, method="wald")
     assert isinstance(result, CsatResult)
     assert result.top == 2 and result.scale == (1, 5)
     assert result.score == pytest.approx(50.0)  # 5, 4, 5, 4, 4
@@ -179,7 +180,7 @@ def test_wilson_and_wald_match_statsmodels(count, n, level):
     low, high = proportion_confint(count, n, alpha=1 - level, method="wilson")
     assert wilson.ci_low == pytest.approx(100 * low, abs=1e-9)
     assert wilson.ci_high == pytest.approx(100 * high, abs=1e-9)
-    wald = csat(scores, ci=level)
+    wald = csat(scores, ci=level, method="wald")
     low, high = proportion_confint(count, n, alpha=1 - level, method="normal")
     assert wald.ci_low == pytest.approx(100 * max(low, 0.0), abs=1e-9)
     assert wald.ci_high == pytest.approx(100 * min(high, 1.0), abs=1e-9)
@@ -197,7 +198,7 @@ def test_weighted_wilson_uses_effective_n():
 
 
 def test_all_in_top_box_clips_wald_and_keeps_wilson_open():
-    wald = csat([5, 5, 4])
+    wald = csat([5, 5, 4], method="wald")
     assert (wald.ci_low, wald.ci_high) == (100.0, 100.0)
     wilson = csat([5, 5, 4], method="wilson")
     assert wilson.ci_high == pytest.approx(100.0) and wilson.ci_low < 100
@@ -250,9 +251,9 @@ def test_bad_weights_and_arguments():
         csat([5, 4], top=5)
     with pytest.raises(ValueError, match="ci must be"):
         nps([10], ci=95)
-    with pytest.raises(ValueError, match="method must be one of wald, wilson"):
+    with pytest.raises(ValueError, match="method must be one of wilson, wald"):
         csat([5], method="exact")
-    with pytest.raises(ValueError, match="method must be one of wald, adjusted_wald"):
+    with pytest.raises(ValueError, match="method must be one of adjusted_wald, wald"):
         nps([5], method="wilson")
 
 
@@ -312,7 +313,7 @@ def test_outcome_table_overall_weighted_by_hand():
     table = outcome_table(make_study())
     assert list(table.columns) == ["outcome", "kind", "score", "ci_low", "ci_high", "se", "n",
                                    "n_missing", "n_effective", "mean", "promoters", "passives",
-                                   "detractors"]
+                                   "detractors", "small_base"]
     assert table["outcome"].tolist() == ["csat", "nps", "ces"]
     row = table.set_index("outcome").loc["csat"]
     # answered rows weigh 1, 1, 2, 2, 1, 1, 1 (9); in the top box: 5 (1), 4 (1), 5 (2), 4 (1)
@@ -387,7 +388,7 @@ def test_outcome_table_empty_segment_gives_nan_row():
 def test_attribute_performance_by_hand():
     table = attribute_performance(make_study())
     assert list(table.columns) == ["dimension", "attribute", "label", "mean", "mean_ci_low",
-                                   "mean_ci_high", "top_box", "n", "n_missing"]
+                                   "mean_ci_high", "top_box", "n", "n_missing", "small_base"]
     assert table["attribute"].tolist() == ["a1", "a2", "s1"]
     a2 = table.set_index("attribute").loc["a2"]
     # answered weights 1, 2, 2, 1, 1, 1, 1 (9); values 4, 3, 5, 1, 5, 5, 2
@@ -447,3 +448,82 @@ def test_outcome_table_interval_methods_and_bad_data():
     study.data.loc[2, "sat"] = 9
     with pytest.raises(ValueError, match=r"outcome 'csat': column 'sat': values 9 .*position 2"):
         outcome_table(study)
+
+
+# ---- small bases and intervals that do not collapse ----------------------------------------
+def test_one_respondent_with_csat_100_gets_the_wilson_interval_not_zero_width():
+    # Wilson (1927); reference values from statsmodels' proportion_confint.
+    result = csat([5])
+    low, high = proportion_confint(1, 1, alpha=0.05, method="wilson")
+    assert result.method == "wilson"
+    assert (result.ci_low, result.ci_high) == pytest.approx((100 * low, 100 * high))
+    assert result.ci_low == pytest.approx(20.654931, abs=1e-6)  # 1 / (1 + z^2)
+    zero = ces([1])
+    low, high = proportion_confint(0, 1, alpha=0.05, method="wilson")
+    assert (zero.ci_low, zero.ci_high) == pytest.approx((100 * low, 100 * high))
+    assert zero.ci_high > 75
+
+
+@pytest.mark.parametrize("scores, promoters, detractors", [
+    ([10], 1, 0), ([0], 0, 1), ([10] * 3 + [8] * 2, 3, 0), ([9, 6, 7], 1, 1)])
+def test_nps_default_is_the_adjusted_wald_closed_form(scores, promoters, detractors):
+    # Adjusted Wald (Rocks 2016; Lewis & Sauro 2021): add 3/4 to promoters and detractors
+    # and 3 to n, then the Wald interval of a difference of multinomial shares.
+    n = len(scores) + 3
+    p, d = (promoters + 0.75) / n, (detractors + 0.75) / n
+    half = Z95 * math.sqrt((p + d - (p - d) ** 2) / n)
+    low, high = max(-1.0, p - d - half), min(1.0, p - d + half)
+    result = nps(scores)
+    assert result.method == "adjusted_wald"
+    assert (result.ci_low, result.ci_high) == pytest.approx((100 * low, 100 * high))
+    assert result.ci_high - result.ci_low > 50  # one to five answers: a wide interval
+
+
+def test_study_tables_use_the_non_collapsing_intervals_by_default():
+    study = make_study(weighted=False)
+    default = outcome_table(study)
+    explicit = outcome_table(study, method="wilson", nps_method="adjusted_wald")
+    pd.testing.assert_frame_equal(default, explicit)
+    assert default.attrs["method"] == "wilson" and default.attrs["nps_method"] == "adjusted_wald"
+
+
+def _rows_study(n: int, channel_sizes: dict[str, int] | None = None):
+    from drivers.io import study_from_frame
+
+    rng = np.random.default_rng(n)
+    frame = pd.DataFrame({"sat": rng.integers(1, 6, n), "rec": rng.integers(0, 11, n),
+                          "a": rng.integers(1, 6, n)})
+    spec = {"outcomes": {"csat": {"column": "sat", "kind": "csat"},
+                         "nps": {"column": "rec", "kind": "nps"}},
+            "dimensions": {"PX": {"attributes": ["a"]}}}
+    if channel_sizes:
+        frame["channel"] = [c for c, size in channel_sizes.items() for _ in range(size)]
+        spec["segments"] = ["channel"]
+    return study_from_frame(frame, spec)
+
+
+@pytest.mark.parametrize("n, flagged", [(MIN_BASE - 1, True), (MIN_BASE, False)])
+def test_small_base_is_flagged_below_the_stated_minimum(n, flagged):
+    study = _rows_study(n)
+    for table in (outcome_table(study), attribute_performance(study),
+                  dimension_performance(study)):
+        assert table["small_base"].tolist() == [flagged] * len(table)
+        assert table.attrs["min_base"] == MIN_BASE
+        assert len(table.attrs["warnings"]) == (len(table) if flagged else 0)
+
+
+def test_small_base_warnings_name_the_segment_and_its_n():
+    study = _rows_study(41, {"app": 40, "branch": 1})
+    table = outcome_table(study, by="channel")
+    assert table.set_index(["outcome", "channel"])["small_base"].to_dict() == {
+        ("csat", "app"): False, ("csat", "branch"): True,
+        ("nps", "app"): False, ("nps", "branch"): True}
+    warnings = table.attrs["warnings"]
+    assert len(warnings) == 2
+    assert warnings[0].startswith("small base: csat (channel = branch) rests on 1 answer,")
+    assert f"fewer than {MIN_BASE}" in warnings[0]
+    performance = attribute_performance(study, by="channel")
+    assert performance["small_base"].tolist() == [False, True]
+    assert performance.attrs["warnings"] == [
+        f"small base: a (channel = branch) rests on 1 answer, fewer than {MIN_BASE}; read it "
+        f"as indicative"]

@@ -189,7 +189,8 @@ def test_cli_report_bad_date_is_one_line(write_study, tmp_path, capsys):
     code = main(["report", str(write_study()), "--out", str(tmp_path / "x.pdf"),
                  "--date", "23/11/2026"])
     err = capsys.readouterr().err
-    assert code == 1 and "not a date" in err and "Traceback" not in err
+    # a wrong command line: exit 2 (drivers.cli), one line
+    assert code == 2 and "expected a date such as" in err and "Traceback" not in err
     assert not (tmp_path / "x.pdf").exists()
 
 
