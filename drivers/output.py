@@ -129,14 +129,15 @@ def check_output(path: str | Path, inputs: Iterable[str | Path | None] = (),
     if path.is_dir():
         example = f" such as {path / ('table' + allowed[0])}" if allowed else ""
         raise OutputError(f"{shown}: is a folder; expected a file name{example}")
-    if allowed and path.suffix.lower() not in allowed:
-        kind = f"a {path.suffix} file" if path.suffix else "a file without an ending"
-        raise OutputError(f"{shown}: cannot write {kind}; expected a name ending in "
-                          f"{_either(allowed)}")
+    # An input named as output is the most important thing to say, whatever its ending.
     for given in inputs:
         if given is not None and same_file(path, given):
             raise OutputError(f"{shown}: is the input {given}; choose a new file name (nothing "
                               f"you give is overwritten)")
+    if allowed and path.suffix.lower() not in allowed:
+        kind = f"a {path.suffix} file" if path.suffix else "a file without an ending"
+        raise OutputError(f"{shown}: cannot write {kind}; expected a name ending in "
+                          f"{_either(allowed)}")
     for other in outputs:
         if other is not None and same_file(path, other):
             raise OutputError(f"{shown}: is also the output {other}; give each output its own "

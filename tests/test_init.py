@@ -10,10 +10,11 @@ import yaml
 from corpus import BANK_EXPORT, BANK_STUDY, bank_spec, qualtrics_named, wenjuanxing_named
 
 import drivers
-from drivers import StudyError, load_study
+from drivers import load_study
 from drivers.cli import main
 from drivers.init import starter_study, write_starter_study
 from drivers.io import check_study
+from drivers.output import OutputError
 
 
 def scores(study) -> dict[str, float]:
@@ -60,10 +61,10 @@ def test_init_never_overwrites(tmp_path, capsys):
     assert "already exists and is never overwritten" in capsys.readouterr().err
     assert study_path.read_text("utf-8") == "keep me"
     before = (tmp_path / "survey.csv").read_bytes()
-    with pytest.raises(StudyError, match="is the export itself"):
+    with pytest.raises(OutputError, match="is the input"):
         write_starter_study(export, tmp_path / "sub" / ".." / "survey.csv")
     assert (tmp_path / "survey.csv").read_bytes() == before
-    with pytest.raises(StudyError, match="ends in .yaml"):
+    with pytest.raises(OutputError, match="expected a name ending in .yaml or .yml"):
         write_starter_study(export, tmp_path / "study.txt")
 
 

@@ -91,7 +91,7 @@ BAD_INVOCATIONS = [
     (["compare", "{study}", "--bootstrap", "0", "--out", "{dir}/./survey.csv"], 2,
      "is the input"),
     (["report", "{study}", "--out", "{dir}/r.pdf", "--workbook", "{dir}/results/../study.yaml"],
-     2, "expected a name ending in .xlsx"),
+     2, "is the input"),
     # a folder, a missing folder, an ending the command cannot write, a device
     (["metrics", "{study}", "--out", "{dir}/results"], 2, "is a folder"),
     (["metrics", "{study}", "--out", "{dir}/nowhere/metrics.csv"], 2, "does not exist"),
