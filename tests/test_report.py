@@ -164,10 +164,10 @@ def test_report_base_keeps_everyone_without_not_applicable(second):
     assert facts == {"n": 400, "total": 400, "not_applicable": 0, "dimensions": []}
 
 
-def test_first_actions_prefers_certain_fix_first():
+def test_first_actions_puts_low_confidence_behind():
     table = pd.DataFrame({"attribute": ["a", "b", "c"], "priority": [1, 2, 3],
                           "quadrant": ["Fix first", "Fix first", "Maintain"],
-                          "certainty": ["uncertain", "certain", "certain"]})
+                          "confidence": ["low", "high", "high"]})
     other = table.assign(attribute=["c", "d", "a"])
     chosen = first_actions({"csat": table, "nps": other}, n=3)
     assert chosen["attribute"].tolist() == ["b", "d", "a"]
