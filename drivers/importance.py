@@ -477,7 +477,8 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
                ci: float = 0.95, seed: int | None = None, missing: str = "listwise",
                missing_codes=None, missing_reasons: pd.DataFrame | None = None,
                n_jobs: int = 2, progress: bool | None = None,
-               interval_method: str | None = None) -> pd.DataFrame:
+               interval_method: str | None = None, noise_draws: int | None = None
+               ) -> pd.DataFrame:
     """Importance of each driver (or group of drivers) for one outcome.
 
     Parameters
@@ -525,6 +526,9 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
     interval_method : {"bca", "percentile"}, optional
         How intervals are read off the resamples (:func:`drivers.bootstrap.interval`);
         default :data:`INTERVAL_DEFAULTS` of the method.
+    noise_draws : int, optional
+        Random variables drawn for the noise benchmark (:func:`noise_benchmark`); default
+        as many as ``bootstrap``; 0 skips the test (``noise_p`` NaN).
 
     Returns
     -------
@@ -586,7 +590,8 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
                               groups=groups, bootstrap=bootstrap, ci=ci, seed=seed,
                               missing=missing, missing_codes=missing_codes,
                               missing_reasons=missing_reasons, n_jobs=n_jobs,
-                              progress=progress, interval_method=interval_method).table
+                              progress=progress, interval_method=interval_method,
+                              noise_draws=noise_draws).table
 
 
 def importance_details(data: pd.DataFrame, outcome: str, drivers: list[str] | None = None,
@@ -595,7 +600,8 @@ def importance_details(data: pd.DataFrame, outcome: str, drivers: list[str] | No
                        ci: float = 0.95, seed: int | None = None, missing: str = "listwise",
                        missing_codes=None, missing_reasons: pd.DataFrame | None = None,
                        n_jobs: int = 2, progress: bool | None = None,
-                       interval_method: str | None = None) -> ImportanceDetails:
+                       interval_method: str | None = None,
+                       noise_draws: int | None = None) -> ImportanceDetails:
     """:func:`importance` with the diagnostics, rows and bootstrap samples behind the table.
 
     Parameters are those of :func:`importance`; returns an :class:`ImportanceDetails`.
@@ -655,8 +661,9 @@ def importance_details(data: pd.DataFrame, outcome: str, drivers: list[str] | No
                                  else {n: list(g) for n, g in groups.items()})
     details = ImportanceDetails(table=table, diagnostics=diagnostics, rows=rows)
     if bootstrap:
+        draws = int(bootstrap) if noise_draws is None else int(noise_draws)
         _bootstrap(details, method, names, indices, int(bootstrap), ci, seed, interval_method,
-                   n_jobs, progress)
+                   n_jobs, progress, draws)
     details.table.attrs.update({"bootstrap": int(bootstrap), "ci": ci, "warnings": warnings})
     return details
 
@@ -676,7 +683,7 @@ NOISE_METHODS = CORRELATION_METHODS
 
 def _bootstrap(details: ImportanceDetails, method: str, names: list[str], indices, n: int,
                ci: float, seed: int | None, interval_method: str, n_jobs: int,
-               progress: bool | None) -> None:
+               progress: bool | None, draws: int) -> None:
     """Resample, and add intervals, tie groups and the noise test to ``details.table``."""
     table, rows = details.table, details.rows
     resample_seed = resolve_seed(seed)
@@ -699,9 +706,9 @@ def _bootstrap(details: ImportanceDetails, method: str, names: list[str], indice
                               jackknife_shares=jackknife_shares)
     result = tie_groups(result, pairs)
     noise = None
-    if method in NOISE_METHODS:
+    if method in NOISE_METHODS and draws > 0:
         p_values, noise = noise_benchmark(method, rows, table["importance"].to_numpy(float),
-                                          indices, draws=n, seed=resample_seed)
+                                          indices, draws=draws, seed=resample_seed)
         result["noise_p"] = p_values
         result["beats_noise"] = pd.array(p_values < 1 - ci, dtype="boolean")
     else:
@@ -711,7 +718,7 @@ def _bootstrap(details: ImportanceDetails, method: str, names: list[str], indice
     result.attrs.update({
         "interval_method": interval_method,
         "resamples": Resamples(samples, tuple(names), rows.index, resample_seed, rule),
-        "noise_draws": n if noise is not None else 0, "noise_alpha": 1 - ci,
+        "noise_draws": draws if noise is not None else 0, "noise_alpha": 1 - ci,
         "tie_rule": "leader: each group is the best driver not yet grouped and every "
                     "driver not yet grouped whose share difference from it has an "
                     f"interval ({100 * ci:g}%, {interval_method}) containing 0"})
