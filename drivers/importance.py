@@ -803,16 +803,14 @@ def noise_benchmark(method: str, rows: Rows, importances: np.ndarray,
     children = stream_seed(seed, "noise").spawn(int(np.ceil(draws / BLOCK)))
     for block, child in enumerate(children):
         rng = np.random.default_rng(child)
-        start = block * BLOCK
-        for m in sizes:
-            count = min(BLOCK, draws - start)
-            values = rng.standard_normal((rows.n_used, count * m))
-            with_data, among = _noise_correlations(values, data, w, m)
-            for d in range(count):
-                noise[m][start + d] = _noise_importance(method, corr_xx, corr_xy,
-                                                        with_data[d], among[d], units,
-                                                        groups is not None, rows.missing,
-                                                        seed)
+        for draw in range(block * BLOCK, min((block + 1) * BLOCK, draws)):
+            for m in sizes:
+                # One draw at a time: memory stays at n x m whatever the number of draws.
+                with_data, among = _noise_correlations(rng.standard_normal((rows.n_used, m)),
+                                                       data, w)
+                noise[m][draw] = _noise_importance(method, corr_xx, corr_xy, with_data, among,
+                                                   units, groups is not None, rows.missing,
+                                                   seed)
     p_values = np.array([(1 + np.sum(noise[len(u)] >= value)) / (draws + 1)
                          for u, value in zip(units, observed, strict=True)])
     return p_values, noise
@@ -839,33 +837,29 @@ def _answered_scale(rows: Rows, units: list[list[int]]) -> np.ndarray:
     return np.array([np.mean([per_driver[j] for j in unit]) for unit in units])
 
 
-def _noise_correlations(noise: np.ndarray, data: np.ndarray, w: np.ndarray, m: int
+def _noise_correlations(noise: np.ndarray, data: np.ndarray, w: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted correlations of ``count`` groups of ``m`` noise columns with every data column
-    (over the rows where that column is answered) and among themselves.
+    """Weighted correlations of the noise columns with every data column (over the rows
+    where that column is answered) and among themselves.
 
-    Returns arrays of shape (count, m, columns) and (count, m, m).
+    Returns arrays of shape (noise columns, data columns) and (noise columns, noise columns).
     """
-    count = noise.shape[1] // m
+    def standardized(values: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        centred = values - weight @ values / weight.sum()
+        return centred / np.sqrt(weight @ centred ** 2)
+
+    noise_z = standardized(noise, w)
+    among = noise_z.T @ (w[:, None] * noise_z)
+    answered = ~np.isnan(data)
+    if answered.all():
+        return noise_z.T @ (w[:, None] * standardized(data, w)), among
     with_data = np.empty((noise.shape[1], data.shape[1]))
     for j in range(data.shape[1]):
-        present = ~np.isnan(data[:, j])
-        weight = np.where(present, w, 0.0)
-        total = weight.sum()
-        column = np.where(present, data[:, j], 0.0)
-        column = np.where(present, column - weight @ column / total, 0.0)
-        centred = noise - (weight @ noise / total)
-        covariance = (weight * column) @ centred
-        scale = np.sqrt((weight * column) @ column * (weight @ centred ** 2))
-        with_data[:, j] = covariance / scale
-    centred = noise - (w @ noise) / w.sum()
-    among = np.empty((count, m, m))
-    for d in range(count):
-        block = centred[:, d * m:(d + 1) * m]
-        covariance = block.T @ (w[:, None] * block)
-        spread = np.sqrt(np.diag(covariance))
-        among[d] = covariance / np.outer(spread, spread)
-    return with_data.reshape(count, m, -1), among
+        rows = answered[:, j]
+        weight = w[rows]
+        with_data[:, j] = (standardized(noise[rows], weight).T
+                           @ (weight * standardized(data[rows, j], weight)))
+    return with_data, among
 
 
 def _noise_importance(method, corr_xx, corr_xy, with_data, among, units, grouped, missing,

@@ -15,7 +15,12 @@ from scipy import stats
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LinearRegression
 
-from drivers.bootstrap import bca_interval, jackknife_labels, percentile_interval
+from drivers.bootstrap import (
+    bca_interval,
+    jackknife_labels,
+    percentile_interval,
+    share_samples,
+)
 from drivers.correlation import pairwise_correlation
 from drivers.diagnostics import select_rows
 from drivers.importance import (
@@ -447,8 +452,8 @@ def test_noise_importance_is_that_of_the_augmented_model(method):
     rows = select_rows(frame, "y", ["real", "small", "none"], weights="w")
     corr_xx, corr_xy = correlations(rows.X, rows.y, rows.weights)
     with_data, among = _noise_correlations(column[:, None], np.column_stack([rows.X, rows.y]),
-                                           rows.weights, 1)
-    got = _noise_importance(method, corr_xx, corr_xy, with_data[0], among[0],
+                                           rows.weights)
+    got = _noise_importance(method, corr_xx, corr_xy, with_data, among,
                             [[0], [1], [2]], False, "listwise", None)
     assert got == pytest.approx(abs(expected) if method == "beta" else expected, rel=1e-9)
 
@@ -458,13 +463,12 @@ def test_noise_correlations_are_weighted_and_pairwise():
     data = rng.normal(size=(200, 3))
     data[rng.random((200, 3)) < 0.2] = np.nan
     w = rng.uniform(0.2, 4.0, 200)
-    noise = rng.normal(size=(200, 4))  # two groups of two
-    with_data, among = _noise_correlations(noise, data, w, 2)
-    for d in range(2):
-        block = noise[:, 2 * d:2 * d + 2]
-        corr, _ = pairwise_correlation(np.column_stack([block, data]), w)
-        np.testing.assert_allclose(with_data[d], corr.to_numpy()[:2, 2:], rtol=1e-10)
-        np.testing.assert_allclose(among[d], corr.to_numpy()[:2, :2], rtol=1e-10)
+    noise = rng.normal(size=(200, 2))  # a group of two random variables
+    for values in (data, np.nan_to_num(data)):  # with blanks (pairwise) and complete
+        with_data, among = _noise_correlations(noise, values, w)
+        corr, _ = pairwise_correlation(np.column_stack([noise, values]), w)
+        np.testing.assert_allclose(with_data, corr.to_numpy()[:2, 2:], rtol=1e-10)
+        np.testing.assert_allclose(among, corr.to_numpy()[:2, :2], rtol=1e-10)
 
 
 def test_groups_are_benchmarked_against_random_groups_of_their_size():
@@ -494,6 +498,12 @@ def test_pairwise_noise_scale_is_the_kish_ratio():
     assert scale[3] == pytest.approx((1 + scale[1]) / 2)
     listwise = select_rows(frame, "y", ["real", "small", "none"], weights="w")
     assert (_answered_scale(listwise, [[0], [1]]) == 1).all()
+    # The test compares the scaled importance with the random variables'.
+    values = importance(frame, "y", ["real", "small", "none"], weights="w",
+                        missing="pairwise")["importance"].to_numpy()
+    p_values, noise = noise_benchmark("shapley", rows, values, draws=80, seed=1)
+    scaled = values * _answered_scale(rows, [[0], [1], [2]])
+    np.testing.assert_array_equal(p_values, [(1 + np.sum(noise[1] >= v)) / 81 for v in scaled])
 
 
 def test_bootstrapped_table_carries_noise_ties_and_interval_method():
@@ -532,6 +542,10 @@ def test_bca_columns_are_the_bca_of_the_kept_samples():
                              details.jackknife, 0.95)
     np.testing.assert_array_equal(table["ci_low"], low)
     np.testing.assert_array_equal(table["ci_high"], high)
+    share_low, share_high = bca_interval(details.share_samples, table["share"].to_numpy(),
+                                         share_samples(details.jackknife, "ratio"), 0.95)
+    np.testing.assert_array_equal(table["share_ci_low"], share_low)
+    np.testing.assert_array_equal(table["share_ci_high"], share_high)
     # The jackknife deletes each respondent with its design weight (n = 300 > 100 groups).
     labels = jackknife_labels(300, table.attrs["resamples"].seed)
     kept = labels != 0

@@ -299,6 +299,25 @@ def small_study(n=8):
     return study_from_frame(frame, spec)
 
 
+def test_performance_resamples_are_weighted_means_of_the_resampled_rows():
+    rng = np.random.default_rng(3)
+    scores = pd.DataFrame({"a": rng.integers(1, 6, 50).astype(float),
+                           "b": rng.integers(1, 6, 50).astype(float)})
+    scores.loc[:4, "b"] = np.nan
+    weights = pd.Series(rng.uniform(0.3, 3.0, 50))
+    record = Resamples(np.zeros((30, 1)), ("a",), pd.Index(range(10, 50)), seed=6)
+    draws = performance_resamples(scores, weights, record, kind="top_box", scale=(1, 5))
+    counts = np.vstack(data_counts(record, scores.index))
+    for b in (0, 29):
+        rows = np.repeat(np.arange(50), counts[b].astype(int))
+        for column in ("a", "b"):
+            values = scores[column].to_numpy()[rows]
+            answered = ~np.isnan(values)
+            expected = 100 * np.average(values[answered] >= 4,
+                                        weights=weights.to_numpy()[rows][answered])
+            assert draws.loc[b, column] == pytest.approx(expected, rel=1e-12)
+
+
 def test_action_table_sorted_with_probabilities_and_labels():
     draws = 4000
     imp = with_resamples(table([0.3, 0.7]), np.tile([0.15, 0.35], (draws, 1)))
