@@ -57,6 +57,7 @@ from drivers.bootstrap import bca_interval, percentile_interval, share_samples  
 from drivers.diagnostics import select_rows  # noqa: E402
 from drivers.importance import (  # noqa: E402
     METHODS,
+    NOISE_DRAWS,
     correlations,
     importance_details,
     noise_benchmark,
@@ -79,9 +80,8 @@ CUTS_11 = [0.02, 0.02, 0.03, 0.04, 0.05, 0.08, 0.10, 0.16, 0.20, 0.15, 0.15]
 STRATA = {"population": (0.3, 0.7), "sample": (0.7, 0.3)}
 TRUTH_N = 2_000_000
 RESAMPLES = 1000
-REPS = {300: 400, 2000: 150}
-NOISE_REPS = 500
-NOISE_DRAWS = 199
+REPS = {300: 300, 2000: 100}
+NOISE_REPS = 400
 ALPHA = 0.05
 
 

@@ -528,7 +528,7 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
         default :data:`INTERVAL_DEFAULTS` of the method.
     noise_draws : int, optional
         Random variables drawn for the noise benchmark (:func:`noise_benchmark`); default
-        as many as ``bootstrap``; 0 skips the test (``noise_p`` NaN).
+        ``min(bootstrap, NOISE_DRAWS)``; 0 skips the test (``noise_p`` NaN).
 
     Returns
     -------
@@ -661,7 +661,7 @@ def importance_details(data: pd.DataFrame, outcome: str, drivers: list[str] | No
                                  else {n: list(g) for n, g in groups.items()})
     details = ImportanceDetails(table=table, diagnostics=diagnostics, rows=rows)
     if bootstrap:
-        draws = int(bootstrap) if noise_draws is None else int(noise_draws)
+        draws = min(int(bootstrap), NOISE_DRAWS) if noise_draws is None else int(noise_draws)
         _bootstrap(details, method, names, indices, int(bootstrap), ci, seed, interval_method,
                    n_jobs, progress, draws)
     details.table.attrs.update({"bootstrap": int(bootstrap), "ci": ci, "warnings": warnings})
@@ -679,6 +679,10 @@ INTERVAL_DEFAULTS = {**{name: "bca" for name in CORRELATION_METHODS},
 
 #: Methods whose importance is tested against an irrelevant random variable (``noise_p``).
 NOISE_METHODS = CORRELATION_METHODS
+#: Random variables drawn by default for the noise test: with 199, (draws + 1) x 0.05 is
+#: whole, the usual size of a Monte Carlo test at the 5 % level (Davison & Hinkley 1997,
+#: sec. 4.2.5); each draw costs one importance fit with one more driver.
+NOISE_DRAWS = 199
 
 
 def _bootstrap(details: ImportanceDetails, method: str, names: list[str], indices, n: int,

@@ -488,12 +488,12 @@ def test_groups_are_benchmarked_against_random_groups_of_their_size():
 
 def test_pairwise_noise_scale_is_the_kish_ratio():
     frame = noisy_frame(weights=True)
-    frame.loc[frame.index[:100], "small"] = np.nan
+    frame.loc[frame.index[:100], "none"] = np.nan
     rows = select_rows(frame, "y", ["real", "small", "none"], weights="w", missing="pairwise")
-    scale = _answered_scale(rows, [[0], [1], [2], [0, 1]])
+    scale = _answered_scale(rows, [[0], [2], [1], [0, 2]])
     w = frame["w"].to_numpy()
     kish = lambda v: v.sum() ** 2 / (v ** 2).sum()  # noqa: E731
-    assert scale[0] == pytest.approx(1.0)
+    assert scale[0] == scale[2] == pytest.approx(1.0)
     assert scale[1] == pytest.approx(kish(w[100:]) / kish(w), rel=1e-12)
     assert scale[3] == pytest.approx((1 + scale[1]) / 2)
     listwise = select_rows(frame, "y", ["real", "small", "none"], weights="w")
@@ -504,6 +504,8 @@ def test_pairwise_noise_scale_is_the_kish_ratio():
     p_values, noise = noise_benchmark("shapley", rows, values, draws=80, seed=1)
     scaled = values * _answered_scale(rows, [[0], [1], [2]])
     np.testing.assert_array_equal(p_values, [(1 + np.sum(noise[1] >= v)) / 81 for v in scaled])
+    unscaled = (1 + np.sum(noise[1] >= values[2])) / 81
+    assert p_values[2] != unscaled  # the unrelated driver's test depends on the scale
 
 
 def test_bootstrapped_table_carries_noise_ties_and_interval_method():
@@ -511,7 +513,7 @@ def test_bootstrapped_table_carries_noise_ties_and_interval_method():
     frame["twin"] = frame["real"].sample(frac=1, random_state=1).to_numpy()
     frame["y"] = frame["y"] + frame["twin"]
     drivers = ["real", "twin", "small", "none"]
-    table = importance(frame, "y", drivers, bootstrap=200, seed=3, n_jobs=1)
+    table = importance(frame, "y", drivers, bootstrap=200, seed=3, n_jobs=1, noise_draws=200)
     assert table.attrs["interval_method"] == "bca"
     by_driver = table.set_index("driver")
     assert by_driver["tied_with_top"].tolist() == [True, True, False, False]

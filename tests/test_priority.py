@@ -299,6 +299,53 @@ def small_study(n=8):
     return study_from_frame(frame, spec)
 
 
+def hair_study(n=600, seed=4):
+    """The issue's second study: 12 attributes on 1-10, every mean between about 6.4 and 6.6,
+    and attribute a00's mean set within 1/n of the performance cross-hair (the mean of the
+    attribute means)."""
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=n)
+    names = [f"a{j:02d}" for j in range(12)]
+    frame = pd.DataFrame({"id": range(1, n + 1)})
+    for j, name in enumerate(names):
+        frame[name] = np.clip(np.round(6.5 + 0.1 * (j % 3 - 1) + 1.2 * latent
+                                       + 1.5 * rng.normal(size=n)), 1, 10)
+    frame["sat"] = np.clip(np.round(3 + 0.8 * latent + 0.7 * rng.normal(size=n)), 1, 5)
+    target = frame[names[1:]].mean().mean()
+    step = 0
+    while abs(frame["a00"].mean() - target) > 0.6 / n:
+        row = step % n
+        move = 1 if frame["a00"].mean() < target else -1
+        if 1 <= frame.at[row, "a00"] + move <= 10:
+            frame.at[row, "a00"] += move
+        step += 1
+    spec = {"id": "id", "outcomes": {"csat": {"column": "sat", "kind": "csat",
+                                               "scale": [1, 5]}},
+            "attribute_scale": [1, 10],
+            "dimensions": {"PX": {"attributes": names[:6]}, "SX": {"attributes": names[6:]}}}
+    return study_from_frame(frame, spec)
+
+
+def test_an_attribute_on_the_cross_hair_is_low_confidence():
+    study = hair_study()
+    matrix = study_priority(study, "csat", bootstrap=200, seed=1).set_index("driver")
+    means = study.data[[f"a{j:02d}" for j in range(12)]].mean()
+    assert means.between(6.3, 6.7).all()
+    assert abs(matrix.loc["a00", "performance"] - matrix.attrs["performance_cross"]) < 0.002
+    # its performance interval is about +/- 0.1 wide, its distance from the cross-hair 0.001
+    assert matrix.loc["a00", "performance_ci_high"] - matrix.loc["a00", "performance_ci_low"] \
+        > 0.1
+    # Below the performance cross-hair in about half the resamples (a coin toss); its share is
+    # near the equal-share line too, so its own quadrant holds in about a quarter of them.
+    below = matrix.loc["a00", ["p_fix_first", "p_monitor"]].sum()
+    assert 0.3 < below < 0.7
+    assert matrix.loc["a00", "quadrant_probability"] < 0.7
+    assert matrix.loc["a00", "confidence"] == "low"
+    text = action_table(matrix.reset_index()).set_index("attribute").loc["a00",
+                                                                         "quadrant_text"]
+    assert text.endswith("low confidence")
+
+
 def test_performance_resamples_are_weighted_means_of_the_resampled_rows():
     rng = np.random.default_rng(3)
     scores = pd.DataFrame({"a": rng.integers(1, 6, 50).astype(float),
