@@ -28,7 +28,13 @@ import numpy as np
 import pandas as pd
 
 from drivers.blas import one_blas_thread
-from drivers.bootstrap import bootstrap_samples, percentile_interval, share_samples
+from drivers.bootstrap import (
+    Resamples,
+    bootstrap_samples,
+    percentile_interval,
+    resolve_seed,
+    share_samples,
+)
 from drivers.correlation import (
     is_positive_definite,
     nearest_positive_definite,
@@ -205,10 +211,47 @@ class DriverAnalysis:
         if facts.get("n_effective"):
             rows.append(("effective n (weights)", f"{facts['n_effective']:,.0f}"))
         if facts.get("bootstrap"):
+            method = {"bca": "BCa", "percentile": "percentile"}.get(
+                facts.get("interval_method"), "percentile")
             rows.append(("bootstrap", f"{facts['bootstrap']:,} resamples, "
-                                      f"{100 * facts['ci']:g}% percentile intervals, "
+                                      f"{100 * facts['ci']:g}% {method} intervals, "
                                       f"seed {facts.get('seed')}"))
         return rows
+
+    def ties(self) -> list[str]:
+        """What the intervals allow a reader to say about the ranking, in sentences.
+
+        One line for the top tie group (the drivers that cannot be told apart from the top
+        one), one per further group of two or more, and one naming the drivers whose
+        importance does not beat an irrelevant random variable. Empty without a bootstrap.
+        """
+        self._check_fitted()
+        table = self.importance_
+        if "tie_group" not in table.columns:
+            return []
+        facts = table.attrs
+        level = f"{100 * facts['ci']:g}%"
+        names = table.get("label", table["driver"]).astype(str)
+        ordered = table.assign(_name=names).sort_values(["tie_group", "rank"],
+                                                        kind="mergesort")
+        lines = []
+        for group, rows in ordered.groupby("tie_group", sort=True):
+            members = ", ".join(rows["_name"])
+            if group == 1 and len(rows) == 1:
+                lines.append(f"{members} leads: every other driver's share is below it "
+                             f"({level} intervals of the differences).")
+            elif group == 1:
+                lines.append(f"Tied at the top (cannot be told apart from the first, {level} "
+                             f"intervals of the share differences): {members}.")
+            elif len(rows) > 1:
+                lines.append(f"Tie group {group}: {members}.")
+        if "beats_noise" in table.columns and table["beats_noise"].notna().any():
+            weak = ordered.loc[~ordered["beats_noise"].fillna(True).astype(bool), "_name"]
+            if len(weak):
+                lines.append(f"Not distinguishable from noise (an irrelevant random variable "
+                             f"does as well, p >= {facts.get('noise_alpha', 0.05):g}): "
+                             f"{', '.join(weak)}.")
+        return lines
 
     def print_summary(self, decimals: int = 3) -> None:
         """Print the fit facts, the importance table and the warnings."""
@@ -221,13 +264,18 @@ class DriverAnalysis:
             table["indistinguishable_from"] = table["indistinguishable_from"].map(_shorten)
         with pd.option_context("display.width", 160, "display.max_columns", 30):
             print(table.to_string(index=False))
+        ties = self.ties()
+        if ties:
+            print()
+            print("\n".join(ties))
         for warning in self.warnings_:
             print(f"\nwarning: {warning}")
 
     def _display_table(self) -> pd.DataFrame:
         columns = [c for c in ("driver", "label", "dimension", "importance", "share",
                                "share_ci_low", "share_ci_high", "rank", "rank_ci_low",
-                               "rank_ci_high", "indistinguishable_from")
+                               "rank_ci_high", "tie_group", "noise_p", "beats_noise",
+                               "indistinguishable_from")
                    if c in self.importance_.columns]
         return self.importance_[columns].sort_values("rank")
 
@@ -239,7 +287,8 @@ class DriverAnalysis:
                         for n, v in self.header())
         warnings = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings_)
         table = self._display_table().to_html(index=False, float_format=lambda v: f"{v:.3f}")
-        return (f"<div><table>{facts}</table>{table}"
+        ties = "".join(f"<p>{html.escape(line)}</p>" for line in self.ties())
+        return (f"<div><table>{facts}</table>{table}{ties}"
                 + (f"<p><b>Warnings</b></p><ul>{warnings}</ul>" if warnings else "")
                 + "</div>")
 
@@ -324,8 +373,10 @@ def study_importance(study: Study, outcome: str, method: str = "shapley",
         (``dimension`` or ``attribute``), ``driver``, ``label``, ``dimension``, ``importance``,
         ``share`` (of the whole model), ``rank`` (within the level), ``share_in_dimension``
         and ``rank_in_dimension`` (attribute rows: share of its dimension's attribute total),
-        and the interval columns when bootstrapped. ``attrs``: ``outcome``, ``method``,
-        ``dimension_mode``, ``n_used`` and ``r2`` per level, ``warnings``.
+        and the interval, tie and noise columns when bootstrapped (tie groups within each
+        level). ``attrs``: ``outcome``, ``method``, ``dimension_mode``, ``n_used`` and ``r2``
+        per level, ``warnings``; with a bootstrap ``interval_method`` and ``resamples`` (level
+        -> :class:`drivers.bootstrap.Resamples`, for :func:`drivers.priority.study_priority`).
 
     Examples
     --------
@@ -364,6 +415,9 @@ def study_importance(study: Study, outcome: str, method: str = "shapley",
     table = table[first + [c for c in table.columns if c not in first]]
     table.attrs = {"outcome": outcome, "method": method, "dimension_mode": dimension_mode,
                    "bootstrap": int(bootstrap), "ci": ci, "seed": seed,
+                   "interval_method": attributes.attrs.get("interval_method"),
+                   "resamples": {"dimension": top.attrs.get("resamples"),
+                                 "attribute": attributes.attrs.get("resamples")},
                    "n_used": {"dimension": top.attrs["n_used"],
                               "attribute": attributes.attrs["n_used"]},
                    "r2": {"dimension": top.attrs["r2"], "attribute": attributes.attrs["r2"]},
@@ -424,7 +478,9 @@ def compare(study: Study, outcomes: Sequence[str] = ("csat", "nps"), level: str 
         lies below, ``"shared"`` when it contains 0 (``"untested"`` without a bootstrap).
         ``attrs``: ``outcomes``, ``level``, ``method``, ``n_used``, ``n_dropped``,
         ``dropped_reasons``, ``r2`` (per outcome), ``bootstrap``, ``ci``, ``seed``,
-        ``warnings``.
+        ``warnings`` and ``resamples`` (:class:`drivers.bootstrap.Resamples` with columns
+        ``"<outcome>:<driver>"``, None without a bootstrap), so that performance can be
+        resampled with the same respondents for priority matrices.
 
     Examples
     --------
@@ -481,13 +537,17 @@ def compare(study: Study, outcomes: Sequence[str] = ("csat", "nps"), level: str 
     table["diff"] = table[f"share_{outcomes[0]}"] - table[f"share_{outcomes[1]}"]
 
     warnings = base_warnings(first, len(frame))
+    resamples = None
     if bootstrap:
+        resample_seed = resolve_seed(seed)
         samples = bootstrap_samples(paired, first.X, Y, first.weights,
-                                    n_resamples=int(bootstrap), seed=seed,
+                                    n_resamples=int(bootstrap), seed=resample_seed,
                                     n_jobs=n_jobs,
                                     progress=_show(progress, bootstrap),
                                     description=f"paired bootstrap {method}")
         k = len(names)
+        resamples = Resamples(samples, [f"{o}:{n}" for o in outcomes for n in names],
+                              first.index, resample_seed, rule)
         share_a = share_samples(samples[:, :k], rule)
         share_b = share_samples(samples[:, k:], rule)
         for name, share_rows in zip(outcomes, (share_a, share_b), strict=True):
@@ -518,7 +578,8 @@ def compare(study: Study, outcomes: Sequence[str] = ("csat", "nps"), level: str 
                    "missing": missing, "n_used": first.n_used,
                    "n_dropped": int(len(frame) - first.n_used), "dropped_reasons": dropped,
                    "weighted": first.weights is not None, "r2": r2,
-                   "bootstrap": int(bootstrap), "ci": ci, "seed": seed, "warnings": warnings}
+                   "bootstrap": int(bootstrap), "ci": ci, "seed": seed, "warnings": warnings,
+                   "resamples": resamples}
     return table
 
 

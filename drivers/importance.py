@@ -45,10 +45,18 @@ import pandas as pd
 from drivers import outcome_models
 from drivers.blas import one_blas_thread
 from drivers.bootstrap import (
+    BLOCK,
+    INTERVAL_METHODS,
+    Resamples,
     bootstrap_samples,
     interval_columns,
+    jackknife_labels,
+    jackknife_values,
     pairwise_differences,
+    resolve_seed,
     share_samples,
+    stream_seed,
+    tie_groups,
 )
 from drivers.correlation import (
     effective_sample_size,
@@ -438,8 +446,11 @@ class ImportanceDetails:
     ``table`` is what :func:`importance` returns; ``diagnostics`` holds per driver ``vif``,
     ``beta``, ``r`` and ``sign_reversal`` (see :func:`drivers.diagnostics.diagnostics_table`);
     ``rows`` the analysed rows; with a bootstrap, ``samples`` (resamples x drivers) of the
-    importance, ``share_samples`` of the share and ``pairwise`` the difference in share of
-    every ordered pair of drivers with its interval.
+    importance, ``share_samples`` of the share, ``pairwise`` the difference in share of
+    every ordered pair of drivers with its interval, ``jackknife`` the importance with each
+    jackknife group left out (BCa intervals only; :func:`drivers.bootstrap.jackknife_labels`)
+    and ``noise_samples`` the importance an irrelevant random variable got in each draw of
+    the noise benchmark (:func:`noise_benchmark`; None for methods without it).
     """
 
     table: pd.DataFrame
@@ -448,6 +459,8 @@ class ImportanceDetails:
     samples: np.ndarray | None = None
     share_samples: np.ndarray | None = None
     pairwise: pd.DataFrame | None = None
+    jackknife: np.ndarray | None = None
+    noise_samples: dict[int, np.ndarray] | None = None
 
 
 def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = None,
@@ -455,7 +468,9 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
                groups: Mapping[str, list[str]] | None = None, bootstrap: int = 0,
                ci: float = 0.95, seed: int | None = None, missing: str = "listwise",
                missing_codes=None, missing_reasons: pd.DataFrame | None = None,
-               n_jobs: int = 2, progress: bool | None = None) -> pd.DataFrame:
+               n_jobs: int = 2, progress: bool | None = None,
+               interval_method: str | None = None, noise_draws: int | None = None
+               ) -> pd.DataFrame:
     """Importance of each driver (or group of drivers) for one outcome.
 
     Parameters
@@ -485,10 +500,10 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
     missing_codes : list or dict, optional
         Values meaning "no answer" in outcome and drivers (e.g. ``{98: "dont_know"}``).
     bootstrap : int
-        Respondent resamples for percentile intervals (0: none). Weights are respected: a
-        resampled respondent keeps its design weight.
+        Respondent resamples for intervals, tie groups and the noise benchmark (0: none).
+        Weights are respected: a resampled respondent keeps its design weight.
     ci : float
-        Level of the bootstrap intervals.
+        Level of the bootstrap intervals; ``1 - ci`` is the level of the noise test.
     seed : int, optional
         Seed of the resampling and of the sampled and random-forest methods; the same seed
         gives the same numbers bit for bit, whatever ``n_jobs``.
@@ -500,6 +515,12 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
     progress : bool, optional
         Progress bar for the bootstrap; default: on for 200 or more resamples when standard
         error is a terminal.
+    interval_method : {"bca", "percentile"}, optional
+        How intervals are read off the resamples (:func:`drivers.bootstrap.interval`);
+        default :data:`INTERVAL_DEFAULTS` of the method.
+    noise_draws : int, optional
+        Random variables drawn for the noise benchmark (:func:`noise_benchmark`); default
+        ``min(bootstrap, NOISE_DRAWS)``; 0 skips the test (``noise_p`` NaN).
 
     Returns
     -------
@@ -511,14 +532,25 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
         ``pratt`` adds ``beta`` and ``r``; ``random_forest`` adds ``std`` (over folds and
         repeats); NPS models add ``coefficient``, ``std_error``, ``p_value``, ``odds_ratio``.
         With ``bootstrap``: ``ci_low``, ``ci_high`` (importance), ``share_ci_low``,
-        ``share_ci_high``, ``rank_ci_low``, ``rank_ci_high`` and ``indistinguishable_from``
-        (the drivers whose difference in share from this one has an interval containing 0).
+        ``share_ci_high``, ``rank_ci_low``, ``rank_ci_high`` (percentile: ranks are
+        discrete), ``indistinguishable_from`` (the drivers whose difference in share from
+        this one has an interval containing 0), ``tie_group`` (1 = the top driver and those
+        that cannot be told apart from it; :func:`drivers.bootstrap.tie_groups` states the
+        rule), ``tied_with_top`` (in tie group 1), ``noise_p`` (p-value of the test that the
+        driver's importance exceeds what an irrelevant random variable gets,
+        :func:`noise_benchmark`; NaN for methods without it) and ``beats_noise``
+        (``noise_p < 1 - ci``; NA without the test). An interval of a share never reaches
+        0 (shares of R^2 are positive), so "the interval excludes 0" says nothing about
+        importance: ``beats_noise`` does.
 
         ``attrs``: ``method``, ``outcome``, ``drivers``, ``groups``, ``missing``, ``weighted``,
         ``n_used``, ``n_dropped``, ``dropped_reasons`` (reason -> rows), ``missing_cells``,
         ``n_effective`` (Kish, when weighted), ``r2``, ``adj_r2``, ``cv_r2``,
         ``condition_number``, ``vif`` (driver -> VIF), ``share_rule``, ``bootstrap``, ``ci`` and
-        ``warnings``. Under
+        ``warnings``; with a bootstrap also ``interval_method``, ``resamples`` (the
+        :class:`drivers.bootstrap.Resamples` of the importance, so that other statistics,
+        such as performance in a priority matrix, can be evaluated on the same resampled
+        respondents), ``noise_draws``, ``noise_alpha`` and ``tie_rule``. Under
         ``pairwise`` also ``n_pairwise_min``, ``n_pairwise_max``, ``n_complete``. ``r2``,
         ``adj_r2`` and ``cv_r2`` are always those of the linear model (under pairwise, from
         the pairwise matrix with ``n = n_pairwise_min``); ``random_forest`` adds
@@ -550,7 +582,8 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
                               groups=groups, bootstrap=bootstrap, ci=ci, seed=seed,
                               missing=missing, missing_codes=missing_codes,
                               missing_reasons=missing_reasons, n_jobs=n_jobs,
-                              progress=progress).table
+                              progress=progress, interval_method=interval_method,
+                              noise_draws=noise_draws).table
 
 
 @one_blas_thread()
@@ -559,7 +592,9 @@ def importance_details(data: pd.DataFrame, outcome: str, drivers: list[str] | No
                        groups: Mapping[str, list[str]] | None = None, bootstrap: int = 0,
                        ci: float = 0.95, seed: int | None = None, missing: str = "listwise",
                        missing_codes=None, missing_reasons: pd.DataFrame | None = None,
-                       n_jobs: int = 2, progress: bool | None = None) -> ImportanceDetails:
+                       n_jobs: int = 2, progress: bool | None = None,
+                       interval_method: str | None = None,
+                       noise_draws: int | None = None) -> ImportanceDetails:
     """:func:`importance` with the diagnostics, rows and bootstrap samples behind the table.
 
     Parameters are those of :func:`importance`; returns an :class:`ImportanceDetails`.
@@ -576,6 +611,10 @@ def importance_details(data: pd.DataFrame, outcome: str, drivers: list[str] | No
     if int(bootstrap) != bootstrap or bootstrap < 0:
         raise ValueError(f"bootstrap must be a whole number of resamples (0 for none), got "
                          f"{bootstrap!r}")
+    interval_method = interval_method or INTERVAL_DEFAULTS[method]
+    if interval_method not in INTERVAL_METHODS:
+        raise ValueError(f"interval_method must be one of {', '.join(INTERVAL_METHODS)}, got "
+                         f"{interval_method!r}")
     if method in outcome_models.NPS_MODELS:
         if groups is not None:
             _no_groups(method, groups)
@@ -615,18 +654,228 @@ def importance_details(data: pd.DataFrame, outcome: str, drivers: list[str] | No
                                  else {n: list(g) for n, g in groups.items()})
     details = ImportanceDetails(table=table, diagnostics=diagnostics, rows=rows)
     if bootstrap:
-        statistic = bootstrap_statistic(method, indices, missing, seed)
-        samples = bootstrap_samples(statistic, rows.X, rows.y, rows.weights,
-                                    n_resamples=int(bootstrap), seed=seed,
-                                    n_jobs=n_jobs, progress=_show(progress, bootstrap),
-                                    description=f"bootstrap {method}")
-        share_rows = share_samples(samples, SHARE_RULES[method])
-        pairs = pairwise_differences(share_rows, names, ci, point=table["share"].to_numpy())
-        details.table = interval_columns(table, samples, ci, shares=share_rows, pairs=pairs)
-        details.table.attrs = table.attrs
-        details.samples, details.share_samples, details.pairwise = samples, share_rows, pairs
+        draws = min(int(bootstrap), NOISE_DRAWS) if noise_draws is None else int(noise_draws)
+        _bootstrap(details, method, names, indices, int(bootstrap), ci, seed, interval_method,
+                   n_jobs, progress, draws)
     details.table.attrs.update({"bootstrap": int(bootstrap), "ci": ci, "warnings": warnings})
     return details
+
+
+#: Interval method by importance method when none is asked for. BCa where its jackknife is
+#: cheap (100 correlation-based fits, about a tenth of 1,000 resamples) and where the
+#: validity benchmark (benchmarks/validity.py) shows it covers at least as well as the
+#: percentile interval at survey sizes; percentile for the forest and the NPS models, whose
+#: jackknife would cost 100 model fits and which the benchmark does not cover.
+INTERVAL_DEFAULTS = {**{name: "bca" for name in CORRELATION_METHODS},
+                     "random_forest": "percentile",
+                     **{kind: "percentile" for kind in outcome_models.NPS_MODELS}}
+
+#: Methods whose importance is tested against an irrelevant random variable (``noise_p``).
+NOISE_METHODS = CORRELATION_METHODS
+#: Random variables drawn by default for the noise test: with 199, (draws + 1) x 0.05 is
+#: whole, the usual size of a Monte Carlo test at the 5 % level (Davison & Hinkley 1997,
+#: sec. 4.2.5); each draw costs one importance fit with one more driver.
+NOISE_DRAWS = 199
+
+
+def _bootstrap(details: ImportanceDetails, method: str, names: list[str], indices, n: int,
+               ci: float, seed: int | None, interval_method: str, n_jobs: int,
+               progress: bool | None, draws: int) -> None:
+    """Resample, and add intervals, tie groups and the noise test to ``details.table``."""
+    table, rows = details.table, details.rows
+    resample_seed = resolve_seed(seed)
+    statistic = bootstrap_statistic(method, indices, rows.missing, seed)
+    samples = bootstrap_samples(statistic, rows.X, rows.y, rows.weights, n_resamples=n,
+                                seed=resample_seed, n_jobs=n_jobs,
+                                progress=_show(progress, n), description=f"bootstrap {method}")
+    rule = SHARE_RULES[method]
+    share_rows = share_samples(samples, rule)
+    jackknife = jackknife_shares = None
+    if interval_method == "bca":
+        labels = jackknife_labels(rows.n_used, resample_seed)
+        jackknife = jackknife_values(statistic, rows.X, rows.y, rows.weights, labels)
+        jackknife_shares = share_samples(jackknife, rule)
+    point_shares = table["share"].to_numpy(dtype=float)
+    pairs = pairwise_differences(share_rows, names, ci, point=point_shares,
+                                 method=interval_method, jackknife=jackknife_shares)
+    result = interval_columns(table, samples, ci, shares=share_rows, pairs=pairs,
+                              method=interval_method, jackknife=jackknife,
+                              jackknife_shares=jackknife_shares)
+    result = tie_groups(result, pairs)
+    noise = None
+    if method in NOISE_METHODS and draws > 0:
+        p_values, noise = noise_benchmark(method, rows, table["importance"].to_numpy(float),
+                                          indices, draws=draws, seed=resample_seed)
+        result["noise_p"] = p_values
+        result["beats_noise"] = pd.array(p_values < 1 - ci, dtype="boolean")
+    else:
+        result["noise_p"] = np.nan
+        result["beats_noise"] = pd.array([pd.NA] * len(result), dtype="boolean")
+    result.attrs = table.attrs
+    result.attrs.update({
+        "interval_method": interval_method,
+        "resamples": Resamples(samples, tuple(names), rows.index, resample_seed, rule),
+        "noise_draws": draws if noise is not None else 0, "noise_alpha": 1 - ci,
+        "tie_rule": "leader: each group is the best driver not yet grouped and every "
+                    "driver not yet grouped whose share difference from it has an "
+                    f"interval ({100 * ci:g}%, {interval_method}) containing 0"})
+    details.table, details.samples, details.share_samples = result, samples, share_rows
+    details.pairwise, details.jackknife, details.noise_samples = pairs, jackknife, noise
+
+
+def noise_benchmark(method: str, rows: Rows, importances: np.ndarray,
+                    groups: list[list[int]] | None = None, draws: int = 1000,
+                    seed: int | None = None) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Does each driver's importance exceed what an irrelevant random variable would get?
+
+    Parameters
+    ----------
+    method : str
+        A correlation-based method (:data:`NOISE_METHODS`).
+    rows : Rows
+        The analysed rows (:func:`drivers.diagnostics.select_rows`).
+    importances : ndarray
+        The observed importance of each driver (or group).
+    groups : list of list of int, optional
+        Driver indices of each group (grouped importance).
+    draws : int
+        Random variables drawn (the p-value's resolution is ``1 / (draws + 1)``).
+    seed : int, optional
+        Seed; the draws come from its ``"noise"`` stream.
+
+    Returns
+    -------
+    p_values : ndarray
+        One per driver (or group): ``(1 + #{noise >= observed}) / (draws + 1)``.
+    noise : dict
+        Group size -> the importance the random variable(s) got in each draw.
+
+    Notes
+    -----
+    The random-variable benchmark of Tonidandel, LeBreton & Johnson (2009, *Psychological
+    Methods* 14(4), 387-399): an irrelevant variable (independent standard normal, with the
+    respondents' design weights) is added to the drivers and its importance, computed with
+    the same method on the same data, is what noise earns. They compare each driver with
+    one random variable inside a bootstrap; the bootstrap distribution of that difference
+    is centred on the observed difference and carries the spread of both, so an irrelevant
+    driver is flagged far less often than the nominal level. Here the benchmark is a Monte
+    Carlo test instead (Barnard 1963; Davison & Hinkley 1997, sec. 4.2.5): ``draws`` fresh
+    random variables are added to the observed data one at a time, and the p-value is the
+    rank of the driver's importance among theirs. Under the null hypothesis that the driver
+    is unrelated to the outcome and to the other drivers it is exchangeable with such a
+    variable up to its marginal distribution, which moves the correlations of an
+    independent variable only at second order (their variance is ``1 / n`` whatever the
+    marginals), so the test holds its level (see ``make validity``).
+
+    A group of ``m`` drivers is compared with a group of ``m`` random variables (the null
+    importance of a group grows with its size). Under ``missing="pairwise"`` a driver rests
+    on the respondents who answered it while the random variable is complete; the null
+    importance of an irrelevant variable scales with ``1 / n_effective`` of the rows its
+    correlations rest on, so the observed importance is compared after multiplying by
+    ``n_eff(driver and outcome answered) / n_eff(outcome answered)``.
+
+    Examples
+    --------
+    >>> from drivers.diagnostics import select_rows
+    >>> rng = np.random.default_rng(0)
+    >>> frame = pd.DataFrame(rng.normal(size=(300, 3)), columns=["real", "small", "none"])
+    >>> frame["y"] = frame["real"] + 0.2 * frame["small"] + rng.normal(size=300)
+    >>> rows = select_rows(frame, "y", ["real", "small", "none"])
+    >>> values = shapley_core(rows.X, rows.y)
+    >>> p_values, _ = noise_benchmark("shapley", rows, values, draws=199, seed=1)
+    >>> (p_values < 0.05).tolist()
+    [True, True, False]
+    """
+    k = rows.X.shape[1]
+    units = [[j] for j in range(k)] if groups is None else [list(g) for g in groups]
+    rule = SHARE_RULES[method]
+    observed = _magnitude(np.asarray(importances, dtype=float), rule) * _answered_scale(rows,
+                                                                                       units)
+    w = np.ones(rows.n_used) if rows.weights is None else np.asarray(rows.weights, float)
+    data = np.column_stack([rows.X, rows.y])
+    corr_xx, corr_xy = (_pairwise(rows, [])[:2] if rows.missing == "pairwise"
+                        else correlations(rows.X, rows.y, rows.weights))
+    sizes = sorted({len(u) for u in units})
+    noise = {m: np.empty(draws) for m in sizes}
+    children = stream_seed(seed, "noise").spawn(int(np.ceil(draws / BLOCK)))
+    for block, child in enumerate(children):
+        rng = np.random.default_rng(child)
+        for draw in range(block * BLOCK, min((block + 1) * BLOCK, draws)):
+            for m in sizes:
+                # One draw at a time: memory stays at n x m whatever the number of draws.
+                with_data, among = _noise_correlations(rng.standard_normal((rows.n_used, m)),
+                                                       data, w)
+                noise[m][draw] = _noise_importance(method, corr_xx, corr_xy, with_data, among,
+                                                   units, groups is not None, rows.missing,
+                                                   seed)
+    p_values = np.array([(1 + np.sum(noise[len(u)] >= value)) / (draws + 1)
+                         for u, value in zip(units, observed, strict=True)])
+    return p_values, noise
+
+
+def _magnitude(values: np.ndarray, rule: str) -> np.ndarray:
+    """Importance as a size comparable across drivers, by the method's share rule."""
+    if rule == "absolute":
+        return np.abs(values)
+    if rule == "positive":
+        return np.clip(values, 0, None)
+    return values
+
+
+def _answered_scale(rows: Rows, units: list[list[int]]) -> np.ndarray:
+    """Per unit: Kish n of (driver and outcome answered) over Kish n of (outcome answered)."""
+    if rows.missing != "pairwise":
+        return np.ones(len(units))
+    w = np.ones(rows.n_used) if rows.weights is None else np.asarray(rows.weights, float)
+    outcome = ~np.isnan(rows.y)
+    base = effective_sample_size(w[outcome])
+    per_driver = [effective_sample_size(w[outcome & ~np.isnan(rows.X[:, j])]) / base
+                  for j in range(rows.X.shape[1])]
+    return np.array([np.mean([per_driver[j] for j in unit]) for unit in units])
+
+
+def _noise_correlations(noise: np.ndarray, data: np.ndarray, w: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted correlations of the noise columns with every data column (over the rows
+    where that column is answered) and among themselves.
+
+    Returns arrays of shape (noise columns, data columns) and (noise columns, noise columns).
+    """
+    def standardized(values: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        centred = values - weight @ values / weight.sum()
+        return centred / np.sqrt(weight @ centred ** 2)
+
+    noise_z = standardized(noise, w)
+    among = noise_z.T @ (w[:, None] * noise_z)
+    answered = ~np.isnan(data)
+    if answered.all():
+        return noise_z.T @ (w[:, None] * standardized(data, w)), among
+    with_data = np.empty((noise.shape[1], data.shape[1]))
+    for j in range(data.shape[1]):
+        rows = answered[:, j]
+        weight = w[rows]
+        with_data[:, j] = (standardized(noise[rows], weight).T
+                           @ (weight * standardized(data[rows, j], weight)))
+    return with_data, among
+
+
+def _noise_importance(method, corr_xx, corr_xy, with_data, among, units, grouped, missing,
+                      seed):
+    """Importance of the random variable(s) added to the model (the last unit)."""
+    k, m = corr_xx.shape[0], among.shape[0]
+    augmented = np.empty((k + m + 1, k + m + 1))
+    augmented[:k, :k], augmented[:k, -1] = corr_xx, corr_xy
+    augmented[-1, :k] = corr_xy
+    augmented[k:k + m, k:k + m] = among
+    augmented[k:k + m, :k] = with_data[:, :k]
+    augmented[:k, k:k + m] = with_data[:, :k].T
+    augmented[k:k + m, -1] = augmented[-1, k:k + m] = with_data[:, -1]
+    augmented[-1, -1] = 1.0
+    if missing == "pairwise" and not is_positive_definite(augmented):
+        augmented = nearest_positive_definite(augmented)
+    groups = [*units, list(range(k, k + m))] if grouped else None
+    values = from_correlations(method, augmented[:-1, :-1], augmented[:-1, -1], groups, seed)
+    return _magnitude(np.asarray(values, dtype=float), SHARE_RULES[method])[-1]
 
 
 def base_warnings(rows: Rows, n_rows: int, threshold: float = 0.10) -> list[str]:

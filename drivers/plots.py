@@ -682,7 +682,7 @@ def priority_matrix_plot(matrix: pd.DataFrame, ax=None, labels=None, title: str 
         From :func:`drivers.priority.priority_matrix` (one segment): ``driver``,
         ``importance``, ``performance``, ``quadrant``, ``importance_cross``,
         ``performance_cross``; optional ``dimension``, ``importance_ci_low``,
-        ``importance_ci_high``, ``certain``, ``priority``.
+        ``importance_ci_high``, ``confidence`` (hollow points: below "high"), ``priority``.
     ax : Axes, optional
         Where to draw; a new figure otherwise.
     labels : Study or dict, optional
@@ -707,8 +707,8 @@ def priority_matrix_plot(matrix: pd.DataFrame, ax=None, labels=None, title: str 
     -------
     Axes
         Performance on x, importance on y; quadrant tints and names, dashed cross-hairs,
-        points coloured and shaped by dimension (hollow when the importance interval crosses
-        the cross-hair), interval whiskers, and one label per point that touches no other
+        points coloured and shaped by dimension (hollow when fewer than 90% of the joint
+        resamples keep the driver in its quadrant), interval whiskers, and one label per point that touches no other
         label, no point and, where there is room, no cross-hair.
 
     Examples
@@ -801,8 +801,10 @@ def _matrix_base(ax, matrix, labels, lang, xlim, ylim, title) -> dict:
     has_ci = {"importance_ci_low", "importance_ci_high"} <= set(matrix.columns)
     low = matrix["importance_ci_low"].to_numpy(dtype=float) if has_ci else imp
     high = matrix["importance_ci_high"].to_numpy(dtype=float) if has_ci else imp
-    certain = (matrix["certain"].astype("boolean").fillna(True).to_numpy(dtype=bool)
-               if "certain" in matrix.columns else np.ones(len(matrix), dtype=bool))
+    # Filled: the quadrant holds with high confidence (or is not assessed); hollow below.
+    certain = (matrix["confidence"].astype("string").fillna("high").eq("high")
+               .to_numpy(dtype=bool)
+               if "confidence" in matrix.columns else np.ones(len(matrix), dtype=bool))
     x_cross = float(matrix["performance_cross"].iloc[0])
     y_cross = float(matrix["importance_cross"].iloc[0])
     fitted = matrix_limits([matrix])
@@ -848,10 +850,14 @@ def _matrix_base(ax, matrix, labels, lang, xlim, ylim, title) -> dict:
     if has_ci:
         extra.append(Line2D([], [], color="#333333", linewidth=1.1,
                             label=chart_text("importance interval", lang)))
-    if has_ci and not certain.all():
+    if not certain.all():
+        from drivers.priority import CONFIDENCE_THRESHOLDS
+
         extra.append(Line2D([], [], marker="o", markerfacecolor="white",
                             markeredgecolor="black", linestyle="none", markersize=MARKER_SIZE,
-                            label=chart_text("hollow: interval crosses line", lang)))
+                            label=chart_text("hollow: quadrant holds in under {p}% of "
+                                             "resamples", lang).format(
+                                p=f"{100 * CONFIDENCE_THRESHOLDS['high']:g}")))
     if "priority" in matrix.columns:
         ranking = np.argsort(matrix["priority"].to_numpy(dtype=float), kind="mergesort")
     else:

@@ -49,19 +49,54 @@ INTERVAL_COLUMNS = {"share": ("share_ci_low", "share_ci_high"),
 #: Cross-hair rules by name.
 CROSS_RULES = ("mean", "median", "midpoint")
 
+#: Column holding the share of resamples that put a driver in each quadrant.
+PROBABILITY_COLUMNS = {"Fix first": "p_fix_first", "Maintain": "p_maintain",
+                       "Monitor": "p_monitor",
+                       "Possible overinvestment": "p_possible_overinvestment"}
+
+#: Confidence in a driver's quadrant from the share of joint resamples that agree with it:
+#: "high" from 0.9, "moderate" from 0.7, "low" below (a coin toss is 0.5 at best).
+CONFIDENCE_THRESHOLDS = {"high": 0.9, "moderate": 0.7}
+
+
+def quadrant_of(high_importance, high_performance) -> np.ndarray:
+    """The quadrant (Martilla & James 1977) of importance/performance above their cross-hairs.
+
+    >>> quadrant_of(np.array([True, True, False, False]),
+    ...             np.array([False, True, False, True])).tolist()
+    ['Fix first', 'Maintain', 'Monitor', 'Possible overinvestment']
+    """
+    return np.where(high_importance,
+                    np.where(high_performance, "Maintain", "Fix first"),
+                    np.where(high_performance, "Possible overinvestment", "Monitor"))
+
+
+def confidence_label(probability) -> pd.Series:
+    """``"high"``, ``"moderate"`` or ``"low"`` per :data:`CONFIDENCE_THRESHOLDS` (NA for NaN).
+
+    >>> confidence_label([0.95, 0.9, 0.75, 0.5, np.nan]).tolist()
+    ['high', 'high', 'moderate', 'low', <NA>]
+    """
+    values = np.asarray(probability, dtype=float)
+    labels = np.where(values >= CONFIDENCE_THRESHOLDS["high"], "high",
+                      np.where(values >= CONFIDENCE_THRESHOLDS["moderate"], "moderate", "low"))
+    return pd.Series(labels, dtype="string").where(~np.isnan(values), pd.NA)
+
 
 def priority_matrix(importance: pd.DataFrame, performance: pd.Series | Mapping,
                     cross: str | tuple[float, float] = "mean",
                     dimension: Mapping | pd.Series | None = None, value: str = "share",
-                    scale: tuple[float, float] | None = None) -> pd.DataFrame:
-    """Importance-performance matrix: each driver's quadrant, certainty and priority.
+                    scale: tuple[float, float] | None = None,
+                    performance_samples: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Importance-performance matrix: each driver's quadrant, its probability and priority.
 
     Parameters
     ----------
     importance : DataFrame
         A :func:`drivers.importance.importance` table: ``driver`` and the ``value`` column;
         optionally its interval (``share_ci_low``/``share_ci_high`` for shares,
-        ``ci_low``/``ci_high`` for raw importance).
+        ``ci_low``/``ci_high`` for raw importance) and, from a bootstrap,
+        ``attrs["resamples"]`` (:class:`drivers.bootstrap.Resamples`).
     performance : Series or dict
         Driver -> performance (mean rating, top-box %, ...), for every driver in
         ``importance``; extra entries are ignored.
@@ -78,6 +113,11 @@ def priority_matrix(importance: pd.DataFrame, performance: pd.Series | Mapping,
     scale : (float, float), optional
         Lowest and highest possible performance (``(1, 5)`` for a mean rating, ``(0, 100)``
         for a top-box %); needed by ``cross="midpoint"`` and sets the top for ``gap``.
+    performance_samples : DataFrame, optional
+        Performance of each driver (columns) in each resample of the importance bootstrap
+        (rows, in the order of ``attrs["resamples"]``), from :func:`performance_resamples`,
+        which draws them from the same respondents. With both, every resample places each
+        driver in a quadrant and the matrix gains the quadrant probabilities.
 
     Returns
     -------
@@ -89,18 +129,28 @@ def priority_matrix(importance: pd.DataFrame, performance: pd.Series | Mapping,
         - ``importance``: the ``value`` column
         - ``importance_ci_low``, ``importance_ci_high`` (only when the interval is known)
         - ``performance``
+        - ``performance_ci_low``, ``performance_ci_high`` (percentile interval over the
+          joint resamples; NaN without them)
         - ``importance_cross``, ``performance_cross``: the cross-hairs
         - ``quadrant``: one of :data:`QUADRANTS`
-        - ``certain``: False when the importance interval contains the importance cross-hair
-          (the driver could sit in the other half); NA without an interval
+        - ``p_fix_first``, ``p_maintain``, ``p_monitor``, ``p_possible_overinvestment``:
+          share of the joint resamples that put the driver in each quadrant (NaN without
+          resamples); ``quadrant_probability``: that share for the row's own ``quadrant``
+        - ``confidence``: ``"high"``, ``"moderate"`` or ``"low"`` from
+          ``quadrant_probability`` and :data:`CONFIDENCE_THRESHOLDS` (NA without resamples)
+        - ``tie_group``, ``tied_with_top``: copied from the importance table when it has
+          them (:func:`drivers.bootstrap.tie_groups`)
         - ``gap``: performance headroom, ``top - performance`` with ``top`` the highest
           scale point (or the best performance in the table without ``scale``)
         - ``opportunity``: ``importance * gap``
         - ``priority``: 1 = act first
 
         ``attrs``: ``cross`` (the rule, or ``"fixed"``), ``importance_cross``,
-        ``performance_cross``, ``value``, ``scale``, ``performance_top`` and, from the
-        importance table, ``method`` and ``outcome`` when known.
+        ``performance_cross``, ``value``, ``scale``, ``performance_top``,
+        ``confidence_thresholds``, ``quadrant_resamples`` (0 without), with resamples
+        ``importance_cross_ci`` and ``performance_cross_ci`` (percentile intervals of the
+        cross-hairs, a single value when the rule fixes them) and, from the importance
+        table, ``method``, ``outcome`` and ``ci`` when known.
 
     Notes
     -----
@@ -108,6 +158,15 @@ def priority_matrix(importance: pd.DataFrame, performance: pd.Series | Mapping,
     when ``performance >= performance_cross``. Quadrants (Martilla & James 1977): high/low =
     "Fix first", high/high = "Maintain", low/low = "Monitor", low/high = "Possible
     overinvestment".
+
+    Quadrant probabilities: in resample ``b`` the importance (or share) of every driver, its
+    performance and the cross-hairs (when a rule takes them from the data: the mean or median
+    of that resample's plotted values) are all computed on the same resampled respondents,
+    and the rule above gives the driver's quadrant in that resample. ``p_<quadrant>`` is the
+    share of resamples (with a defined performance) in each quadrant. A driver whose
+    performance sits on the cross-hair lands on either side about equally often, so its
+    ``quadrant_probability`` is near 0.5 and its confidence "low", however certain its
+    importance.
 
     Priority rule: quadrants in the order Fix first, Maintain, Monitor, Possible
     overinvestment; within a quadrant by ``opportunity = importance x gap`` (larger first:
@@ -124,10 +183,12 @@ def priority_matrix(importance: pd.DataFrame, performance: pd.Series | Mapping,
     ...                       "share_ci_high": [0.60, 0.40, 0.30]})
     >>> matrix = priority_matrix(table, {"a": 2.8, "b": 4.5, "c": 2.5}, cross="midpoint",
     ...                          scale=(1, 5))
-    >>> matrix[["driver", "quadrant", "certain", "priority"]].values.tolist()
-    [['a', 'Fix first', True, 1], ['b', 'Possible overinvestment', False, 3], ['c', 'Monitor', True, 2]]
+    >>> matrix[["driver", "quadrant", "priority"]].values.tolist()
+    [['a', 'Fix first', 1], ['b', 'Possible overinvestment', 3], ['c', 'Monitor', 2]]
     >>> matrix.attrs["importance_cross"], matrix.attrs["performance_cross"]
     (0.3333333333333333, 3.0)
+    >>> matrix["confidence"].isna().all()  # no resamples, no probability
+    np.True_
     """
     if not isinstance(importance, pd.DataFrame) or "driver" not in importance.columns:
         raise ValueError("importance must be a DataFrame with a 'driver' column (a table from "
@@ -153,11 +214,7 @@ def priority_matrix(importance: pd.DataFrame, performance: pd.Series | Mapping,
         scale = _check_scale(scale)
 
     importance_cross, performance_cross, rule = _cross_hairs(cross, imp, perf, scale)
-    high_importance = imp >= importance_cross
-    high_performance = perf >= performance_cross
-    quadrant = np.where(high_importance,
-                        np.where(high_performance, "Maintain", "Fix first"),
-                        np.where(high_performance, "Possible overinvestment", "Monitor"))
+    quadrant = quadrant_of(imp >= importance_cross, perf >= performance_cross)
 
     matrix = pd.DataFrame({"driver": drivers})
     if dimension is not None:
@@ -166,22 +223,34 @@ def priority_matrix(importance: pd.DataFrame, performance: pd.Series | Mapping,
     matrix["importance"] = imp
     low_column, high_column = INTERVAL_COLUMNS.get(value, (f"{value}_ci_low",
                                                            f"{value}_ci_high"))
-    has_interval = {low_column, high_column} <= set(importance.columns)
-    if has_interval:
-        low = importance[low_column].to_numpy(dtype=float)
-        high = importance[high_column].to_numpy(dtype=float)
-        matrix["importance_ci_low"], matrix["importance_ci_high"] = low, high
+    if {low_column, high_column} <= set(importance.columns):
+        matrix["importance_ci_low"] = importance[low_column].to_numpy(dtype=float)
+        matrix["importance_ci_high"] = importance[high_column].to_numpy(dtype=float)
     matrix["performance"] = perf
+    matrix["performance_ci_low"] = matrix["performance_ci_high"] = np.nan
     matrix["importance_cross"] = importance_cross
     matrix["performance_cross"] = performance_cross
     matrix["quadrant"] = quadrant.astype(object)
-    if has_interval:
-        crosses = (low <= importance_cross) & (high >= importance_cross)
-        known = np.isfinite(low) & np.isfinite(high)
-        matrix["certain"] = pd.array(np.where(known, ~crosses, False), dtype="boolean")
-        matrix.loc[~known, "certain"] = pd.NA
-    else:
-        matrix["certain"] = pd.array([pd.NA] * len(drivers), dtype="boolean")
+    for column in PROBABILITY_COLUMNS.values():
+        matrix[column] = np.nan
+    matrix.attrs.update({"quadrant_resamples": 0,
+                         "confidence_thresholds": dict(CONFIDENCE_THRESHOLDS)})
+    resamples = importance.attrs.get("resamples")
+    ci = importance.attrs.get("ci") or 0.95
+    if resamples is not None and performance_samples is not None:
+        _quadrant_probabilities(matrix, resamples, performance_samples, cross, value, scale,
+                                ci)
+    elif resamples is not None:
+        warnings.warn("the importance table has bootstrap resamples but no performance was "
+                      "resampled with them: quadrant probabilities need performance_samples="
+                      "performance_resamples(...) (study_priority does this)", UserWarning,
+                      stacklevel=2)
+    matrix["quadrant_probability"] = [matrix.at[i, PROBABILITY_COLUMNS[q]]
+                                      for i, q in enumerate(quadrant)]
+    for column in ("tie_group", "tied_with_top"):
+        if column in importance.columns:
+            matrix[column] = importance[column].to_numpy()
+    matrix["confidence"] = confidence_label(matrix["quadrant_probability"]).to_numpy()
     top = float(scale[1]) if scale is not None else float(perf.max())
     matrix["gap"] = top - perf
     matrix["opportunity"] = imp * matrix["gap"].to_numpy()
@@ -192,10 +261,63 @@ def priority_matrix(importance: pd.DataFrame, performance: pd.Series | Mapping,
         "performance_cross": float(performance_cross), "value": value,
         "scale": scale, "performance_top": top,
     })
-    for key in ("method", "outcome"):
+    for key in ("method", "outcome", "ci"):
         if key in importance.attrs:
             matrix.attrs[key] = importance.attrs[key]
     return matrix
+
+
+def _quadrant_probabilities(matrix: pd.DataFrame, resamples, performance_samples, cross,
+                            value: str, scale, ci: float) -> None:
+    """Fill the probability and performance-interval columns of ``matrix`` in place."""
+    from drivers.bootstrap import percentile_interval
+
+    if value not in ("share", "importance"):
+        raise ValueError(f"quadrant probabilities need value='share' or 'importance', got "
+                         f"{value!r}")
+    drivers = list(matrix["driver"])
+    chosen = resamples.select(drivers)
+    imp = chosen.shares() if value == "share" else chosen.samples
+    frame = pd.DataFrame(performance_samples)
+    absent = [d for d in drivers if d not in frame.columns]
+    if absent:
+        raise ValueError(f"performance_samples has no column for {', '.join(absent)}")
+    perf = frame[drivers].to_numpy(dtype=float)
+    if perf.shape[0] != imp.shape[0]:
+        raise ValueError(f"performance_samples has {perf.shape[0]} resamples, the importance "
+                         f"bootstrap {imp.shape[0]}: they must be the same resamples "
+                         "(performance_resamples draws them)")
+    importance_cross, performance_cross = _cross_hair_samples(cross, imp, perf, scale)
+    quadrant = quadrant_of(imp >= importance_cross[:, None], perf >= performance_cross[:, None])
+    defined = np.isfinite(perf) & np.isfinite(imp)
+    counted = defined.sum(axis=0)
+    for name, column in PROBABILITY_COLUMNS.items():
+        with np.errstate(invalid="ignore", divide="ignore"):
+            matrix[column] = np.where(counted > 0,
+                                      ((quadrant == name) & defined).sum(axis=0) / counted,
+                                      np.nan)
+    matrix["performance_ci_low"], matrix["performance_ci_high"] = percentile_interval(perf, ci)
+    matrix.attrs.update({
+        "quadrant_resamples": int(imp.shape[0]),
+        "importance_cross_ci": tuple(float(v[0]) for v in
+                                     percentile_interval(importance_cross[:, None], ci)),
+        "performance_cross_ci": tuple(float(v[0]) for v in
+                                      percentile_interval(performance_cross[:, None], ci))})
+
+
+def _cross_hair_samples(cross, imp: np.ndarray, perf: np.ndarray, scale
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """The cross-hairs of each resample (rows), by the same rule as the point estimate."""
+    rows = imp.shape[0]
+    if isinstance(cross, str):
+        if cross == "mean":
+            return np.nanmean(imp, axis=1), np.nanmean(perf, axis=1)
+        if cross == "median":
+            return np.nanmedian(imp, axis=1), np.nanmedian(perf, axis=1)
+        if cross == "midpoint":
+            return np.nanmean(imp, axis=1), np.full(rows, (scale[0] + scale[1]) / 2)
+    importance_cross, performance_cross, _ = _cross_hairs(cross, imp[0], perf[0], scale)
+    return np.full(rows, importance_cross), np.full(rows, performance_cross)
 
 
 def priority_order(matrix: pd.DataFrame) -> np.ndarray:
@@ -275,22 +397,26 @@ def action_table(matrix: pd.DataFrame, study=None, lang: str = "en") -> pd.DataF
         Sorted by (``segment``,) ``priority``; columns: ``segment`` (when the matrix has one),
         ``priority``, ``attribute`` (the driver: attribute column or dimension name),
         ``label``, ``dimension``, ``importance``, ``importance_ci_low``,
-        ``importance_ci_high`` (NaN without an interval), ``performance``, ``quadrant``,
-        ``certain``, ``certainty`` (``"certain"``, ``"uncertain"`` when the importance
-        interval straddles the cross-hair, ``"no interval"``), ``action`` (plain words, with
-        "(uncertain)" appended to uncertain rows rather than hiding them).
+        ``importance_ci_high``, ``performance``, ``performance_ci_low``,
+        ``performance_ci_high`` (NaN without intervals), ``quadrant``,
+        ``quadrant_probability``, ``confidence`` (see :func:`priority_matrix`),
+        ``quadrant_text`` (the quadrant with its probability, e.g. ``"Fix first, 62 %, low
+        confidence"``; ``"Fix first, no interval"`` without a bootstrap), ``tie_group`` and
+        ``tied_with`` (the labels of the other drivers in its tie group of importance; empty
+        when it stands alone or without a bootstrap) and ``action`` (plain words, with the
+        confidence appended when it is not high rather than hiding the row).
 
     Examples
     --------
-    >>> table = pd.DataFrame({"driver": ["a", "b"], "share": [0.7, 0.3],
-    ...                       "share_ci_low": [0.6, 0.1], "share_ci_high": [0.8, 0.55]})
+    >>> table = pd.DataFrame({"driver": ["a", "b"], "share": [0.7, 0.3]})
     >>> actions = action_table(priority_matrix(table, {"a": 3.0, "b": 4.0}))
-    >>> actions[["priority", "attribute", "quadrant", "certainty"]].values.tolist()
-    [[1, 'a', 'Fix first', 'certain'], [2, 'b', 'Possible overinvestment', 'uncertain']]
+    >>> actions[["priority", "attribute", "quadrant_text"]].values.tolist()
+    [[1, 'a', 'Fix first, no interval'], [2, 'b', 'Possible overinvestment, no interval']]
     """
     from drivers.style import label_for
 
-    required = {"driver", "importance", "performance", "quadrant", "priority", "certain"}
+    required = {"driver", "importance", "performance", "quadrant", "priority",
+                "quadrant_probability", "confidence"}
     missing = required - set(matrix.columns)
     if missing:
         raise ValueError(f"matrix lacks {', '.join(sorted(missing))}; build it with "
@@ -314,17 +440,46 @@ def action_table(matrix: pd.DataFrame, study=None, lang: str = "en") -> pd.DataF
     for column in ("importance_ci_low", "importance_ci_high"):
         table[column] = matrix[column].to_numpy() if column in matrix.columns else np.nan
     table["performance"] = matrix["performance"].to_numpy()
+    for column in ("performance_ci_low", "performance_ci_high"):
+        table[column] = matrix[column].to_numpy() if column in matrix.columns else np.nan
     table["quadrant"] = matrix["quadrant"].to_numpy()
-    certain = matrix["certain"].astype("boolean")
-    table["certain"] = certain.to_numpy()
-    table["certainty"] = np.where(certain.isna(), "no interval",
-                                  np.where(certain.fillna(False), "certain", "uncertain"))
-    table["action"] = [ACTIONS[q] + (" (uncertain)" if c == "uncertain" else "")
-                       for q, c in zip(table["quadrant"], table["certainty"], strict=True)]
+    table["quadrant_probability"] = matrix["quadrant_probability"].to_numpy(dtype=float)
+    table["confidence"] = pd.array(matrix["confidence"], dtype="string")
+    table["quadrant_text"] = [quadrant_text(q, p, c) for q, p, c in zip(
+        table["quadrant"], table["quadrant_probability"], table["confidence"], strict=True)]
+    table["tie_group"] = (matrix["tie_group"].to_numpy() if "tie_group" in matrix.columns
+                          else pd.NA)
+    table["tied_with"] = _tied_with(table)
+    table["action"] = [ACTIONS[q] + ("" if pd.isna(c) or c == "high" else f" ({c} confidence)")
+                       for q, c in zip(table["quadrant"], table["confidence"], strict=True)]
     keys = ["segment", "priority"] if "segment" in table.columns else ["priority"]
     table = table.sort_values(keys, kind="mergesort").reset_index(drop=True)
     table.attrs.update(matrix.attrs)
     return table
+
+
+def quadrant_text(quadrant: str, probability: float, confidence) -> str:
+    """A quadrant as stated to a reader: never without its probability when one is known.
+
+    >>> quadrant_text("Fix first", 0.62, "low")
+    'Fix first, 62 %, low confidence'
+    >>> quadrant_text("Maintain", float("nan"), None)
+    'Maintain, no interval'
+    """
+    if probability is None or not np.isfinite(probability):
+        return f"{quadrant}, no interval"
+    return f"{quadrant}, {100 * probability:.0f} %, {confidence} confidence"
+
+
+def _tied_with(table: pd.DataFrame) -> list[str]:
+    """Labels of the other drivers in each row's tie group (within its segment)."""
+    if table["tie_group"].isna().all():
+        return [""] * len(table)
+    keys = (table["segment"] if "segment" in table.columns
+            else pd.Series(0, index=table.index)).astype(str) + "|" + \
+        table["tie_group"].astype(str)
+    return [", ".join(table.loc[(keys == key) & (table.index != i), "label"].astype(str))
+            for i, key in enumerate(keys)]
 
 
 # ---------------------------------------------------------------- from a study
@@ -361,10 +516,10 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
     min_n : int
         Segments with fewer respondents are skipped, with a warning.
     bootstrap : int
-        Respondent resamples for the importance interval (0 = no interval). With an
-        interval the matrix gains ``importance_ci_low``/``importance_ci_high`` and
-        ``certain`` says whether the quadrant holds across it. 200 resamples give usable
-        95% percentile limits; 1000 are the reporting standard.
+        Respondent resamples (0 = none). With them the matrix gains the importance and
+        performance intervals and each driver's quadrant probabilities and confidence
+        (:func:`priority_matrix`), from one joint bootstrap. 200 resamples give usable
+        95% limits; 1000 are the reporting standard.
     seed : int, optional
         Seed of the resampling (and of sampled methods); the same seed, the same interval.
     ci : float
@@ -374,7 +529,8 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
     importance_table : DataFrame, optional
         An importance table already computed for this outcome and level (e.g. the attribute
         or dimension rows of :func:`drivers.analysis.study_importance`), used instead of
-        fitting again; not with ``by``.
+        fitting again; not with ``by``. Its ``attrs["resamples"]`` (one record, or one per
+        level) give the quadrant probabilities without a second bootstrap.
     **importance_options
         Passed to :func:`drivers.importance.importance` (e.g. ``missing``).
 
@@ -387,9 +543,12 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
 
     Notes
     -----
-    The interval is the percentile interval of the importance (and of its share) over
-    ``bootstrap`` respondent resamples of :func:`drivers.importance.importance` (design
-    weights carried by every resampled respondent), on the rows the point estimate uses.
+    Importance intervals are those of :func:`drivers.importance.importance` (design weights
+    carried by every resampled respondent, on the rows the point estimate uses; method in
+    the table's ``attrs["interval_method"]``). Performance rests on everyone who answered
+    the attribute; :func:`performance_resamples` evaluates it on the importance bootstrap's
+    own resampled respondents, so importance, performance and the cross-hairs of a resample
+    belong together and no importance is computed twice.
 
     Examples
     --------
@@ -403,8 +562,8 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
     >>> with_ci = study_priority(study, "nps", level="dimension", bootstrap=50, seed=1)
     >>> bool((with_ci["importance_ci_low"] <= with_ci["importance"]).all())
     True
-    >>> with_ci["certain"].dtype.name
-    'boolean'
+    >>> with_ci[["quadrant_probability", "confidence"]].notna().all().tolist()
+    [True, True]
     """
     if level not in ("attribute", "dimension"):
         raise ValueError(f"level must be 'attribute' or 'dimension', got {level!r}")
@@ -487,8 +646,16 @@ def _one_matrix(study, outcome, level, method, performance, cross, value, option
     scale = _attribute_scale(study)
     perf = performance_values(scores, study.weights, performance, scale)
     perf_scale = scale if performance == "mean" else (0.0, 100.0)
+    resamples = table.attrs.get("resamples")
+    if isinstance(resamples, Mapping):  # study_importance keeps one record per level
+        resamples = resamples.get(level)
+    samples = None
+    if resamples is not None:
+        samples = performance_resamples(scores, study.weights, resamples, performance, scale)
+        table = table.copy()
+        table.attrs["resamples"] = resamples
     matrix = priority_matrix(table, perf, cross=cross, dimension=dimension, value=value,
-                             scale=perf_scale)
+                             scale=perf_scale, performance_samples=samples)
     bootstrap = table.attrs.get("bootstrap", resampling.get("bootstrap", 0))
     matrix.attrs.update({"outcome": outcome, "level": level, "performance_kind": performance,
                          "method": table.attrs.get("method", method), "bootstrap": bootstrap,
@@ -542,24 +709,91 @@ def performance_values(scores: pd.DataFrame, weights: pd.Series | None, kind: st
     >>> performance_values(scores, None, "top_box").round(1).tolist()
     [66.7, 25.0]
     """
+    w = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=float)
+    values, answered = _performance_inputs(scores, kind, scale)
+    empty = [c for c, n in zip(scores.columns, answered.sum(axis=0), strict=True) if n == 0]
+    if empty:
+        raise ValueError(f"column {empty[0]!r} has no answered ratings")
+    result = weighted_performance(values, answered, w[None, :])[0]
+    return pd.Series(result, index=list(scores.columns), dtype=float)
+
+
+def _performance_inputs(scores: pd.DataFrame, kind: str, scale) -> tuple[np.ndarray, np.ndarray]:
+    """What is averaged (the rating, or 100 for a top-box answer; 0 where blank) and where."""
     from drivers.study import default_top_box
 
+    if kind not in ("mean", "top_box"):
+        raise ValueError(f"kind must be 'mean' or 'top_box', got {kind!r}")
+    ratings = scores.to_numpy(dtype=float, na_value=np.nan)
+    answered = np.isfinite(ratings)
+    if kind == "top_box":
+        threshold = scale[1] - default_top_box(tuple(scale)) + 1
+        ratings = 100 * (ratings >= threshold - 1e-9)
+    return np.where(answered, ratings, 0.0), answered.astype(float)
+
+
+def weighted_performance(values: np.ndarray, answered: np.ndarray, weights: np.ndarray
+                         ) -> np.ndarray:
+    """Weighted mean of ``values`` over the answered cells, for each row of ``weights``.
+
+    ``values`` and ``answered`` are (respondents x columns) with 0 in unanswered cells;
+    ``weights`` is (sets x respondents): design weights, or design weights times resample
+    counts. Returns (sets x columns); NaN where a set gives no weight to any answer.
+
+    >>> weighted_performance(np.array([[5.0], [3.0]]), np.ones((2, 1)),
+    ...                      np.array([[1.0, 1.0], [2.0, 0.0]])).tolist()
+    [[4.0], [5.0]]
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (weights @ values) / (weights @ answered)
+
+
+def performance_resamples(scores: pd.DataFrame, weights: pd.Series | None, resamples,
+                          kind: str = "mean", scale: tuple[int, int] = (1, 5)
+                          ) -> pd.DataFrame:
+    """Performance of each column in each resample of an importance bootstrap.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Ratings of everyone in the study (NaN = not answered), indexed like the data the
+        importance was fitted on; performance rests on everyone who answered.
+    weights : Series or None
+        Design weights aligned with ``scores``.
+    resamples : Resamples
+        ``attrs["resamples"]`` of the importance table.
+    kind, scale
+        As in :func:`performance_values` (the same statistic, from the same function).
+
+    Returns
+    -------
+    DataFrame
+        One row per resample, one column per column of ``scores``.
+
+    Notes
+    -----
+    One joint bootstrap: the respondents of the model base get the very counts their
+    importance resample drew (regenerated from its seed), the others are resampled within
+    their stratum (:func:`drivers.bootstrap.data_counts`). Importance and performance of a
+    resample thus rest on the same resampled respondents, each statistic evaluated on its
+    own rows with their counts times their design weights, and no importance is recomputed.
+
+    Examples
+    --------
+    >>> from drivers.bootstrap import Resamples
+    >>> scores = pd.DataFrame({"a": [1.0, 5.0, 3.0]})
+    >>> record = Resamples(np.zeros((4, 1)), ("a",), scores.index, seed=1)
+    >>> draws = performance_resamples(scores, None, record)
+    >>> draws.shape, bool(draws["a"].between(1, 5).all())
+    ((4, 1), True)
+    """
+    from drivers.bootstrap import data_counts
+
     w = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=float)
-    threshold = scale[1] - default_top_box(tuple(scale)) + 1
-    result = {}
-    for column in scores.columns:
-        values = scores[column].to_numpy(dtype=float)
-        answered = np.isfinite(values)
-        if not answered.any():
-            raise ValueError(f"column {column!r} has no answered ratings")
-        if kind == "mean":
-            result[column] = np.average(values[answered], weights=w[answered])
-        elif kind == "top_box":
-            result[column] = 100 * np.average(values[answered] >= threshold - 1e-9,
-                                              weights=w[answered])
-        else:
-            raise ValueError(f"kind must be 'mean' or 'top_box', got {kind!r}")
-    return pd.Series(result, dtype=float)
+    values, answered = _performance_inputs(scores, kind, scale)
+    blocks = [weighted_performance(values, answered, counts * w[None, :])
+              for counts in data_counts(resamples, scores.index)]
+    return pd.DataFrame(np.vstack(blocks), columns=list(scores.columns))
 
 
 def wave_movement(study, outcome: str, waves: tuple | None = None, level: str = "attribute",

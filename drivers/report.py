@@ -87,8 +87,8 @@ _TEXT = {
         "top_drivers": "Top drivers",
         "actions_title": "The three actions to take first",
         "actions_note": ("From the priority matrices: drivers that matter much and perform below "
-                         "par come first (\"Fix first\"), those certain across the bootstrap "
-                         "interval before the uncertain."),
+                         "par come first (\"Fix first\"), those whose quadrant holds in more "
+                         "bootstrap resamples (higher confidence) before the others."),
         "trend_caption": "CSAT (top-box %) and NPS by wave, with 95% intervals.",
         "nps_mix_caption": "Promoters, passives and detractors: the NPS of all respondents.",
         "rank": "#",
@@ -99,7 +99,7 @@ _TEXT = {
         "drives": "Drives",
         "performance": "Mean ({lo}-{hi})",
         "quadrant": "Quadrant",
-        "certainty": "Certainty",
+        "certainty": "Confidence",
         "drivers_of": "Drivers of {o}",
         "drivers_intro": ("How much of the explained variance of {label} each driver accounts "
                           "for (Shapley value / LMG share of R², R² = {r2:.2f}, n = {n:,}); "
@@ -166,8 +166,10 @@ _TEXT = {
             "CSAT-minus-NPS difference.",
             "Priorities. A priority matrix crosses each attribute's share with its mean rating "
             "on the base; cross-hairs at the means. \"Fix first\" (important, below-par) comes "
-            "first, then by importance times headroom. A driver is uncertain when its interval "
-            "straddles the importance cross-hair. Segment matrices are point estimates.",
+            "first, then by importance times headroom. Confidence is the share of bootstrap "
+            "resamples, recomputing importance, mean rating and cross-hairs together, that put "
+            "the driver in the same quadrant: high from 90%, moderate from 70%, low below. "
+            "Segment matrices are point estimates.",
             "CSAT and NPS. The correlation, cross-tab and divergent groups use every respondent "
             "who answered both outcomes{weights}.",
         ],
@@ -224,8 +226,9 @@ _TEXT = {
         "shared": "shared",
         "csat_led": "CSAT-led",
         "nps_led": "NPS-led",
-        "certain": "certain",
-        "uncertain": "uncertain",
+        "high": "high",
+        "moderate": "moderate",
+        "low": "low",
         "no interval": "no interval",
         "steps": ["loading the base and the scores", "drivers by dimension",
                   "drivers by attribute", "priorities and actions", "CSAT and NPS relationship",
@@ -259,8 +262,8 @@ _TEXT = {
         "dims_same": "{csat_dim}同时是满意度（占解释方差的 {csat_share}）和推荐意愿（{nps_share}）的首要驱动因素。",
         "top_drivers": "首要驱动因素",
         "actions_title": "最优先的三项行动",
-        "actions_note": ("来自优先级矩阵：重要且表现低于平均的因素（“优先改进”）排在最前，其中自助区间"
-                         "确定的因素先于不确定的因素。"),
+        "actions_note": ("来自优先级矩阵：重要且表现低于平均的因素（“优先改进”）排在最前，其中在更多自助"
+                         "重抽样中留在同一象限（置信度更高）的因素在前。"),
         "trend_caption": "各期 CSAT（高分比例 %）与 NPS 及 95% 置信区间。",
         "nps_mix_caption": "推荐者、中立者与贬损者：全部受访者的 NPS。",
         "rank": "#",
@@ -271,7 +274,7 @@ _TEXT = {
         "drives": "影响",
         "performance": "平均分（{lo}-{hi}）",
         "quadrant": "象限",
-        "certainty": "确定性",
+        "certainty": "置信度",
         "drivers_of": "{o} 的驱动因素",
         "drivers_intro": ("各驱动因素在{label}解释方差中所占比例（Shapley 值 / LMG，R² = {r2:.2f}，"
                           "n = {n:,}）；误差线为 95% 自助置信区间。"),
@@ -324,8 +327,9 @@ _TEXT = {
             "置信区间。对受访者进行 {b:,} 次自助重抽样（随机种子 {seed}），CSAT 与 NPS 使用同一组重抽样，"
             "得到每个占比及 CSAT 减 NPS 差值的 95% 百分位区间。",
             "优先级。优先级矩阵将各指标的占比与其在分析样本上的平均分交叉，分界线为均值。“优先改进”"
-            "（重要且表现低于平均）排在最前，其次按重要性乘以提升空间排序。区间跨越重要性分界线的因素"
-            "标为不确定。细分矩阵为点估计。",
+            "（重要且表现低于平均）排在最前，其次按重要性乘以提升空间排序。置信度是同时重算重要性、平均分与"
+            "分界线的自助重抽样中，该因素留在同一象限的比例：90% 及以上为高，70% 及以上为中，其余为低。"
+            "细分矩阵为点估计。",
             "CSAT 与 NPS。相关、交叉表与背离群体基于同时回答两个结果指标的全部受访者{weights}。",
         ],
         "base_applicable_text": ("{total:,} 名受访者中的 {n:,} 名：在任何指标上都没有“不适用”回答的受访者"
@@ -375,8 +379,9 @@ _TEXT = {
         "shared": "共同",
         "csat_led": "CSAT 主导",
         "nps_led": "NPS 主导",
-        "certain": "确定",
-        "uncertain": "不确定",
+        "high": "高",
+        "moderate": "中",
+        "low": "低",
         "no interval": "无区间",
         "steps": ["载入样本与得分", "维度驱动因素", "指标驱动因素", "优先级与行动", "CSAT 与 NPS 关系",
                   "模型诊断", "细分与调查期", "写出 PDF 与工作簿"],
@@ -495,7 +500,7 @@ def first_actions(actions: Mapping[str, pd.DataFrame], n: int = 3) -> pd.DataFra
     """The ``n`` actions to take first, from the action lists of several outcomes.
 
     Drivers in "Fix first" come before the other quadrants (in the order of
-    :data:`drivers.priority.QUADRANTS`), certain before uncertain, then by their priority
+    :data:`drivers.priority.QUADRANTS`), by confidence (high, moderate, low), then by their priority
     in their outcome's list, the outcomes taking turns. A driver is listed once, with every
     outcome for which it sits in that quadrant.
 
@@ -527,7 +532,9 @@ def first_actions(actions: Mapping[str, pd.DataFrame], n: int = 3) -> pd.DataFra
     frames = [table.assign(outcome=name, _turn=i) for i, (name, table) in enumerate(actions.items())]
     rows = pd.concat(frames, ignore_index=True)
     rows["_quadrant"] = rows["quadrant"].map({q: i for i, q in enumerate(QUADRANTS)})
-    rows["_uncertain"] = (rows["certainty"] == "uncertain").astype(int)
+    # Low confidence (the quadrant is close to a coin toss) goes behind moderate and high.
+    rows["_uncertain"] = rows["confidence"].map({"high": 0, "moderate": 1, "low": 2}) \
+        .fillna(1).astype(int)
     rows = rows.sort_values(["_quadrant", "_uncertain", "priority", "_turn"], kind="mergesort")
     chosen = rows.drop_duplicates("attribute").head(n).copy()
     chosen["outcomes"] = [
@@ -560,7 +567,12 @@ def _per_outcome(table: pd.DataFrame, name: str) -> pd.DataFrame:
                f"rank_{name}": "rank", f"share_{name}_ci_low": "share_ci_low",
                f"share_{name}_ci_high": "share_ci_high"}
     out = table[[c for c in columns if c in table.columns]].rename(columns=columns)
-    out.attrs = {"outcome": name, "method": table.attrs.get("method")}
+    out.attrs = {"outcome": name, "method": table.attrs.get("method"),
+                 "ci": table.attrs.get("ci")}
+    resamples = table.attrs.get("resamples")
+    if resamples is not None:
+        out.attrs["resamples"] = resamples.select([f"{name}:{d}" for d in out["driver"]],
+                                                  as_names=list(out["driver"]))
     return out
 
 
@@ -577,6 +589,7 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
     from drivers.metrics import attribute_performance, dimension_performance, outcome_table
     from drivers.priority import (
         action_table,
+        performance_resamples,
         performance_values,
         priority_matrix,
         study_priority,
@@ -617,9 +630,14 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
     dimension_of = {a: base.dimension_of(a) for a in attrs}
     actions = {}
     for name in pair:
-        matrix = priority_matrix(_per_outcome(tables["drivers_attribute"], name), performance,
-                                 dimension=dimension_of,
-                                 scale=scale if kind == "mean" else (0.0, 100.0))
+        importance = _per_outcome(tables["drivers_attribute"], name)
+        samples = None
+        if "resamples" in importance.attrs:
+            samples = performance_resamples(base.data[attrs], base.weights,
+                                            importance.attrs["resamples"], kind, scale or (1, 5))
+        matrix = priority_matrix(importance, performance, dimension=dimension_of,
+                                 scale=scale if kind == "mean" else (0.0, 100.0),
+                                 performance_samples=samples)
         matrix.attrs.update({"outcome": name, "level": "attribute", "performance_kind": kind})
         tables[f"priority_{name}"] = matrix
         actions[name] = action_table(matrix, base, lang)
@@ -1131,7 +1149,9 @@ class _Writer:
                                                 frame["importance_ci_high"], strict=True)],
             "performance": [f"{v:.2f}" for v in frame["performance"]],
             "quadrant": [self.chart_text(q) for q in frame["quadrant"]],
-            "certainty": [w[c] for c in frame["certainty"]],
+            "certainty": [w["no interval"] if pd.isna(c) else f"{w[c]} ({100 * p:.0f}%)"
+                          for c, p in zip(frame["confidence"], frame["quadrant_probability"],
+                                          strict=True)],
         })
         columns = {"rank": w["rank"], "label": w["action"], "dimension": w["dimension"]}
         widths = [6, 46, 22]

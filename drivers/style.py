@@ -128,7 +128,7 @@ CHART_TEXTS = {
         "Importance (share of explained variance)": "重要性（解释方差占比）",
         "Importance": "重要性",
         "importance interval": "重要性置信区间",
-        "hollow: interval crosses line": "空心：区间跨越分界线",
+        "hollow: quadrant holds in under {p}% of resamples": "空心：象限成立的重抽样不足 {p}%",
         "Share of explained variance": "解释方差占比",
         "NPS-led: matters more for recommending": "NPS主导：对推荐意愿影响更大",
         "CSAT-led: matters more for satisfaction": "CSAT主导：对满意度影响更大",

@@ -298,14 +298,15 @@ def test_crowded_labels_still_do_not_overlap():
             assert gap <= reach, f"{text.get_text()!r} is {gap:.0f} px from its point"
 
 
-def test_uncertain_points_are_hollow():
+def test_points_below_high_confidence_are_hollow():
     table = pd.DataFrame({"driver": ["a", "b"], "share": [0.6, 0.4],
                           "share_ci_low": [0.55, 0.2], "share_ci_high": [0.65, 0.6]})
     matrix = priority_matrix(table, {"a": 3.0, "b": 4.0})
+    matrix["confidence"] = pd.array(["high", "low"], dtype="string")
     ax = plots.priority_matrix_plot(matrix)
-    faces = [line.get_markerfacecolor() for line in ax.lines
-             if line.get_marker() in ("o",) and len(line.get_xdata()) == 1]
-    assert "white" in faces and any(f != "white" for f in faces)
+    faces = {tuple(line.get_xdata()): line.get_markerfacecolor() for line in ax.lines
+             if line.get_marker() in ("o",) and len(line.get_xdata()) == 1}
+    assert faces == {(3.0,): faces[(3.0,)], (4.0,): "white"} and faces[(3.0,)] != "white"
 
 
 def test_priority_matrix_plot_rejects_several_segments():

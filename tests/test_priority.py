@@ -5,14 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
+from drivers.bootstrap import Resamples, data_counts
 from drivers.io import study_from_frame
 from drivers.paths import bank_loan_study_file
 from drivers.priority import (
+    CONFIDENCE_THRESHOLDS,
     QUADRANTS,
     action_table,
     kano_category,
     penalty_reward,
+    performance_resamples,
     performance_values,
     priority_matrix,
     priority_order,
@@ -93,28 +97,147 @@ def test_inputs_are_checked():
         priority_matrix(table([0.5, 0.5], drivers=["a", "a"]), {"a": 3})
 
 
-# ---------------------------------------------------------------- certainty
+# ---------------------------------------------------------------- quadrant probabilities
 
 
-def test_certainty_when_the_interval_crosses_the_cross_hair():
-    # cross-hair at the mean share 0.25
-    imp = table([0.40, 0.30, 0.20, 0.10], low=[0.30, 0.20, 0.05, 0.05],
-                high=[0.50, 0.35, 0.24, 0.25])
-    matrix = priority_matrix(imp, {"a": 3, "b": 3, "c": 3, "d": 3})
-    assert matrix["certain"].tolist() == [True, False, True, False]
-    assert matrix["importance_ci_low"].tolist() == [0.30, 0.20, 0.05, 0.05]
+def with_resamples(frame, samples, rule="ratio"):
+    """An importance table carrying bootstrap resamples (importance per resample)."""
+    frame = frame.copy()
+    frame.attrs["resamples"] = Resamples(np.asarray(samples, float), tuple(frame["driver"]),
+                                         pd.RangeIndex(3), seed=0, share_rule=rule)
+    frame.attrs["ci"] = 0.95
+    return frame
 
 
-def test_certainty_unknown_without_interval_and_from_raw_importance():
+def normal_draws(mean, se, size=4000):
+    """Resamples of a mean whose sampling distribution is N(mean, se^2): exact quantiles."""
+    return mean + se * stats.norm.ppf((np.arange(size) + 0.5) / size)
+
+
+@pytest.mark.parametrize(("delta", "se"), [(-0.002, 0.04), (0.03, 0.04), (0.1, 0.04),
+                                           (-0.06, 0.02)])
+def test_quadrant_probability_is_phi_of_delta_over_se(delta, se):
+    # Hand-made case with a derivable answer: importance fixed well above its cross-hair, the
+    # performance of "a" distributed N(cross + delta, se^2) across resamples, the cross-hairs
+    # fixed. P(a performs at or above the cross-hair) = Phi(delta / se), so
+    # p_maintain = Phi(delta / se) and p_fix_first = 1 - Phi(delta / se).
+    cross = 6.484
+    draws = normal_draws(cross + delta, se)
+    imp = with_resamples(table([0.6, 0.4]), np.tile([0.3, 0.2], (len(draws), 1)))
+    perf = pd.DataFrame({"a": draws, "b": np.full(len(draws), 7.0)})
+    matrix = priority_matrix(imp, {"a": cross + delta, "b": 7.0}, cross=(0.1, cross),
+                             performance_samples=perf).set_index("driver")
+    p_above = stats.norm.cdf(delta / se)
+    assert matrix.loc["a", "p_maintain"] == pytest.approx(p_above, abs=1 / len(draws))
+    assert matrix.loc["a", "p_fix_first"] == pytest.approx(1 - p_above, abs=1 / len(draws))
+    assert matrix.loc["a", "p_monitor"] == matrix.loc["a", "p_possible_overinvestment"] == 0
+    own = max(p_above, 1 - p_above)  # the point estimate sits on the likelier side here
+    assert matrix.loc["a", "quadrant_probability"] == pytest.approx(own, abs=1 / len(draws))
+    expected = "high" if own >= 0.9 else "moderate" if own >= 0.7 else "low"
+    assert matrix.loc["a", "confidence"] == expected
+    assert matrix.loc["b", "p_maintain"] == 1.0 and matrix.loc["b", "confidence"] == "high"
+    low, high = stats.norm.ppf([0.025, 0.975], cross + delta, se)
+    assert matrix.loc["a", "performance_ci_low"] == pytest.approx(low, abs=1e-3)
+    assert matrix.loc["a", "performance_ci_high"] == pytest.approx(high, abs=1e-3)
+
+
+def test_the_issue_example_is_a_coin_toss_and_reads_low():
+    # Issue 12: a mean 0.002 below the performance cross-hair with a standard error of about
+    # 0.04 was "Fix first, certain". Its quadrant probability is 1 - Phi(-0.05) = 0.52.
+    draws = normal_draws(6.482, 0.04)
+    imp = with_resamples(table([0.6, 0.4]), np.tile([0.3, 0.2], (len(draws), 1)))
+    perf = pd.DataFrame({"a": draws, "b": np.full(len(draws), 7.0)})
+    matrix = priority_matrix(imp, {"a": 6.482, "b": 7.0}, cross=(0.1, 6.484),
+                             performance_samples=perf)
+    actions = action_table(matrix)
+    first = actions.iloc[0]
+    assert first["quadrant"] == "Fix first"
+    assert first["quadrant_probability"] == pytest.approx(0.52, abs=0.005)
+    assert first["confidence"] == "low"
+    assert first["quadrant_text"] == "Fix first, 52 %, low confidence"
+    assert first["action"].endswith("(low confidence)")
+
+
+def test_cross_hairs_move_with_each_resample():
+    # Both drivers' performance shifts together in every resample; "a" always stays 0.1
+    # below "b", hence below their mean. With cross-hairs recomputed per resample "a" is low
+    # performing in every resample (p = 1); cross-hairs held at the point estimate (3.05)
+    # would have put it on either side about half the time.
+    shift = normal_draws(0.0, 0.2, 2000)
+    perf = pd.DataFrame({"a": 3.0 + shift, "b": 3.1 + shift})
+    imp = with_resamples(table([0.7, 0.3]), np.tile([0.35, 0.15], (2000, 1)))
+    matrix = priority_matrix(imp, {"a": 3.0, "b": 3.1}, performance_samples=perf)
+    assert matrix["p_fix_first"].tolist() == [1.0, 0.0]
+    assert matrix["p_possible_overinvestment"].tolist() == [0.0, 1.0]
+    low, high = matrix.attrs["performance_cross_ci"]
+    assert low == pytest.approx(3.05 - 1.96 * 0.2, abs=0.01)
+    assert high == pytest.approx(3.05 + 1.96 * 0.2, abs=0.01)
+    assert matrix.attrs["quadrant_resamples"] == 2000
+
+
+def test_importance_resamples_decide_the_importance_side():
+    # Share of "b" is above the equal-share line (0.5) in 30% of resamples.
+    shares = np.column_stack([np.r_[np.full(70, 0.6), np.full(30, 0.45)],
+                              np.r_[np.full(70, 0.4), np.full(30, 0.55)]])
+    imp = with_resamples(table([0.6, 0.4]), shares)
+    perf = pd.DataFrame({"a": np.full(100, 3.0), "b": np.full(100, 3.0)})
+    matrix = priority_matrix(imp, {"a": 3.0, "b": 3.0}, cross=("mean"),
+                             performance_samples=perf)
+    # performance on the cross-hair counts as high: Maintain / Possible overinvestment
+    assert matrix["p_maintain"].tolist() == [0.7, 0.3]
+    assert matrix["quadrant"].tolist() == ["Maintain", "Possible overinvestment"]
+    assert matrix["quadrant_probability"].tolist() == [0.7, 0.7]
+    assert matrix["confidence"].tolist() == ["moderate", "moderate"]
+
+
+def test_confidence_is_na_without_resamples_and_thresholds_live_once():
     matrix = priority_matrix(table([0.6, 0.4]), {"a": 3, "b": 4})
-    assert matrix["certain"].isna().all()
-    assert "importance_ci_low" not in matrix.columns
+    assert matrix["confidence"].isna().all() and matrix["p_fix_first"].isna().all()
+    assert "certain" not in matrix.columns
+    assert matrix.attrs["confidence_thresholds"] == CONFIDENCE_THRESHOLDS == {
+        "high": 0.9, "moderate": 0.7}
+    imp = with_resamples(table([0.6, 0.4]), np.tile([0.3, 0.2], (5, 1)))
+    with pytest.warns(UserWarning, match="performance_samples"):
+        priority_matrix(imp, {"a": 3, "b": 4})
+    with pytest.raises(ValueError, match="same resamples"):
+        priority_matrix(imp, {"a": 3, "b": 4},
+                        performance_samples=pd.DataFrame({"a": [3.0], "b": [4.0]}))
+
+
+def test_raw_importance_interval_is_carried():
     raw = table([0.6, 0.4])
     raw["ci_low"], raw["ci_high"] = [0.26, 0.05], [0.35, 0.26]
     matrix = priority_matrix(raw, {"a": 3, "b": 4}, value="importance")
-    # importance = share / 2 -> 0.3, 0.2; cross-hair 0.25
-    assert matrix["certain"].tolist() == [True, False]
+    assert matrix["importance_ci_low"].tolist() == [0.26, 0.05]
     assert matrix.attrs["value"] == "importance"
+
+
+def test_study_priority_resamples_importance_and_performance_together():
+    # Jointness, checked against the definition: resample b's counts, read back from the
+    # importance bootstrap, reproduce both its importance sample (rows repeated) and the
+    # performance drawn for it, for respondents inside and outside the model base.
+    study = small_study(n=60)
+    study.data.loc[study.data.index[:9], "sat"] = np.nan  # outside the model base
+    matrix = study_priority(study, "csat", bootstrap=40, seed=3, cross="median")
+    from drivers.importance import importance
+
+    table_ = importance(study.data, "sat", ["a", "b"], bootstrap=40, seed=3, n_jobs=1)
+    record = table_.attrs["resamples"]
+    counts = np.vstack(data_counts(record, study.data.index))
+    draws = performance_resamples(study.data[["a", "b"]], None, record)
+    for b in (0, 17, 39):
+        repeated = study.data.loc[np.repeat(study.data.index, counts[b].astype(int))]
+        np.testing.assert_allclose(draws.iloc[b], repeated[["a", "b"]].mean(), rtol=1e-12)
+        used = repeated.dropna(subset=["sat"])
+        again = importance(used.reset_index(drop=True), "sat", ["a", "b"])["importance"]
+        np.testing.assert_allclose(record.samples[b], again, rtol=1e-9)
+    assert (counts[:, :9].sum(axis=1) == 9).all()
+    shares = record.shares()
+    cross_i = np.median(shares, axis=1)
+    cross_p = np.median(draws.to_numpy(), axis=1)
+    high_i, high_p = shares >= cross_i[:, None], draws.to_numpy() >= cross_p[:, None]
+    expected = (high_i & ~high_p).mean(axis=0)
+    np.testing.assert_allclose(matrix["p_fix_first"], expected)
 
 
 # ---------------------------------------------------------------- priority order
@@ -156,10 +279,16 @@ def test_every_quadrant_name_is_known():
 # ---------------------------------------------------------------- action table
 
 
-def small_study():
+def small_study(n=8):
     frame = pd.DataFrame({
         "id": range(1, 9), "sat": [5, 4, 2, 5, 3, 4, 5, 1], "a": [5, 4, 1, 4, 3, 5, 4, 2],
         "b": [4, 4, 2, 5, 3, 3, 5, 1]})
+    if n > 8:
+        rng = np.random.default_rng(n)
+        latent = rng.normal(size=n)
+        frame = pd.DataFrame({"id": range(1, n + 1)} | {
+            column: np.clip(np.round(3.5 + latent + rng.normal(0, 0.9, n)), 1, 5)
+            for column in ("sat", "a", "b")})
     spec = {"id": "id", "second_language": "zh",
             "outcomes": {"csat": {"column": "sat", "kind": "csat", "scale": [1, 5]}},
             "dimensions": {"BX": {"label": "Brand", "label_zh": "品牌",
@@ -170,27 +299,112 @@ def small_study():
     return study_from_frame(frame, spec)
 
 
-def test_action_table_sorted_marks_uncertain_and_labels():
-    imp = table([0.3, 0.7], low=[0.1, 0.6], high=[0.55, 0.8])
-    matrix = priority_matrix(imp, {"a": 4.0, "b": 3.0}, dimension={"a": "BX", "b": "SX"})
+def hair_study(n=600, seed=4):
+    """The issue's second study: 12 attributes on 1-10, every mean between about 6.4 and 6.6,
+    and attribute a00's mean set within 1/n of the performance cross-hair (the mean of the
+    attribute means)."""
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=n)
+    names = [f"a{j:02d}" for j in range(12)]
+    frame = pd.DataFrame({"id": range(1, n + 1)})
+    for j, name in enumerate(names):
+        frame[name] = np.clip(np.round(6.5 + 0.1 * (j % 3 - 1) + 1.2 * latent
+                                       + 1.5 * rng.normal(size=n)), 1, 10)
+    frame["sat"] = np.clip(np.round(3 + 0.8 * latent + 0.7 * rng.normal(size=n)), 1, 5)
+    target = frame[names[1:]].mean().mean()
+    step = 0
+    while abs(frame["a00"].mean() - target) > 0.6 / n:
+        row = step % n
+        move = 1 if frame["a00"].mean() < target else -1
+        if 1 <= frame.at[row, "a00"] + move <= 10:
+            frame.at[row, "a00"] += move
+        step += 1
+    spec = {"id": "id", "outcomes": {"csat": {"column": "sat", "kind": "csat",
+                                               "scale": [1, 5]}},
+            "attribute_scale": [1, 10],
+            "dimensions": {"PX": {"attributes": names[:6]}, "SX": {"attributes": names[6:]}}}
+    return study_from_frame(frame, spec)
+
+
+def test_an_attribute_on_the_cross_hair_is_low_confidence():
+    study = hair_study()
+    matrix = study_priority(study, "csat", bootstrap=200, seed=1).set_index("driver")
+    means = study.data[[f"a{j:02d}" for j in range(12)]].mean()
+    assert means.between(6.3, 6.7).all()
+    assert abs(matrix.loc["a00", "performance"] - matrix.attrs["performance_cross"]) < 0.002
+    # its performance interval is about +/- 0.1 wide, its distance from the cross-hair 0.001
+    assert matrix.loc["a00", "performance_ci_high"] - matrix.loc["a00", "performance_ci_low"] \
+        > 0.1
+    # Below the performance cross-hair in about half the resamples (a coin toss); its share is
+    # near the equal-share line too, so its own quadrant holds in about a quarter of them.
+    below = matrix.loc["a00", ["p_fix_first", "p_monitor"]].sum()
+    assert 0.3 < below < 0.7
+    assert matrix.loc["a00", "quadrant_probability"] < 0.7
+    assert matrix.loc["a00", "confidence"] == "low"
+    text = action_table(matrix.reset_index()).set_index("attribute").loc["a00",
+                                                                         "quadrant_text"]
+    assert text.endswith("low confidence")
+
+
+def test_performance_resamples_are_weighted_means_of_the_resampled_rows():
+    rng = np.random.default_rng(3)
+    scores = pd.DataFrame({"a": rng.integers(1, 6, 50).astype(float),
+                           "b": rng.integers(1, 6, 50).astype(float)})
+    scores.loc[:4, "b"] = np.nan
+    weights = pd.Series(rng.uniform(0.3, 3.0, 50))
+    record = Resamples(np.zeros((30, 1)), ("a",), pd.Index(range(10, 50)), seed=6)
+    draws = performance_resamples(scores, weights, record, kind="top_box", scale=(1, 5))
+    counts = np.vstack(data_counts(record, scores.index))
+    for b in (0, 29):
+        rows = np.repeat(np.arange(50), counts[b].astype(int))
+        for column in ("a", "b"):
+            values = scores[column].to_numpy()[rows]
+            answered = ~np.isnan(values)
+            expected = 100 * np.average(values[answered] >= 4,
+                                        weights=weights.to_numpy()[rows][answered])
+            assert draws.loc[b, column] == pytest.approx(expected, rel=1e-12)
+
+
+def test_action_table_sorted_with_probabilities_and_labels():
+    draws = 4000
+    imp = with_resamples(table([0.3, 0.7]), np.tile([0.15, 0.35], (draws, 1)))
+    perf = pd.DataFrame({"a": normal_draws(4.0, 0.1, draws), "b": np.full(draws, 3.0)})
+    matrix = priority_matrix(imp, {"a": 4.0, "b": 3.0}, dimension={"a": "BX", "b": "SX"},
+                             cross=(0.5, 3.9), performance_samples=perf)
     actions = action_table(matrix, study=small_study())
     assert actions.columns.tolist() == [
         "priority", "attribute", "label", "dimension", "importance", "importance_ci_low",
-        "importance_ci_high", "performance", "quadrant", "certain", "certainty", "action"]
+        "importance_ci_high", "performance", "performance_ci_low", "performance_ci_high",
+        "quadrant", "quadrant_probability", "confidence", "quadrant_text", "tie_group",
+        "tied_with", "action"]
     assert actions["attribute"].tolist() == ["b", "a"]
     assert actions["priority"].tolist() == [1, 2]
     assert actions["label"].tolist() == ["Agent", "Promise kept"]
-    assert actions["certainty"].tolist() == ["certain", "uncertain"]
-    assert actions["action"].iloc[1].endswith("(uncertain)")
+    # a: Phi(0.1 / 0.1) = 0.841 of resamples at or above 3.9
+    assert actions["quadrant_text"].tolist() == ["Fix first, 100 %, high confidence",
+                                                 "Possible overinvestment, 84 %, moderate "
+                                                 "confidence"]
+    assert actions["action"].iloc[1].endswith("(moderate confidence)")
     chinese = action_table(matrix, study=small_study(), lang="zh")
     assert chinese["label"].tolist() == ["Agent", "承诺兑现"]
+
+
+def test_action_table_speaks_of_tie_groups():
+    imp = table([0.4, 0.35, 0.25])
+    imp["tie_group"] = [1, 1, 2]
+    actions = action_table(priority_matrix(imp, {"a": 3, "b": 4, "c": 3.5}))
+    by_driver = actions.set_index("attribute")
+    assert by_driver.loc["a", "tied_with"] == "b" and by_driver.loc["b", "tied_with"] == "a"
+    assert by_driver.loc["c", "tied_with"] == ""
 
 
 def test_action_table_without_study_or_interval():
     actions = action_table(priority_matrix(table([0.6, 0.4]), {"a": 3, "b": 4}))
     assert actions["label"].tolist() == actions["attribute"].tolist()
-    assert actions["certainty"].tolist() == ["no interval", "no interval"]
+    assert actions["quadrant_text"].tolist() == ["Fix first, no interval",
+                                                 "Possible overinvestment, no interval"]
     assert actions["importance_ci_low"].isna().all()
+    assert actions["tied_with"].tolist() == ["", ""]
     with pytest.raises(ValueError, match="build it with priority_matrix"):
         action_table(pd.DataFrame({"driver": ["a"]}))
 

@@ -97,12 +97,20 @@ def test_second_study_builds_reproducibly(second, tmp_path):
     assert len(actions) == 3 and "The three actions to take first" in summary
     for attribute in actions["attribute"]:  # no labels in this study: column names show
         assert attribute in summary
+    # each action's quadrant is stated with its probability from the joint bootstrap
+    for confidence, probability in zip(actions["confidence"], actions["quadrant_probability"],
+                                       strict=True):
+        assert f"{confidence} ({100 * probability:.0f}%)" in summary
 
     # the workbook: a sheet per table, the same numbers
     sheets = pd.read_excel(built.workbook, sheet_name=None)
     assert {"outcomes", "drivers_dimension", "drivers_attribute", "priority_satisfaction",
             "priority_advocacy", "first_actions", "model_fit", "model_vif",
             "data_quality"} <= set(sheets)
+    matrix = sheets["priority_satisfaction"]
+    assert matrix["confidence"].notna().all()
+    np.testing.assert_allclose(matrix["quadrant_probability"],
+                               built.tables["priority_satisfaction"]["quadrant_probability"])
     shares = sheets["drivers_attribute"]["share_satisfaction"]
     assert shares.sum() == pytest.approx(1.0)
     assert np.allclose(shares, built.tables["drivers_attribute"]["share_satisfaction"])
@@ -164,10 +172,10 @@ def test_report_base_keeps_everyone_without_not_applicable(second):
     assert facts == {"n": 400, "total": 400, "not_applicable": 0, "dimensions": []}
 
 
-def test_first_actions_prefers_certain_fix_first():
+def test_first_actions_puts_low_confidence_behind():
     table = pd.DataFrame({"attribute": ["a", "b", "c"], "priority": [1, 2, 3],
                           "quadrant": ["Fix first", "Fix first", "Maintain"],
-                          "certainty": ["uncertain", "certain", "certain"]})
+                          "confidence": ["low", "high", "high"]})
     other = table.assign(attribute=["c", "d", "a"])
     chosen = first_actions({"csat": table, "nps": other}, n=3)
     assert chosen["attribute"].tolist() == ["b", "d", "a"]
