@@ -96,7 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--dimension-mode", default="grouped", choices=["grouped", "composite"],
                          help="at dimension level: grouped Shapley or composite scores")
     compare.add_argument("--method", default="shapley", help="importance method (shapley)")
-    compare.add_argument("--missing", default="listwise", choices=["listwise", "pairwise"])
+    compare.add_argument("--missing", default=None, choices=["listwise", "pairwise"],
+                         help="blank answers (default pairwise for correlation methods)")
+    compare.add_argument("--base", default="driver", choices=["driver", "all"],
+                         help="respondents: 'driver' (every attribute applied, every outcome "
+                              "answered; the report's base) or 'all'")
+    compare.add_argument("--min-difference", type=float, default=0.03,
+                         help="smallest share difference labelled a lead (0.03)")
     compare.add_argument("--bootstrap", type=int, default=1000, help="paired resamples (1000)")
     compare.add_argument("--ci", type=float, default=0.95, help="interval level")
     compare.add_argument("--seed", type=int, default=1, help="random seed (1)")
@@ -226,11 +232,15 @@ def run_compare(args: argparse.Namespace) -> int:
     outcomes = _split(args.outcomes, ",")
     table = compare(study, outcomes=outcomes, level=args.level, method=args.method,
                     bootstrap=args.bootstrap, ci=args.ci, seed=args.seed, missing=args.missing,
+                    base=args.base, min_difference=args.min_difference,
                     dimension_mode=args.dimension_mode, progress=sys.stderr.isatty())
     facts = table.attrs
     dropped = ", ".join(f"{reason} {n}" for reason, n in facts["dropped_reasons"].items())
-    print(f"base: {facts['n_used']:,} respondents answering both outcomes and every driver"
-          + (f"; left out: {dropped}" if dropped else ""), file=sys.stderr)
+    print(f"base: {facts['n_used']:,} of {facts['n_used'] + facts['n_dropped']:,} respondents, "
+          f"{facts['base']['description']}" + (f"; left out: {dropped}" if dropped else ""),
+          file=sys.stderr)
+    print(f"leads: Benjamini-Hochberg across the drivers at {1 - args.ci:g}, and a difference "
+          f"of at least {args.min_difference:g} share points", file=sys.stderr)
     for warning in facts["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
     if args.chart:

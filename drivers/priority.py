@@ -335,7 +335,7 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
                    cross: str | tuple[float, float] = "mean", value: str = "share",
                    min_n: int = 30, bootstrap: int = 0, seed: int | None = None,
                    ci: float = 0.95, n_jobs: int = 1, importance_table: pd.DataFrame | None = None,
-                   **importance_options) -> pd.DataFrame:
+                   base: str = "driver", **importance_options) -> pd.DataFrame:
     """Priority matrix of a study's attributes (or dimensions) for one outcome.
 
     Parameters
@@ -375,6 +375,9 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
         An importance table already computed for this outcome and level (e.g. the attribute
         or dimension rows of :func:`drivers.analysis.study_importance`), used instead of
         fitting again; not with ``by``.
+    base : {"driver", "all"}
+        Respondents: the driver base (default, :func:`drivers.analysis.driver_base`, with
+        blanks handled pairwise unless ``missing`` says otherwise) or every respondent.
     **importance_options
         Passed to :func:`drivers.importance.importance` (e.g. ``missing``).
 
@@ -415,13 +418,17 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
         raise ValueError(f"bootstrap must be a whole number of resamples >= 0, got {bootstrap!r}")
     if not 0 < ci < 1:
         raise ValueError(f"ci must be between 0 and 1 (e.g. 0.95), got {ci!r}")
+    from drivers.analysis import resolve_base
+
+    study, base_facts, importance_options["missing"] = resolve_base(
+        study, base, method, importance_options.get("missing"))
     resampling = {"bootstrap": int(bootstrap), "seed": seed, "ci": ci, "n_jobs": n_jobs}
     if seed is not None:
         importance_options.setdefault("seed", seed)
     if by is None:
         matrix = _one_matrix(study, outcome, level, method, performance, cross, value,
                              importance_options, resampling, importance_table)
-        matrix.attrs.update({"by": None})
+        matrix.attrs.update({"by": None, "base": base_facts})
         return matrix
     if importance_table is not None:
         raise ValueError("importance_table cannot be reused across segments (by=); each "
@@ -446,7 +453,7 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
     stacked = pd.concat(frames, ignore_index=True)
     stacked.attrs.update({key: v for key, v in frames[0].attrs.items()
                           if key not in ("importance_cross", "performance_cross")})
-    stacked.attrs.update({"by": by, "n": sizes})
+    stacked.attrs.update({"by": by, "n": sizes, "base": base_facts})
     return stacked
 
 
@@ -458,7 +465,9 @@ def subset_study(study, mask: np.ndarray):
 
 
 def _levels(values: pd.Series) -> list:
-    return sorted(values.dropna().unique().tolist(), key=str)
+    from drivers.metrics import natural_levels
+
+    return natural_levels(values)
 
 
 def _one_matrix(study, outcome, level, method, performance, cross, value, options,

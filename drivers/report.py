@@ -44,6 +44,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from drivers.metrics import natural_levels
 from drivers.study import Study, default_top_box
 
 __all__ = ["ReportResult", "build_report", "compute_report", "first_actions", "report_base"]
@@ -51,7 +52,6 @@ __all__ = ["ReportResult", "build_report", "compute_report", "first_actions", "r
 #: Drivers labelled in a priority matrix (act-first first); the action lists name them all.
 MATRIX_LABELS = 10
 #: Attribute answers with this reason mark a respondent to whom a block did not apply.
-NOT_APPLICABLE = "not_applicable"
 
 # ---------------------------------------------------------------------- words
 _TEXT = {
@@ -175,10 +175,10 @@ _TEXT = {
                                  "applicable\" answer on any attribute ({na:,} left out: "
                                  "{blocks}). Drivers are estimated where every driver applies; "
                                  "a customer who never met a block cannot be driven by it. "
-                                 "{used:,} of them answered both CSAT and NPS and enter the "
+                                 "{used:,} of them answered every outcome and enter the "
                                  "driver models."),
         "base_all_text": ("All {n:,} respondents (no attribute has \"not applicable\" answers); "
-                          "{used:,} answered both CSAT and NPS and enter the driver models."),
+                          "{used:,} answered every outcome and enter the driver models."),
         "blocks_na": "{dims} did not apply",
         "quality_intro": ("Answers and missing answers per rated question, over all {n:,} "
                           "respondents."),
@@ -330,9 +330,9 @@ _TEXT = {
         ],
         "base_applicable_text": ("{total:,} 名受访者中的 {n:,} 名：在任何指标上都没有“不适用”回答的受访者"
                                  "（剔除 {na:,} 名：{blocks}）。驱动因素只在所有因素都适用的受访者中估计："
-                                 "从未接触某一题组的客户不会受其驱动。其中 {used:,} 名同时回答了 CSAT 与 NPS，"
+                                 "从未接触某一题组的客户不会受其驱动。其中 {used:,} 名回答了全部结果指标，"
                                  "进入驱动模型。"),
-        "base_all_text": "全部 {n:,} 名受访者（没有指标含“不适用”回答）；其中 {used:,} 名同时回答了 CSAT 与 NPS，进入驱动模型。",
+        "base_all_text": "全部 {n:,} 名受访者（没有指标含“不适用”回答）；其中 {used:,} 名回答了全部结果指标，进入驱动模型。",
         "blocks_na": "{dims}不适用",
         "quality_intro": "全部 {n:,} 名受访者在每道评分题上的作答与缺失情况。",
         "column": "题目",
@@ -441,43 +441,16 @@ class _Analysis:
 
 # ---------------------------------------------------------------------- the base
 def report_base(study: Study) -> tuple[Study, dict]:
-    """The driver base: respondents with no "not applicable" answer on any attribute.
+    """The driver base of the report: the package's one base, :func:`drivers.analysis.driver_base`.
 
-    A respondent to whom a question block did not apply (the bank-loan SX block for
-    customers who never contacted an agent, code 99) cannot be driven by it, so the drivers
-    are estimated on those to whom every attribute applied. "Don't know" and blanks stay in
-    (handled pairwise). A study without "not applicable" answers keeps every respondent.
-
-    Parameters
-    ----------
-    study : Study
-        The survey.
-
-    Returns
-    -------
-    (Study, dict)
-        The base (a study of those rows) and facts about it: ``n``, ``total``,
-        ``not_applicable`` (rows left out) and ``dimensions`` (dimensions whose attributes
-        had "not applicable" answers).
-
-    Examples
-    --------
     >>> import drivers
-    >>> study = drivers.load_study(drivers.bank_loan_study_file())
-    >>> base, facts = report_base(study)
-    >>> facts["n"], facts["total"], facts["dimensions"]
-    (1350, 2000, ['SX'])
+    >>> base, facts = report_base(drivers.load_study(drivers.bank_loan_study_file()))
+    >>> facts["n"], facts["total"], facts["not_applicable"], facts["dimensions"]
+    (1339, 2000, 650, ['SX'])
     """
-    from drivers.priority import subset_study
+    from drivers.analysis import driver_base
 
-    attributes = [a for a in study.attribute_columns if a in study.missing.columns]
-    flags = study.missing[attributes] == NOT_APPLICABLE
-    out = flags.any(axis=1).to_numpy()
-    dims = [name for name, members in study.groups.items()
-            if flags[[a for a in members if a in flags.columns]].to_numpy().any()]
-    base = subset_study(study, ~out) if out.any() else study
-    return base, {"n": int((~out).sum()), "total": len(study.data),
-                  "not_applicable": int(out.sum()), "dimensions": dims}
+    return driver_base(study)
 
 
 def _outcome_pair(study: Study) -> tuple[str, str]:
@@ -648,7 +621,7 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
         complete = regression_diagnostics(base.data, base.outcome(name).column, attrs,
                                           weights=base.weight_column)
         header = {k: v for k, v in model.header()
-                  if k not in ("outcome", "method") and v != "n/a"}
+                  if k not in ("outcome", "method", "base", "missing") and v != "n/a"}
         header[words["cv_r2"]] = (f"{complete.attrs['cv_r2']:.3f} (n = "
                                   f"{complete.attrs['n']:,})")
         header["max VIF"] = f"{model.diagnostics_['vif'].max():.2f}"
@@ -742,8 +715,7 @@ def _facts(study, base, base_facts, tables, pair, bootstrap, seed, listwise) -> 
         "weighted": study.weight_column is not None, "base": base_facts,
         "n_used": int(drivers_attr.attrs["n_used"]), "listwise": listwise,
         "bootstrap": int(bootstrap), "seed": seed,
-        "waves": (sorted(study.data[study.wave_column].dropna().unique().tolist(), key=str)
-                  if study.wave_column else []),
+        "waves": natural_levels(study.data[study.wave_column]) if study.wave_column else [],
         "top_dimension": {o: top(drivers_dim, o, 1)[0] for o in pair},
         "top_attributes": {o: top(drivers_attr, o, 3) for o in pair},
         "first_actions": tables["first_actions"]["attribute"].tolist(),
@@ -1375,8 +1347,8 @@ class _Writer:
             blocks = w["blocks_na"].format(dims=", ".join(
                 self.label(d) for d in f["base"]["dimensions"]))
             base_text = w["base_applicable_text"].format(
-                n=f["base"]["n"], total=f["n"], na=f["base"]["not_applicable"], blocks=blocks,
-                used=f["n_used"])
+                n=f["base"]["total"] - f["base"]["not_applicable"], total=f["n"],
+                na=f["base"]["not_applicable"], blocks=blocks, used=f["n_used"])
         else:
             base_text = w["base_all_text"].format(n=f["n"], used=f["n_used"])
         for text in w["method"]:
