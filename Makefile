@@ -11,7 +11,7 @@ export MPLBACKEND := Agg
 # Two cores: tests and notebooks run in two workers.
 WORKERS ?= 2
 
-.PHONY: help install report test lab bench lint data clean
+.PHONY: help install report test lab bench validity lint data clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ lab: $(STAMP) ## open JupyterLab on notebooks/
 
 bench: $(STAMP) ## print speed and memory benchmarks
 	$(PY) benchmarks/bench_shapley.py
+
+validity: $(STAMP) ## print the statistical validity benchmarks (coverage, false-positive rates)
+	for script in benchmarks/validity*.py; do $(PY) $$script || exit 1; done
 
 lint: $(STAMP) ## check style with ruff
 	$(VENV)/bin/ruff check drivers tests benchmarks

@@ -34,6 +34,10 @@ from scipy import stats
 #: Quadrants in priority order (Martilla & James 1977, renamed for CX action lists).
 QUADRANTS = ("Fix first", "Maintain", "Monitor", "Possible overinvestment")
 
+#: Quadrant probability at or above which a quadrant is held with high / moderate confidence
+#: (below: low). The contract between the priority matrix and the first-action rule.
+CONFIDENCE_THRESHOLDS = {"high": 0.9, "moderate": 0.7}
+
 #: What each quadrant asks of the business, in plain words.
 ACTIONS = {
     "Fix first": "Improve: matters a lot and performs below par",
