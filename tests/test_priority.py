@@ -228,8 +228,10 @@ def test_study_priority_dimension_level(bank_study):
     matrix = study_priority(bank_study, "csat", level="dimension")
     assert sorted(matrix["driver"]) == ["BX", "EX", "PX", "SX"]
     assert matrix["importance"].sum() == pytest.approx(1.0)
-    scores = bank_study.dimension_scores()
-    expected = performance_values(scores, bank_study.weights)
+    from drivers.analysis import driver_base
+
+    base, _ = driver_base(bank_study)  # the default base of study_priority
+    expected = performance_values(base.dimension_scores(), base.weights)
     np.testing.assert_allclose(matrix.set_index("driver")["performance"],
                                expected.reindex(matrix["driver"]))
     assert matrix.attrs["outcome"] == "csat" and matrix.attrs["level"] == "dimension"
