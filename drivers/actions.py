@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings as warnings_module
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -196,7 +197,9 @@ def expected_gains(study: Study, outcome: str, shift: str = "one_point", by: str
                                     n_jobs=n_jobs, progress=bool(progress),
                                     description=f"gains {outcome}")
         failed = int(np.isnan(samples).all(axis=1).sum())
-        table["gain_ci_low"], table["gain_ci_high"] = percentile_interval(samples, ci)
+        with warnings_module.catch_warnings():  # all resamples failed: NaN, said below
+            warnings_module.simplefilter("ignore", RuntimeWarning)
+            table["gain_ci_low"], table["gain_ci_high"] = percentile_interval(samples, ci)
     else:
         table["gain_ci_low"] = table["gain_ci_high"] = np.nan
     unit = score_unit(target.kind)
@@ -403,6 +406,10 @@ def first_actions(actions: Mapping[str, pd.DataFrame], gains: Mapping[str, pd.Da
     4. The first ``n`` are the first actions; when fewer qualify, fewer are listed (the rule
        is not relaxed to fill the list), and ``attrs["n_candidates"]`` says how many did.
 
+    A table without quadrant probabilities (a priority matrix without a joint bootstrap)
+    has no known confidence, so none of its drivers qualifies; ``attrs["unknown_confidence"]``
+    names those outcomes.
+
     Parameters
     ----------
     actions : dict of outcome -> DataFrame
@@ -443,16 +450,19 @@ def first_actions(actions: Mapping[str, pd.DataFrame], gains: Mapping[str, pd.Da
     n = int(rule["n"] if n is None else n)
     rule["n"] = n
     rule["min_quadrant_probability"] = _confidence_floor(rule["confidence"])
-    rows, shifts = [], {}
+    rows, shifts, unknown = [], {}, []
     for name, table in actions.items():
         if name not in gains:
             raise ValueError(f"first_actions: no expected gains for outcome {name!r}")
         key = "attribute" if "attribute" in table.columns else "driver"
-        needed = {key, "quadrant", "quadrant_probability", "confidence"} - set(table.columns)
+        needed = {key, "quadrant"} - set(table.columns)
         if needed:
             raise ValueError(f"first_actions: the {name} table lacks "
-                             f"{', '.join(sorted(needed))}; the rule needs the quadrant "
-                             "probabilities of a bootstrapped priority matrix")
+                             f"{', '.join(sorted(needed))}; pass a priority matrix or an "
+                             "action table")
+        if not {"quadrant_probability", "confidence"} <= set(table.columns):
+            unknown.append(name)
+            table = table.assign(quadrant_probability=np.nan, confidence=pd.NA)
         gain = gains[name].set_index("driver")
         sd = float(gains[name].attrs["outcome_sd"])
         shifts[name] = gains[name].attrs.get("shift")
@@ -479,6 +489,8 @@ def first_actions(actions: Mapping[str, pd.DataFrame], gains: Mapping[str, pd.Da
     rule["ci"] = next((g.attrs.get("ci") for g in gains.values() if g.attrs.get("ci")), None)
     chosen.attrs = {"rule": rule, "n_candidates": int(candidates["_key"].nunique()),
                     "caution": CAUTION}
+    if unknown:
+        chosen.attrs["unknown_confidence"] = unknown
     return chosen
 
 

@@ -295,8 +295,13 @@ def test_the_rule_is_data_and_text():
     assert rule["min_quadrant_probability"] == 0.7 and rule["n"] == 3 and rule["ci"] == 0.95
     assert rule["shift"] == {"csat": {"id": "one_point"}}
     assert "70% probability" in rule_text(rule) and "At most 3" in rule_text(rule)
-    with pytest.raises(ValueError, match="quadrant probabilities"):
-        first_actions({"csat": actions["csat"].drop(columns="confidence")},
+    # Without quadrant probabilities no confidence is known: no driver qualifies.
+    blind = first_actions({"csat": actions["csat"].drop(columns=["confidence",
+                                                                 "quadrant_probability"])},
+                          {"csat": gain_table(["a"], [2.0], [1.0], sd=45.0)})
+    assert blind.empty and blind.attrs["unknown_confidence"] == ["csat"]
+    with pytest.raises(ValueError, match="lacks quadrant"):
+        first_actions({"csat": actions["csat"].drop(columns="quadrant")},
                       {"csat": gain_table(["a"], [2.0], [1.0], sd=45.0)})
 
 
