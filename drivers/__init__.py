@@ -12,6 +12,7 @@ priority matrices and stakeholder reports.
 from drivers.analysis import DriverAnalysis, compare, study_importance
 from drivers.dominance import dominance, dominance_analysis
 from drivers.importance import composite_scores, importance
+from drivers.init import starter_study, write_starter_study
 from drivers.io import check_study, load_study, read_table, study_from_frame
 from drivers.metrics import (
     attribute_performance,
@@ -31,15 +32,25 @@ from drivers.priority import (
     wave_movement,
 )
 from drivers.relationship import advice, relationship
-from drivers.study import Attribute, Dimension, Outcome, Study, StudyError
+from drivers.study import (
+    Attribute,
+    DataWarning,
+    Dimension,
+    Outcome,
+    ReportBrand,
+    Study,
+    StudyError,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Attribute",
+    "DataWarning",
     "Dimension",
     "DriverAnalysis",
     "Outcome",
+    "ReportBrand",
     "Study",
     "StudyError",
     "__version__",
@@ -64,8 +75,10 @@ __all__ = [
     "priority_matrix",
     "read_table",
     "relationship",
+    "starter_study",
     "study_from_frame",
     "study_importance",
     "study_priority",
     "wave_movement",
+    "write_starter_study",
 ]

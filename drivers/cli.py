@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from drivers import __version__
-from drivers.study import StudyError
+from drivers.study import DataWarning, StudyError
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -28,7 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.run(args)
     except StudyError as error:
         _print_problems(error.problems, error.source)
         return EXIT_PROBLEMS
@@ -36,6 +39,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"drivers: error: {message}", file=sys.stderr)
         return EXIT_PROBLEMS
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Data warnings as one plain line each; other warnings as Python shows them."""
+    if issubclass(category, DataWarning):
+        print(f"warning: {message}", file=sys.stderr)
+    else:
+        print(warnings.formatwarning(message, category, filename, lineno, line),
+              file=sys.stderr, end="")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
                     "column; exits 1 and lists every problem when there are any.")
     validate.add_argument("study", type=Path, help="the study file (YAML)")
     validate.set_defaults(run=run_validate)
+
+    init = commands.add_parser(
+        "init", help="write a starter study file for a survey export",
+        description="Read a survey export (.csv, .xlsx, .sav, .parquet) and write a starter "
+                    "study file: id, weight, wave and segment columns, outcomes, scales, "
+                    "missing codes and dimensions, each guess with a comment. Never overwrites "
+                    "a file. Then run `drivers validate` on it.")
+    init.add_argument("export", type=Path, help="the survey export")
+    init.add_argument("--out", type=Path,
+                      help="the study file to write (default: study.yaml beside the export)")
+    init.set_defaults(run=run_init)
 
     metrics = commands.add_parser(
         "metrics", help="CSAT, NPS and CES with intervals, overall, by segment and by wave",
@@ -157,18 +180,31 @@ def run_validate(args: argparse.Namespace) -> int:
 
     check = check_study(args.study)
     quality = check.quality
+    print(f"Study file: {args.study}")
+    if check.notes:
+        print("Read as: " + "; ".join(f"{key} {value}" for key, value in check.notes.items()))
     if not quality.empty:
         quality = quality.fillna(0)
         counts = [c for c in quality.columns if c not in ("column", "role")]
         quality[counts] = quality[counts].astype(int)
-        print(f"Study file: {args.study}")
         print(f"Rows: {int(quality['rows'].max())}")
         print(quality.to_string(index=False))
+    for warning in check.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if check.problems:
         print(file=sys.stderr)
         _print_problems(check.problems, check.source)
         return EXIT_PROBLEMS
     print(f"\nOK: {check.study!r}")
+    return 0
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from drivers.init import write_starter_study
+
+    path = write_starter_study(args.export, args.out)
+    print(f"wrote {path}; check the comments in it, then run: drivers validate {path}",
+          file=sys.stderr)
     return 0
 
 
@@ -220,6 +256,11 @@ def run_importance(args: argparse.Namespace) -> int:
                        seed=args.seed, **kwargs)
     for warning in table.attrs.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
+    if codes is None:
+        from drivers.reasons import code_warnings
+
+        for warning in code_warnings(frame, [args.outcome, *drivers]):
+            print(f"warning: {warning}", file=sys.stderr)
     _write_or_print(table, args.out)
     return 0
 

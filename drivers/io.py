@@ -1,8 +1,12 @@
-"""Reading survey exports (CSV, Excel, SPSS, Parquet) and study files into a validated Study.
+"""Study files and survey exports into a validated Study.
 
-Every problem found is reported together, one line each, naming the file, the column, the
-data rows (1-based, the header not counted, so data row 1 is spreadsheet row 2) and what was
-expected. Input files are only read, never written.
+:func:`load_study` reads a study file (strictly, :mod:`drivers.schema`), reads its data
+(:mod:`drivers.readers`: any encoding, delimiter, decimal mark, sheet and header layout) and
+checks every value against the study: ratings within their scale or declared missing codes,
+answer texts mapped to scale points, unique ids, positive weights. Every problem found is
+reported together, one line each, naming the file, the column, the data rows (1-based, the
+header not counted, so data row 1 is spreadsheet row 2) and what was expected. Input files
+are only read, never written.
 
 Examples
 --------
@@ -15,114 +19,47 @@ Examples
 
 from __future__ import annotations
 
+import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from drivers.readers import READERS, ReadOptions, TableMeta, read_table
+from drivers.reasons import NO_ANSWER, normalize_text, reason_for_label
+from drivers.schema import (
+    OutcomeSpec,
+    SegmentSpec,
+    StudySpec,
+    outcome_settings,
+    parse_spec,
+    read_yaml,
+    study_text,
+    where,
+)
 from drivers.study import (
     DEFAULT_DIMENSIONS,
-    NO_ANSWER,
-    OUTCOME_KINDS,
+    NO_SEGMENT,
     Attribute,
+    DataWarning,
     Dimension,
+    Grouping,
     Outcome,
+    ReportBrand,
     Study,
     StudyError,
-    default_top_box,
     is_whole_numbers,
+    plain_value,
 )
 
-#: File endings we read, and how.
-READERS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".xlsx": "excel", ".xlsm": "excel",
-           ".sav": "spss", ".zsav": "spss", ".parquet": "parquet", ".pq": "parquet"}
+__all__ = ["READERS", "ReadOptions", "StudyCheck", "TableMeta", "check_frame", "check_study",
+           "load_study", "read_spec", "read_table", "study_from_frame"]
 
 #: How many rows an error message lists before it says "and N more".
 ROWS_SHOWN = 8
-
-
-@dataclass
-class TableMeta:
-    """What a data file says about itself beyond the values (SPSS labels and missing codes)."""
-
-    column_labels: dict[str, str] = field(default_factory=dict)
-    value_labels: dict[str, dict[float, str]] = field(default_factory=dict)
-    missing_codes: dict[str, dict[float, str]] = field(default_factory=dict)
-
-
-def read_table(path: str | Path) -> tuple[pd.DataFrame, TableMeta]:
-    """Read a survey export into a DataFrame, with any labels the file carries.
-
-    Parameters
-    ----------
-    path : str or Path
-        A .csv (or .tsv), .xlsx, .sav or .parquet file.
-
-    Returns
-    -------
-    (DataFrame, TableMeta)
-        The raw table (no value replaced) and the file's own labels and SPSS user-missing codes.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise StudyError(f"data file not found (expected a {', '.join(sorted(READERS))} file)",
-                         path)
-    kind = READERS.get(path.suffix.lower())
-    if kind is None:
-        raise StudyError(
-            f"cannot read files ending in {path.suffix!r}; expected one of "
-            f"{', '.join(sorted(READERS))}", path)
-    meta = TableMeta()
-    try:
-        if kind in ("csv", "tsv"):
-            # Only a truly empty cell is "no answer": text such as "NA" or "n/a" must be seen
-            # and reported, not silently turned into a missing value.
-            frame = pd.read_csv(path, sep="\t" if kind == "tsv" else ",",
-                                keep_default_na=False, na_values=[""])
-        elif kind == "excel":
-            frame = pd.read_excel(path)
-        elif kind == "parquet":
-            frame = pd.read_parquet(path)
-        else:
-            frame, meta = _read_spss(path)
-    except StudyError:
-        raise
-    except Exception as error:  # the reader's own message is the useful part
-        raise StudyError(f"could not be read as {kind}: {error}", path) from error
-    frame.columns = [str(c).strip() for c in frame.columns]
-    duplicated = frame.columns[frame.columns.duplicated()].tolist()
-    if duplicated:
-        raise StudyError(f"the header repeats column(s) {', '.join(duplicated)}", path)
-    return frame, meta
-
-
-def _read_spss(path: Path) -> tuple[pd.DataFrame, TableMeta]:
-    import pyreadstat
-
-    frame, info = pyreadstat.read_sav(str(path), user_missing=True)
-    meta = TableMeta(
-        column_labels={k: v for k, v in info.column_names_to_labels.items() if v},
-        value_labels={k: dict(v) for k, v in info.variable_value_labels.items()},
-    )
-    for column, ranges in (info.missing_ranges or {}).items():
-        codes: dict[float, str] = {}
-        labels = meta.value_labels.get(column, {})
-        for span in ranges:
-            low, high = span["lo"], span["hi"]
-            if low == high:
-                codes[float(low)] = _reason_from_label(labels.get(low), "spss_missing")
-        if codes:
-            meta.missing_codes[column] = codes
-    return frame, meta
-
-
-def _reason_from_label(label: str | None, default: str) -> str:
-    if not label:
-        return default
-    return "_".join(str(label).lower().replace("'", "").split())
 
 
 def load_study(path: str | Path, data: str | Path | None = None) -> Study:
@@ -131,7 +68,8 @@ def load_study(path: str | Path, data: str | Path | None = None) -> Study:
     Parameters
     ----------
     path : str or Path
-        The study file. Its ``data:`` path is relative to the study file.
+        The study file. Its ``data:`` path is relative to the study file and must lie in the
+        study file's folder unless the file says ``allow_outside_folder: true``.
     data : str or Path, optional
         A survey export to read instead of the study file's ``data:`` (e.g. the next wave's
         file with the same layout); relative to the working directory.
@@ -139,6 +77,8 @@ def load_study(path: str | Path, data: str | Path | None = None) -> Study:
     Returns
     -------
     Study
+        Warnings found while loading (blank segment values, unknown SPSS missing labels) are
+        in ``study.warnings`` and are also issued as :class:`drivers.study.DataWarning`.
 
     Raises
     ------
@@ -148,17 +88,25 @@ def load_study(path: str | Path, data: str | Path | None = None) -> Study:
     check = check_study(path, data)
     if check.problems:
         raise StudyError(check.problems, check.source)
+    for message in check.warnings:
+        warnings.warn(message, DataWarning, stacklevel=2)
     return check.study
 
 
 @dataclass
 class StudyCheck:
-    """The outcome of checking a study: problems (empty when valid), quality table, the study."""
+    """The outcome of checking a study: problems (empty when valid), quality table, the study.
+
+    ``warnings`` lists what loads but deserves a look; ``notes`` says how the data was read
+    (encoding, delimiter, decimal mark, sheet, header rows).
+    """
 
     problems: list[str]
     quality: pd.DataFrame
     study: Study | None
     source: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -173,29 +121,67 @@ def check_study(path: str | Path, data: str | Path | None = None) -> StudyCheck:
     answered, missing by reason, out of range and non-numeric counts.
     """
     study_file = Path(path)
-    spec = read_spec(study_file)
+    spec, lines, encoding = _read_spec(study_file)
+    try:
+        model = parse_spec(spec, lines)
+    except StudyError as error:
+        raise StudyError(error.problems, study_file) from None
     if data is not None:
         source = Path(data).resolve()
-    elif spec.get("data"):
-        source = (study_file.parent / str(spec["data"])).resolve()
+    elif model.data:
+        source = _data_path(study_file, model, lines)
     else:
         raise StudyError("the study file has no 'data:' entry naming the survey export", study_file)
-    frame, meta = read_table(source)
-    return check_frame(frame, spec, source=source, study_file=study_file, meta=meta)
+    options = ReadOptions(encoding=model.encoding, delimiter=model.delimiter,
+                          decimal=model.decimal, sheet=model.sheet, header_row=model.header_row,
+                          header_rows=model.header_rows, columns=tuple(_named_columns(model)))
+    frame, meta = read_table(source, options)
+    if encoding:
+        meta.detected["study file encoding"] = f"{encoding} (detected)"
+    return check_frame(frame, model, source=source, study_file=study_file, meta=meta,
+                       lines=lines)
 
 
-def read_spec(study_file: Path) -> dict[str, Any]:
-    """Parse a study file into a dict, with a clear error for missing files and bad YAML."""
+def read_spec(study_file: str | Path) -> dict[str, Any]:
+    """Parse a study file into a dict: duplicate keys, alias bombs and bad YAML refused."""
+    return _read_spec(Path(study_file))[0]
+
+
+def _read_spec(study_file: Path) -> tuple[dict[str, Any], dict[tuple, int], str | None]:
     if not study_file.exists():
         raise StudyError("study file not found", study_file)
+    if study_file.is_dir():
+        raise StudyError("is a folder; expected a study file (YAML)", study_file)
+    text, encoding = study_text(study_file)
     try:
-        spec = yaml.safe_load(study_file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise StudyError(f"is not valid YAML: {error}", study_file) from error
+        spec, lines = read_yaml(text)
+    except StudyError as error:
+        raise StudyError(error.problems, study_file) from None
     if not isinstance(spec, dict):
         raise StudyError("expected a YAML mapping (title:, data:, outcomes:, dimensions: ...)",
                          study_file)
-    return spec
+    return spec, lines, encoding
+
+
+def _data_path(study_file: Path, model: StudySpec, lines: dict) -> Path:
+    """The data file, refused when it lies outside the study's folder without the opt-in."""
+    folder = study_file.parent.resolve()
+    source = (study_file.parent / model.data).resolve()
+    if not model.allow_outside_folder and not source.is_relative_to(folder):
+        raise StudyError(
+            f"{where(('data',), lines)}the data file {model.data!r} lies outside the study "
+            f"file's folder; move it beside the study file, or set allow_outside_folder: true "
+            f"if reading it is intended", study_file)
+    return source
+
+
+def _named_columns(model: StudySpec) -> list[str]:
+    """Every column the study names (to find the header row and sheet of an export)."""
+    names = [model.id, model.weight, *model.segments,
+             model.wave.column if model.wave else None]
+    names += [entry.column or name for name, entry in model.outcomes.items()]
+    names += [c for d in model.dimensions.values() for c in d.attributes]
+    return [n for n in names if n]
 
 
 def study_from_frame(frame: pd.DataFrame, spec: dict[str, Any], source: str | None = None
@@ -219,52 +205,77 @@ def study_from_frame(frame: pd.DataFrame, spec: dict[str, Any], source: str | No
     check = check_frame(frame, spec, source=Path(source) if source else None)
     if check.problems:
         raise StudyError(check.problems, source)
+    for message in check.warnings:
+        warnings.warn(message, DataWarning, stacklevel=2)
     return check.study
 
 
-def check_frame(frame: pd.DataFrame, spec: dict[str, Any], source: Path | None = None,
-                study_file: Path | None = None, meta: TableMeta | None = None) -> StudyCheck:
+def check_frame(frame: pd.DataFrame, spec: dict[str, Any] | StudySpec,
+                source: Path | None = None, study_file: Path | None = None,
+                meta: TableMeta | None = None, lines: dict[tuple, int] | None = None
+                ) -> StudyCheck:
     """Validate a raw table against a study spec; the engine behind load_study."""
     meta = meta or TableMeta()
-    structure = _Structure(spec, meta)
+    lines = lines or {}
+    empty = pd.DataFrame()
+    if not isinstance(spec, StudySpec):
+        try:
+            spec = parse_spec(spec, lines)
+        except StudyError as error:
+            return StudyCheck(problems=error.problems, quality=empty, study=None,
+                              source=study_file or source, notes=dict(meta.detected))
+    structure = _Structure(spec, meta, lines, study_file)
     problems = list(structure.problems)
+    found_warnings: list[str] = []
+    if len(frame) == 0:
+        problems.append("the data has no rows; expected one row per respondent")
     columns = set(frame.columns)
-    problems += [
-        f"column {name!r} ({role}) is not in the data; the data has "
-        f"{_list_names(frame.columns)}"
-        for name, role in structure.referenced_columns() if name not in columns
-    ]
+    missing_columns = [(name, role) for name, role in structure.referenced_columns()
+                       if name not in columns]
+    problems += [f"column {name!r} ({role}) is not in the data; the data has "
+                 f"{_list_names(frame.columns)}" for name, role in missing_columns]
+    if len(missing_columns) > len(structure.referenced_columns()) / 2 and len(frame):
+        problems.append(_header_hint(frame, meta))
+    problems += _merged_problems(meta, structure, found_warnings)
     ids = frame[structure.id_column] if structure.id_column in columns else None
 
     data = frame.copy()
     missing = pd.DataFrame(index=frame.index)
     quality_rows = []
-    for column, role, scale, codes, reverse in structure.rated_columns():
+    first_rows_text = []
+    for column, role, scale, coding, reverse in structure.rated_columns():
         if column not in columns:
             continue
-        result = _check_rated(frame[column], column, role, scale, codes, ids)
+        result = _check_rated(frame[column], column, role, scale, coding, ids)
         problems += result["problems"]
         data[column] = result["values"]
         if reverse and scale is not None:
             data[column] = scale[0] + scale[1] - data[column]
         missing[column] = result["reasons"]
         quality_rows.append(result["quality"])
+        first_rows_text.append(bool(len(frame)) and bool(result["non_numeric"].iloc[0]))
+    found_warnings = structure.warnings + found_warnings
+    if quality_rows and sum(first_rows_text) > len(quality_rows) / 2:
+        problems.append("data row 1 holds text in most rated columns: it looks like a second "
+                        "header row (question texts); set header_rows: in the study file (2 for "
+                        "names + question texts, 3 for a Qualtrics export)")
 
     if structure.id_column in columns:
-        duplicated = frame[structure.id_column].duplicated(keep=False)
-        if duplicated.any():
-            rows = _rows(duplicated)
-            values = frame.loc[duplicated, structure.id_column].astype(str).unique()[:ROWS_SHOWN]
-            problems.append(
-                f"column {structure.id_column!r} (respondent id): ids must be unique; "
-                f"{', '.join(values)} repeat in data rows {rows}")
-        if frame[structure.id_column].isna().any():
-            problems.append(f"column {structure.id_column!r} (respondent id): empty id in data "
-                            f"rows {_rows(frame[structure.id_column].isna())}")
+        problems += _check_ids(frame[structure.id_column], structure.id_column)
     if structure.weight_column in columns:
         problems += _check_weights(frame[structure.weight_column], structure.weight_column, ids)
         data[structure.weight_column] = pd.to_numeric(frame[structure.weight_column],
                                                       errors="coerce")
+    groupings = {}
+    for column, (role, entry) in structure.grouping_specs().items():
+        if column not in columns:
+            continue
+        values, grouping, note = _grouping(frame[column], column, role, entry,
+                                           meta.value_labels.get(column), ids)
+        data[column] = values
+        groupings[column] = grouping
+        if note:
+            found_warnings.append(note)
 
     quality = pd.DataFrame(quality_rows)
     study = None
@@ -274,176 +285,205 @@ def check_frame(frame: pd.DataFrame, spec: dict[str, Any], source: Path | None =
             outcomes=structure.outcomes, dimensions=structure.dimensions,
             attributes=structure.attributes, id_column=structure.id_column,
             weight_column=structure.weight_column, segment_columns=structure.segments,
-            wave_column=structure.wave_column, second_language=structure.second_language,
+            wave_column=structure.wave_column, second_language=spec.second_language,
             source=source, study_file=study_file, missing_codes=structure.global_codes,
+            title_translations=structure.title_translations, groupings=groupings,
+            report=structure.report, warnings=found_warnings, read_notes=dict(meta.detected),
         )
     return StudyCheck(problems=problems, quality=quality, study=study,
-                      source=study_file or source)
+                      source=study_file or source, warnings=found_warnings,
+                      notes=dict(meta.detected))
+
+
+def _header_hint(frame: pd.DataFrame, meta: TableMeta) -> str:
+    if len(frame.columns) == 1 and "delimiter" in meta.detected:
+        return (f"the file was read as a single column (delimiter "
+                f"{meta.detected['delimiter']}); set delimiter: (comma, semicolon, tab or pipe) "
+                f"in the study file")
+    where_ = f" of sheet {meta.detected['sheet']}" if "sheet" in meta.detected else ""
+    return (f"the study's columns were not found in the header row{where_}; if the column "
+            f"names are on another row or sheet, set header_row: (the row number) or sheet: in "
+            f"the study file")
+
+
+def _merged_problems(meta: TableMeta, structure: _Structure, notes: list[str]) -> list[str]:
+    """Merged cells over data rows: a problem in a column the study uses, else a warning."""
+    used = {name for name, _role in structure.referenced_columns()}
+    problems = []
+    for columns, first, last, ref in meta.merged:
+        named = ", ".join(repr(c) for c in columns)
+        text = (f"cells {ref} are merged over data rows {first}-{last} (column {named}); a "
+                f"merged cell gives its value to one row only and leaves the others blank; "
+                f"unmerge the cells and fill in every row")
+        (problems if used.intersection(columns) else notes).append(text)
+    return problems
+
+
+@dataclass
+class _Coding:
+    """How the raw values of one rated column become ratings and missing reasons."""
+
+    codes: dict[float, str] = field(default_factory=dict)
+    ranges: list[tuple[float, float, str]] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, float] = field(default_factory=dict)
+
+    def declared(self) -> str:
+        shown = [f"{c:g}" for c in self.codes] + [f"{lo:g} thru {hi:g}" for lo, hi, _ in
+                                                   self.ranges]
+        return ", ".join(shown) or "none declared"
+
+
+_SCALE_KEY = re.compile(r"^\s*(-?\d+)\s*-\s*(-?\d+)\s*$")
 
 
 class _Structure:
-    """The parsed study spec: outcomes, dimensions, attributes and the problems in the spec."""
+    """The study spec turned into outcomes, dimensions, attributes, codings and problems."""
 
-    def __init__(self, spec: dict[str, Any], meta: TableMeta):
+    def __init__(self, spec: StudySpec, meta: TableMeta, lines: dict[tuple, int],
+                 study_file: Path | None = None):
         self.problems: list[str] = []
+        self.warnings: list[str] = []
         self.meta = meta
-        known = {"title", "data", "id", "weight", "segments", "wave", "second_language",
-                 "missing_codes", "outcomes", "attribute_scale", "dimensions", "description"}
-        for key in spec:
-            if key not in known:
-                self.problems.append(f"unknown study-file key {key!r}; expected one of "
-                                     f"{', '.join(sorted(known))}")
-        self.title = str(spec.get("title") or "Untitled study")
-        self.id_column = _optional_name(spec.get("id"))
-        self.weight_column = _optional_name(spec.get("weight"))
-        self.wave_column = _optional_name(spec.get("wave"))
-        segments = spec.get("segments") or []
-        if isinstance(segments, str):
-            segments = [segments]
-        self.segments = tuple(str(s) for s in segments)
-        self.second_language = _optional_name(spec.get("second_language"))
-        self.global_codes = self._codes(spec.get("missing_codes"), "missing_codes")
-        self.column_codes: dict[str, dict[float, str]] = {}
-        self.attribute_scale = self._scale(spec.get("attribute_scale", [1, 5]), "attribute_scale")
-        self.outcomes = self._outcomes(spec.get("outcomes"))
-        self.dimensions, self.attributes = self._dimensions(spec.get("dimensions"))
+        self.lines = lines
+        self.spec = spec
+        self.title = spec.title
+        self.title_translations = _languages(spec.translations, "title")
+        self.id_column = spec.id
+        self.weight_column = spec.weight
+        self.wave_column = spec.wave.column if spec.wave else None
+        self.segments = tuple(spec.segments)
+        self.global_codes = {code: reason or NO_ANSWER for code, reason in
+                             spec.missing_codes.items() if isinstance(code, float)}
+        self.outcomes = self._outcomes(spec)
+        self.dimensions, self.attributes = self._dimensions(spec)
+        self.report = self._report(spec.report, study_file)
         self._check_overlaps()
+        self._answers = self._value_labels(spec)
 
-    # -- parsing helpers -------------------------------------------------------------------
-    def _label_second(self, entry: dict) -> str | None:
-        """The label in the study's second language (``label_zh`` when second_language: zh)."""
-        if not self.second_language:
-            return None
-        value = entry.get(f"label_{self.second_language}")
-        return None if value is None else str(value)
-
-    def _codes(self, codes: Any, where: str) -> dict[float, str]:
-        if codes is None:
-            return {}
-        if isinstance(codes, list):
-            codes = {code: "missing" for code in codes}
-        if not isinstance(codes, dict):
-            self.problems.append(f"{where}: expected a mapping of code -> reason "
-                                 f"(e.g. {{98: dont_know, 99: not_applicable}})")
-            return {}
-        parsed = {}
-        for code, reason in codes.items():
-            try:
-                parsed[float(code)] = str(reason)
-            except (TypeError, ValueError):
-                self.problems.append(f"{where}: code {code!r} is not a number")
-        return parsed
-
-    def _scale(self, scale: Any, where: str) -> tuple[int, int] | None:
-        if (isinstance(scale, (list, tuple)) and len(scale) == 2
-                and all(isinstance(v, (int, float)) and float(v).is_integer() for v in scale)
-                and scale[0] < scale[1]):
-            return int(scale[0]), int(scale[1])
-        self.problems.append(f"{where}: scale must be [lowest, highest] whole numbers with "
-                             f"lowest < highest, got {scale!r}")
-        return None
-
-    def _outcomes(self, entries: Any) -> dict[str, Outcome]:
-        if not isinstance(entries, dict) or not entries:
-            self.problems.append("outcomes: expected at least one outcome, e.g. "
-                                 "csat: {column: csat, kind: csat, scale: [1, 5]}")
-            return {}
+    # -- structure --------------------------------------------------------------------------
+    def _outcomes(self, spec: StudySpec) -> dict[str, Outcome]:
         outcomes = {}
-        for name, entry in entries.items():
-            entry = entry or {}
-            if isinstance(entry, str):
-                entry = {"column": entry}
-            kind = str(entry.get("kind", name if name in OUTCOME_KINDS else "rating"))
-            if kind not in OUTCOME_KINDS:
-                self.problems.append(f"outcomes.{name}: kind {kind!r} is not one of "
-                                     f"{', '.join(OUTCOME_KINDS)}")
-                continue
-            default_scale = OUTCOME_KINDS[kind]["scale"]
-            if "scale" not in entry and default_scale is None:
-                self.problems.append(f"outcomes.{name}: a 'rating' outcome needs a scale")
-                continue
-            scale = self._scale(entry.get("scale", default_scale), f"outcomes.{name}")
-            if kind == "nps" and scale is not None and scale != (0, 10):
-                self.problems.append(f"outcomes.{name}: likelihood to recommend (NPS) is read on "
-                                     f"0-10, got {scale[0]}-{scale[1]}")
-            if scale is None:
-                continue
-            top = entry.get("top", OUTCOME_KINDS[kind]["top"])
-            if kind == "csat" and top is None:
-                top = default_top_box(scale)
-            if top is not None and not 1 <= int(top) < scale[1] - scale[0] + 1:
-                self.problems.append(f"outcomes.{name}: top box {top} does not fit the scale "
-                                     f"{scale[0]}-{scale[1]}")
-                continue
-            column = str(entry.get("column", name))
-            outcomes[str(name)] = Outcome(
-                name=str(name), column=column, kind=kind, scale=scale,
-                top=None if top is None else int(top),
-                label=str(entry.get("label") or self.meta.column_labels.get(column) or name),
-                label_second=self._label_second(entry),
+        for name, entry in spec.outcomes.items():
+            kind, scale, top = outcome_settings(name, entry)
+            column = entry.column or name
+            outcomes[name] = Outcome(
+                name=name, column=column, kind=kind, scale=scale, top=top,
+                label=entry.label or self.meta.column_labels.get(column) or name,
+                translations=_languages(entry.translations, "label"),
             )
         return outcomes
 
-    def _dimensions(self, entries: Any) -> tuple[dict[str, Dimension], dict[str, Attribute]]:
-        if not isinstance(entries, dict) or not entries:
-            self.problems.append("dimensions: expected at least one dimension with attributes, "
-                                 "e.g. BX: {label: Brand experience, attributes: [...]}")
-            return {}, {}
+    def _dimensions(self, spec: StudySpec) -> tuple[dict[str, Dimension], dict[str, Attribute]]:
         dimensions: dict[str, Dimension] = {}
         attributes: dict[str, Attribute] = {}
         seen: dict[str, str] = {}
-        for name, entry in entries.items():
-            name = str(name)
-            entry = entry or {}
-            if isinstance(entry, list):
-                entry = {"attributes": entry}
-            items = entry.get("attributes") or []
-            if isinstance(items, list):
-                items = {str(item): {} for item in items}
-            if not items:
-                self.problems.append(f"dimensions.{name}: has no attributes")
-            for column, item in items.items():
-                column, item = str(column), item or {}
-                if isinstance(item, str):
-                    item = {"label": item}
+        for name, entry in spec.dimensions.items():
+            for column, item in entry.attributes.items():
                 if column in seen:
                     self.problems.append(
+                        f"{where(('dimensions', name, 'attributes', column), self.lines)}"
                         f"attribute {column!r} is listed in two dimensions ({seen[column]} and "
                         f"{name}); each attribute belongs to exactly one dimension")
                     continue
                 seen[column] = name
-                scale = self.attribute_scale
-                if "scale" in item:
-                    scale = self._scale(item["scale"], f"dimensions.{name}.{column}")
                 attributes[column] = Attribute(
                     column=column, dimension=name,
-                    label=str(item.get("label") or self.meta.column_labels.get(column) or column),
-                    label_second=self._label_second(item),
-                    scale=scale or (1, 5), reverse=bool(item.get("reverse", False)),
+                    label=item.label or self.meta.column_labels.get(column) or column,
+                    translations=_languages(item.translations, "label"),
+                    scale=item.scale or spec.attribute_scale, reverse=item.reverse,
                 )
-                self.column_codes[column] = self._codes(item.get("missing_codes"),
-                                                         f"dimensions.{name}.{column}")
             dimensions[name] = Dimension(
-                name=name, label=str(entry.get("label") or DEFAULT_DIMENSIONS.get(name, name)),
-                label_second=self._label_second(entry),
-                attributes=tuple(c for c in items if seen.get(str(c)) == name),
+                name=name, label=entry.label or DEFAULT_DIMENSIONS.get(name, name),
+                translations=_languages(entry.translations, "label"),
+                attributes=tuple(c for c in entry.attributes if seen.get(c) == name),
             )
         return dimensions, attributes
+
+    def _report(self, entry, study_file: Path | None) -> ReportBrand:
+        folder = study_file.parent if study_file is not None else Path()
+        paths = {}
+        for key in ("logo", "template"):
+            value = getattr(entry, key)
+            if value is None:
+                continue
+            path = (folder / value).resolve()
+            if not path.is_file():
+                self.problems.append(f"{where(('report', key), self.lines)}file {value!r} not "
+                                     f"found (paths are relative to the study file)")
+            paths[key] = path
+        colours = {k: v for k, v in (("primary", entry.colours.primary),
+                                     ("accent", entry.colours.accent)) if v}
+        return ReportBrand(
+            company=entry.company, company_zh=entry.translations.get("company_zh", ""),
+            logo=paths.get("logo"), colours=colours, confidentiality=entry.confidentiality,
+            confidentiality_zh=entry.translations.get("confidentiality_zh", ""),
+            template=paths.get("template"))
 
     def _check_overlaps(self) -> None:
         for outcome in self.outcomes.values():
             if outcome.column in self.attributes:
                 self.problems.append(
-                    f"column {outcome.column!r} is both the outcome {outcome.name!r} and an "
-                    f"attribute of {self.attributes[outcome.column].dimension}; an outcome "
-                    f"cannot explain itself")
+                    f"{where(('outcomes', outcome.name), self.lines)}column {outcome.column!r} "
+                    f"is both the outcome {outcome.name!r} and an attribute of "
+                    f"{self.attributes[outcome.column].dimension}; an outcome cannot explain "
+                    f"itself")
+        rated = set(self.attributes) | {o.column for o in self.outcomes.values()}
         roles = {"id": self.id_column, "weight": self.weight_column, "wave": self.wave_column}
+        roles.update({f"segments.{s}": s for s in self.segments})
         for role, column in roles.items():
-            if column and (column in self.attributes
-                           or column in {o.column for o in self.outcomes.values()}):
-                self.problems.append(f"column {column!r} is the {role} column and also rated")
+            if column and column in rated:
+                self.problems.append(f"{where((role.split('.')[0],), self.lines)}column "
+                                     f"{column!r} is the {role.split('.')[0].rstrip('s')} "
+                                     f"column and also rated")
 
-    # -- what the data must contain --------------------------------------------------------
+    def _value_labels(self, spec: StudySpec) -> dict[str, dict[str, float]]:
+        """Column -> {normalised answer text: scale point}, checked against each scale."""
+        rated = self._rated_scales()
+        answers: dict[str, dict[str, float]] = {column: {} for column in rated}
+        for key, mapping in spec.value_labels.items():
+            match = _SCALE_KEY.match(key)
+            if match:
+                scale = (int(match.group(1)), int(match.group(2)))
+                targets = [c for c, s in rated.items() if s == scale]
+            elif key in rated:
+                scale, targets = rated[key], [key]
+            else:
+                self.problems.append(f"{where(('value_labels', key), self.lines)}{key!r} is "
+                                     f"neither a scale such as '1-5' nor a rated column")
+                continue
+            checked = self._answer_map(mapping, scale, ("value_labels", key))
+            for column in targets:
+                answers[column].update(checked)
+        entries = [(o.column, e.value_labels, ("outcomes", n)) for n, e, o in
+                   ((n, e, self.outcomes[n]) for n, e in spec.outcomes.items())]
+        entries += [(column, item.value_labels, ("dimensions", d, "attributes", column))
+                    for d, entry in spec.dimensions.items()
+                    for column, item in entry.attributes.items()]
+        for column, mapping, path in entries:
+            if mapping and column in rated:
+                answers[column].update(self._answer_map(mapping, rated[column],
+                                                        (*path, "value_labels")))
+        return answers
+
+    def _answer_map(self, mapping: dict[str, float], scale: tuple[int, int], path: tuple
+                    ) -> dict[str, float]:
+        result = {}
+        for text, point in mapping.items():
+            if not (float(point).is_integer() and scale[0] <= point <= scale[1]):
+                self.problems.append(f"{where((*path, text), self.lines)}answer {text!r} is "
+                                     f"mapped to {point:g}, outside the scale "
+                                     f"{scale[0]}-{scale[1]} (whole numbers)")
+                continue
+            result[normalize_text(text)] = float(point)
+        return result
+
+    def _rated_scales(self) -> dict[str, tuple[int, int]]:
+        scales = {o.column: o.scale for o in self.outcomes.values()}
+        scales.update({a.column: a.scale for a in self.attributes.values()})
+        return scales
+
+    # -- what the data must contain ----------------------------------------------------------
     def referenced_columns(self) -> list[tuple[str, str]]:
         named = [(self.id_column, "respondent id"), (self.weight_column, "weight"),
                  (self.wave_column, "wave")]
@@ -452,40 +492,106 @@ class _Structure:
         named += [(a.column, f"attribute of {a.dimension}") for a in self.attributes.values()]
         return [(c, r) for c, r in named if c]
 
+    def grouping_specs(self) -> dict[str, tuple[str, SegmentSpec]]:
+        """Segment and wave columns -> (role, their spec entry)."""
+        specs = {column: ("segment", entry) for column, entry in self.spec.segments.items()}
+        if self.spec.wave is not None:
+            specs[self.wave_column] = ("wave", self.spec.wave)
+        return specs
+
     def rated_columns(self):
-        """(column, role, scale, missing codes, reverse) for every outcome and attribute."""
+        """(column, role, scale, coding, reverse) for every outcome and attribute."""
+        entries = {name: entry for name, entry in self.spec.outcomes.items()}
         for outcome in self.outcomes.values():
+            entry: OutcomeSpec = entries[outcome.name]
             yield (outcome.column, f"outcome {outcome.name}", outcome.scale,
-                   self._codes_for(outcome.column), False)
+                   self._coding(outcome.column, outcome.scale, entry.missing_codes), False)
+        items = {c: item for d in self.spec.dimensions.values()
+                 for c, item in d.attributes.items()}
         for attribute in self.attributes.values():
             yield (attribute.column, f"attribute of {attribute.dimension}", attribute.scale,
-                   self._codes_for(attribute.column), attribute.reverse)
+                   self._coding(attribute.column, attribute.scale,
+                                items[attribute.column].missing_codes), attribute.reverse)
 
-    def _codes_for(self, column: str) -> dict[float, str]:
-        return {**self.global_codes, **self.meta.missing_codes.get(column, {}),
-                **self.column_codes.get(column, {})}
+    def _coding(self, column: str, scale: tuple[int, int], own_codes: dict) -> _Coding:
+        """Codes of a column: the study's, then the file's own (SPSS), then the column's."""
+        coding = _Coding(answers=self._answers.get(column, {}))
+        labels = self.meta.value_labels.get(column, {})
+
+        def add(code, reason):
+            if isinstance(code, str):
+                coding.texts[normalize_text(code)] = reason or NO_ANSWER
+            else:
+                coding.codes[code] = reason or reason_for_label(labels.get(code)) or NO_ANSWER
+
+        for code, reason in self.spec.missing_codes.items():
+            add(code, reason)
+        for code, label in labels.items():  # a labelled "Don't know" outside the scale
+            if isinstance(code, float) and not scale[0] <= code <= scale[1]:
+                reason = reason_for_label(label)
+                if reason is not None:
+                    coding.codes[code] = reason
+        for low, high in self.meta.missing_ranges.get(column, []):
+            for code, label in labels.items():
+                if isinstance(code, float) and low <= code <= high:
+                    reason = reason_for_label(label)
+                    if reason is None:
+                        self.warnings.append(
+                            f"column {column!r}: the file's missing code {code:g} is labelled "
+                            f"{label!r}, which names no known reason; counted as {NO_ANSWER} "
+                            f"(say which in missing_codes:, e.g. {code:g}: dont_know)")
+                    coding.codes[code] = reason or NO_ANSWER
+            if low == high and low not in coding.codes:
+                coding.codes[low] = NO_ANSWER
+            elif low != high:
+                coding.ranges.append((low, high, NO_ANSWER))
+        for code, reason in own_codes.items():
+            add(code, reason)
+        return coding
+
+
+def _languages(translations: dict[str, str], stem: str) -> dict[str, str]:
+    """{"label_zh": "..."} -> {"zh": "..."}."""
+    prefix = f"{stem}_"
+    return {key[len(prefix):]: value for key, value in translations.items()
+            if key.startswith(prefix)}
 
 
 def _check_rated(raw: pd.Series, column: str, role: str, scale: tuple[int, int] | None,
-                 codes: dict[float, str], ids: pd.Series | None) -> dict[str, Any]:
+                 coding: _Coding, ids: pd.Series | None) -> dict[str, Any]:
     """Turn one rated column into numbers + missing reasons, listing what breaks the rules."""
     problems = []
-    blank = raw.isna() | raw.astype(str).str.strip().eq("")
-    numbers = pd.to_numeric(raw.where(~blank), errors="coerce")
-    non_numeric = numbers.isna() & ~blank
+    reasons = pd.Series(None, index=raw.index, dtype=object)
+    from_text = 0
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        numbers = raw.astype(float)
+        blank = numbers.isna()
+        non_numeric = pd.Series(False, index=raw.index)
+    else:
+        numbers, blank, non_numeric, text_reasons, from_text = _text_answers(raw, coding)
+        reasons[text_reasons.notna()] = text_reasons[text_reasons.notna()]
     if non_numeric.any():
         shown = raw[non_numeric].astype(str).unique()[:ROWS_SHOWN]
         problems.append(
             f"column {column!r} ({role}): expected numeric ratings, found "
-            f"{', '.join(repr(v) for v in shown)} in data rows {_rows(non_numeric, ids)}")
-    reasons = pd.Series(None, index=raw.index, dtype=object)
+            f"{', '.join(repr(v) for v in shown)} in data rows {_rows(non_numeric, ids)}; "
+            f"declare texts that mean a missing answer in missing_codes: (e.g. \"N/A\": "
+            f"not_applicable) and answer texts in value_labels: (e.g. 非常满意: 5)")
     reasons[blank] = NO_ANSWER
-    is_code = numbers.isin(list(codes)) if codes else pd.Series(False, index=raw.index)
-    for code, reason in codes.items():
+    is_code = numbers.isin(list(coding.codes)) if coding.codes else pd.Series(
+        False, index=raw.index)
+    for code, reason in coding.codes.items():
         reasons[numbers == code] = reason
         if scale is not None and scale[0] <= code <= scale[1]:
             problems.append(f"column {column!r} ({role}): missing code {code:g} ({reason}) lies "
                             f"inside the scale {scale[0]}-{scale[1]}; choose a code outside it")
+    for low, high, reason in coding.ranges:
+        in_range = numbers.between(low, high) & ~is_code
+        reasons[in_range] = reason
+        is_code = is_code | in_range
+        if scale is not None and low <= scale[1] and high >= scale[0]:
+            problems.append(f"column {column!r} ({role}): missing range {low:g} thru {high:g} "
+                            f"overlaps the scale {scale[0]}-{scale[1]}; choose codes outside it")
     values = numbers.where(~is_code)
     out_of_range = pd.Series(False, index=raw.index)
     if scale is not None:
@@ -494,11 +600,10 @@ def _check_rated(raw: pd.Series, column: str, role: str, scale: tuple[int, int] 
         out_of_range = valid & (~whole | (values < scale[0]) | (values > scale[1]))
         if out_of_range.any():
             shown = sorted(values[out_of_range].unique())[:ROWS_SHOWN]
-            declared = ", ".join(f"{c:g}" for c in codes) or "none declared"
             problems.append(
                 f"column {column!r} ({role}): values {', '.join(f'{v:g}' for v in shown)} are "
                 f"outside the scale {scale[0]}-{scale[1]} (whole numbers) and not declared "
-                f"missing codes ({declared}); data rows {_rows(out_of_range, ids)}")
+                f"missing codes ({coding.declared()}); data rows {_rows(out_of_range, ids)}")
     values = values.where(~out_of_range & ~non_numeric).astype(float)
     answered = int(values.notna().sum())
     if answered == 0 and len(raw):
@@ -512,7 +617,108 @@ def _check_rated(raw: pd.Series, column: str, role: str, scale: tuple[int, int] 
         quality[f"missing_{reason}"] = int(count)
     quality["out_of_range"] = int(out_of_range.sum())
     quality["non_numeric"] = int(non_numeric.sum())
-    return {"values": values, "reasons": reasons, "problems": problems, "quality": quality}
+    if from_text:
+        quality["from_text"] = from_text
+    return {"values": values, "reasons": reasons, "problems": problems, "quality": quality,
+            "non_numeric": non_numeric}
+
+
+def _text_answers(raw: pd.Series, coding: _Coding):
+    """Numbers, blanks, unreadable texts, reasons and the count of answers read from text.
+
+    Each distinct text is looked up once (answer texts, text missing codes, numbers written
+    as text such as " 5 "), then mapped back to the rows.
+    """
+    numbers = pd.to_numeric(raw, errors="coerce").astype(float)
+    is_text = numbers.isna() & raw.notna()
+    reasons = pd.Series(None, index=raw.index, dtype=object)
+    blank = raw.isna()
+    if not is_text.any():
+        return numbers, blank, pd.Series(False, index=raw.index), reasons, 0
+    as_number, as_reason, blanks, unreadable = {}, {}, set(), set()
+    for value in pd.unique(raw[is_text]):
+        key = normalize_text(value)
+        if key == "":
+            blanks.add(value)
+        elif key in coding.texts:
+            as_reason[value] = coding.texts[key]
+        elif key in coding.answers:
+            as_number[value] = coding.answers[key]
+        else:
+            try:
+                as_number[value] = float(key)
+            except ValueError:
+                unreadable.add(value)
+    texts = raw[is_text]
+    numbers[is_text] = texts.map(as_number).astype(float)
+    reasons[is_text] = texts.map(as_reason)
+    blank = blank | (is_text & raw.isin(list(blanks)))
+    non_numeric = is_text & raw.isin(list(unreadable))
+    from_text = int(texts.isin([v for v in as_number if normalize_text(v) in coding.answers]
+                               ).sum())
+    return numbers, blank, non_numeric, reasons, from_text
+
+
+def _grouping(raw: pd.Series, column: str, role: str, entry: SegmentSpec,
+              file_labels: dict | None, ids: pd.Series | None):
+    """A segment or wave column as shown: codes turned into labels, blanks a group.
+
+    Returns the values for ``Study.data``, the :class:`Grouping` and a warning (or None).
+    """
+    spec_values = {code: {"en": value.label, **_languages(value.translations, "label")}
+                   for code, value in entry.values.items()}
+    spec_values = {code: {k: v for k, v in labels.items() if v} for code, labels in
+                   spec_values.items()}
+    file_labels = file_labels or {}
+    text = raw.astype("string").str.strip() if not pd.api.types.is_numeric_dtype(
+        raw.dtype) else None
+    blank = raw.isna() if text is None else (raw.isna() | text.eq("").fillna(False))
+    blank = blank.astype(bool)
+    values: pd.Series = raw
+    shown: dict[Any, dict[str, str]] = {}
+    if text is None and (file_labels or spec_values):
+        # Numeric codes (1, 2, 3) with labels: shown by their labels, in code order.
+        codes = sorted(set(raw.dropna().unique()) | {c for c in file_labels
+                                                      if isinstance(c, float)})
+        display = {}
+        for code in codes:
+            labels = dict(spec_values.get(float(code), {}))
+            labels.setdefault("en", file_labels.get(float(code)) or plain_value(code))
+            display[code] = labels["en"]
+            shown[labels["en"]] = labels
+            shown[float(code)] = labels
+        categories = list(dict.fromkeys(display[c] for c in codes))
+        if blank.any():
+            categories.append(NO_SEGMENT)
+        values = pd.Series(pd.Categorical(raw.map(display).where(~blank, NO_SEGMENT),
+                                          categories=categories), index=raw.index)
+    else:
+        shown = {code: labels for code, labels in spec_values.items() if labels}
+        for code, label in file_labels.items():
+            shown.setdefault(code, {"en": label})
+        if blank.any():
+            values = raw.astype(object).where(~blank, NO_SEGMENT)
+    note = None
+    if blank.any():
+        note = (f"column {column!r} ({role}): {int(blank.sum())} blank values in data rows "
+                f"{_rows(blank, ids)}; they form the group {NO_SEGMENT!r} in tables by "
+                f"{column}")
+    grouping = Grouping(column=column, label=entry.label or column,
+                        translations=_languages(entry.translations, "label"), values=shown)
+    return values, grouping, note
+
+
+def _check_ids(ids: pd.Series, column: str) -> list[str]:
+    problems = []
+    duplicated = ids.duplicated(keep=False)
+    if duplicated.any():
+        values = ids[duplicated].astype(str).unique()[:ROWS_SHOWN]
+        problems.append(f"column {column!r} (respondent id): ids must be unique; "
+                        f"{', '.join(values)} repeat in data rows {_rows(duplicated)}")
+    if ids.isna().any():
+        problems.append(f"column {column!r} (respondent id): empty id in data rows "
+                        f"{_rows(ids.isna())}")
+    return problems
 
 
 def _check_weights(raw: pd.Series, column: str, ids: pd.Series | None) -> list[str]:
@@ -549,7 +755,3 @@ def _rows(mask: pd.Series, ids: pd.Series | None = None) -> str:
 def _list_names(names) -> str:
     names = [str(n) for n in names]
     return ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
-
-
-def _optional_name(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from drivers.study import Study, default_top_box
+from drivers.study import NO_SEGMENT, Study, default_top_box
 
 #: Likelihood-to-recommend is read on 0-10; promoters answer 9-10, detractors 0-6.
 NPS_SCALE = (0, 10)
@@ -901,12 +901,25 @@ def _by_columns(study: Study, by, reserved: list[str]) -> list[str]:
 
 
 def _groups(study: Study, columns: list[str]):
-    """(values, row mask) per combination of by-values present, in natural order."""
+    """(values, row mask) per combination of by-values present, in natural order.
+
+    Blank values form the group :data:`drivers.study.NO_SEGMENT`, shown last, so that the
+    groups add up to the whole sample (a study's own segment and wave columns already hold it).
+    """
     if not columns:
         yield (), np.ones(len(study.data), dtype=bool)
         return
-    frame = study.data[columns]
-    present = frame.dropna().drop_duplicates()
+    frame = study.data[columns].copy()
+    for column in columns:
+        if frame[column].isna().any():
+            values = frame[column]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                if NO_SEGMENT not in values.cat.categories:
+                    values = values.cat.add_categories([NO_SEGMENT])
+                frame[column] = values.fillna(NO_SEGMENT)
+            else:
+                frame[column] = values.astype(object).where(values.notna(), NO_SEGMENT)
+    present = frame.drop_duplicates()
     orders = {c: level_order(frame[c]) for c in columns}
     keys = sorted((tuple(row) for row in present.itertuples(index=False)),
                   key=lambda key: tuple(orders[c](v) for c, v in zip(columns, key, strict=True)))
@@ -943,7 +956,10 @@ def level_order(values: pd.Series):
 
 
 def _natural_key(value) -> tuple:
-    """Numbers by value, text with its digit runs read as numbers ("W2" < "W10")."""
+    """Numbers by value, text with its digit runs read as numbers ("W2" < "W10"); the
+    "(no answer)" group last."""
+    if isinstance(value, str) and value == NO_SEGMENT:
+        return (2, ())
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return (0, float(value))
     chunks = re.split(r"(\d+)", str(value))

@@ -171,6 +171,18 @@ SEGMENTS = {
                "west": (0.20, 0.14)},
 }
 
+#: How the segment columns and their levels are shown in reports (English, Chinese).
+SEGMENT_LABELS = {
+    "channel": (("Channel", "渠道"), {
+        "mobile_app": ("Mobile app", "手机银行"), "online_banking": ("Online banking", "网上银行"),
+        "partner_platform": ("Partner platform", "合作平台")}),
+    "product": (("Product", "产品"), {
+        "credit_only": ("Credit loan", "信用贷款"), "pledged": ("Secured loan", "抵质押贷款")}),
+    "region": (("Region", "地区"), {
+        "east": ("East", "华东"), "south": ("South", "华南"), "north": ("North", "华北"),
+        "west": ("West", "西部")}),
+}
+
 #: Shifts of the latent experiences (in latent SDs) by segment level.
 SEGMENT_SHIFTS = {
     "mobile_app": {"PX": 0.20, "SX": -0.10},
@@ -192,6 +204,24 @@ ATTRIBUTE_BLANK = 0.004
 
 #: Trimming bounds of the design weights.
 WEIGHT_BOUNDS = (0.4, 2.5)
+
+
+def _wave_entry(waves: int) -> dict:
+    """The study file's wave entry: its column, labels and how each quarter is shown."""
+    names_zh = "一二三四"
+    values = {}
+    for code in wave_labels(waves):
+        year, quarter = code.split("Q")
+        values[code] = {"label": f"{year} Q{quarter}",
+                        "label_zh": f"{year}年第{names_zh[int(quarter) - 1]}季度"}
+    return {"column": "wave", "label": "Wave", "label_zh": "调查期", "values": values}
+
+
+def _segment_entries() -> dict:
+    return {column: {"label": label, "label_zh": label_zh,
+                     "values": {code: {"label": en, "label_zh": zh}
+                                for code, (en, zh) in levels.items()}}
+            for column, ((label, label_zh), levels) in SEGMENT_LABELS.items()}
 
 
 def wave_labels(waves: int, first_year: int = 2026) -> list[str]:
@@ -319,11 +349,12 @@ def simulate_bank_loan(n: int = 2000, seed: int = DEFAULT_SEED, waves: int = 3
             answers[applies & (rng.random(n) < item.dont_know)] = DONT_KNOW
             # Skip logic fills in 99 by itself, so only a question actually shown is left blank.
             survey[item.column] = _with_blanks(rng, answers, ATTRIBUTE_BLANK, among=applies)
-    return survey, study_spec()
+    return survey, study_spec(waves)
 
 
-def study_spec() -> dict:
-    """The study-file content of the simulated survey (see :mod:`drivers.study`).
+def study_spec(waves: int = 3) -> dict:
+    """The study-file content of the simulated survey with ``waves`` waves (see
+    :mod:`drivers.study`).
 
     >>> spec = study_spec()
     >>> spec["dimensions"]["SX"]["label_zh"], len(spec["dimensions"]["SX"]["attributes"])
@@ -346,12 +377,13 @@ def study_spec() -> dict:
     }
     return {
         "title": "Mobile-internet loan CX survey (simulated bank-loan case)",
+        "title_zh": "手机互联网贷款客户体验调研（模拟银行贷款案例）",
         "description": "Simulated with a known truth; see README.md beside this file.",
         "data": "survey.csv",
         "id": "respondent_id",
         "weight": "weight",
-        "segments": list(SEGMENTS),
-        "wave": "wave",
+        "segments": _segment_entries(),
+        "wave": _wave_entry(waves),
         "second_language": "zh",
         "missing_codes": {DONT_KNOW: "dont_know", NOT_APPLICABLE: "not_applicable"},
         "outcomes": outcomes,

@@ -46,3 +46,24 @@ def test_module_entry_point_and_help():
 def test_no_command_prints_help_and_exits_2(capsys):
     assert main([]) == 2
     assert "commands" in capsys.readouterr().out
+
+
+def test_validate_says_how_the_data_was_read(write_study, capsys):
+    assert main(["validate", str(write_study())]) == 0
+    out = capsys.readouterr().out
+    assert "Read as: encoding utf-8 (detected); delimiter comma (detected)" in out
+
+
+def test_importance_warns_about_code_like_values(tmp_path, capsys):
+    frame = small_survey(n=120)
+    frame.loc[[3, 8], "a1"] = 99
+    frame.loc[5, "a1"] = 98
+    path = tmp_path / "survey.csv"
+    frame.to_csv(path, index=False)
+    assert main(["importance", str(path), "--outcome", "sat", "--drivers", "a1,a2"]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: column 'a1': 98 (1 rows), 99 (2 rows) lie far outside its other values "
+            "(1-5); if they mean don't know or not applicable, pass --missing-codes 98,99") in err
+    assert main(["importance", str(path), "--outcome", "sat", "--drivers", "a1,a2",
+                 "--missing-codes", "98,99"]) == 0
+    assert "warning" not in capsys.readouterr().err

@@ -183,7 +183,8 @@ def test_missing_data_file_and_bad_yaml(tmp_path):
     bad.write_text("title: [unclosed", encoding="utf-8")
     with pytest.raises(StudyError, match="not valid YAML"):
         load_study(bad)
-    bad.write_text("title: x\ndata: nowhere.csv\n", encoding="utf-8")
+    bad.write_text("title: x\ndata: nowhere.csv\noutcomes: {csat: sat}\n"
+                   "dimensions: {BX: [a]}\n", encoding="utf-8")
     with pytest.raises(StudyError, match="data file not found"):
         load_study(bad)
 
