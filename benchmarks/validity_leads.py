@@ -22,8 +22,9 @@ than 0.1%), runs ``drivers.compare`` with a paired bootstrap and records two lab
 * **after**: the rule of ``compare`` now, the corrected test and a difference of at least
   ``min_difference`` (3 share points).
 
-Replicates run in two processes (``--jobs``); each has its own seed, so the figures do not
-depend on the number of processes.
+The same at n = 20,000 (fewer replicates), where a 1.2-point gap is statistically clear and
+only the minimum difference keeps it "shared". Replicates run in two processes (``--jobs``);
+each has its own seed, so the figures do not depend on the number of processes.
 
 The table gives the share of replicates with a label and its Monte Carlo standard error
 ``sqrt(p (1 - p) / R)``. It prints; it asserts nothing (a coverage check belongs here, not
@@ -132,30 +133,12 @@ def rate(flags: np.ndarray) -> tuple[float, float]:
     return p, float(np.sqrt(p * (1 - p) / flags.size))
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000, help="respondents per replicate (2000)")
-    parser.add_argument("--replicates", type=int, default=200, help="replicates per population")
-    parser.add_argument("--bootstrap", type=int, default=200, help="paired resamples (200)")
-    parser.add_argument("--jobs", type=int, default=2, help="processes (2)")
-    args = parser.parse_args(argv)
-
-    start = time.perf_counter()
-    shares_a = population_shares(COEFFICIENTS)
-    beta_gap = gap_coefficients()
-    shares_gap = population_shares(beta_gap)
-    print("Lead labels: false-positive rates (validity benchmark, seeded, prints only)")
-    print(f"n = {args.n:,} per replicate, {args.replicates} replicates per population, "
-          f"{args.bootstrap} paired resamples, {K} drivers")
-    print("population shares, first outcome: "
-          + ", ".join(f"{100 * s:.1f}" for s in shares_a))
+def table(n: int, replicates: int, bootstrap: int, beta_gap: np.ndarray, jobs: int
+          ) -> pd.DataFrame:
+    """Label rates of the three rules at one sample size."""
+    equal = run(COEFFICIENTS, n, replicates, bootstrap, SEED, jobs)
+    gap = run(beta_gap, n, replicates, bootstrap, SEED + 1, jobs)
     watched = f"d{WATCHED + 1}"
-    print(f"1.2-point population: driver {watched} {100 * shares_a[WATCHED]:.2f} vs "
-          f"{100 * shares_gap[WATCHED]:.2f} share points "
-          f"(gap {100 * (shares_a[WATCHED] - shares_gap[WATCHED]):.2f})")
-    print()
-    equal = run(COEFFICIENTS, args.n, args.replicates, args.bootstrap, SEED, args.jobs)
-    gap = run(beta_gap, args.n, args.replicates, args.bootstrap, SEED + 1, args.jobs)
     rows = []
     for result, label, columns in (
             (equal, f"equal shares: one driver ({watched})", [WATCHED]),
@@ -166,13 +149,49 @@ def main(argv=None) -> int:
             if len(columns) > 1:
                 flags = flags.any(axis=1)
             p, se = rate(flags)
-            rows.append({"case": label, "rule": rule, "labelled": f"{100 * p:.1f}%",
-                         "MC se": f"{100 * se:.1f}%"})
-    print(pd.DataFrame(rows).to_string(index=False))
+            rows.append({"n": f"{n:,}", "case": label, "rule": rule,
+                         "labelled": f"{100 * p:.1f}%", "MC se": f"{100 * se:.1f}%"})
+    return pd.DataFrame(rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="respondents per replicate (2000)")
+    parser.add_argument("--replicates", type=int, default=200, help="replicates per population")
+    parser.add_argument("--bootstrap", type=int, default=200, help="paired resamples (200)")
+    parser.add_argument("--large-n", type=int, default=20000,
+                        help="a large sample, where the minimum difference matters (20000; 0: "
+                             "skip)")
+    parser.add_argument("--large-replicates", type=int, default=50,
+                        help="replicates per population at the large n (50)")
+    parser.add_argument("--jobs", type=int, default=2, help="processes (2)")
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    shares_a = population_shares(COEFFICIENTS)
+    beta_gap = gap_coefficients()
+    shares_gap = population_shares(beta_gap)
+    print("Lead labels: false-positive rates (validity benchmark, seeded, prints only)")
+    print(f"n = {args.n:,}: {args.replicates} replicates per population, {args.bootstrap} paired "
+          f"resamples; n = {args.large_n:,}: {args.large_replicates} replicates, 100 resamples; "
+          f"{K} drivers")
+    print("population shares, first outcome: "
+          + ", ".join(f"{100 * s:.1f}" for s in shares_a))
+    watched = f"d{WATCHED + 1}"
+    print(f"1.2-point population: driver {watched} {100 * shares_a[WATCHED]:.2f} vs "
+          f"{100 * shares_gap[WATCHED]:.2f} share points "
+          f"(gap {100 * (shares_a[WATCHED] - shares_gap[WATCHED]):.2f})")
+    print()
+    tables = [table(args.n, args.replicates, args.bootstrap, beta_gap, args.jobs)]
+    if args.large_n:
+        tables.append(table(args.large_n, args.large_replicates, 100, beta_gap, args.jobs))
+    print(pd.concat(tables).to_string(index=False))
     print()
     print("before: a lead when the 95% interval of the difference excludes 0; BH only: "
           "Benjamini-Hochberg across the drivers at 5%; after: BH and |difference| >= 3 share "
-          "points (the rule of compare)")
+          "points (the rule of compare). At n = 2,000 the correction does the work; in large "
+          "samples a 1.2-point gap is significant and only the minimum difference keeps it "
+          "'shared'.")
     print(f"took {time.perf_counter() - start:.0f} s")
     return 0
 
