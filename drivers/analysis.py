@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from drivers.blas import one_blas_thread
 from drivers.bootstrap import bootstrap_samples, percentile_interval, share_samples
 from drivers.changes import ADJUSTMENT_TEXT, adjust_p_values, difference_test
 from drivers.correlation import (
@@ -54,6 +55,7 @@ from drivers.importance import (
     ranks,
     shares,
 )
+from drivers.shapley import shapley_values
 from drivers.study import Study
 
 #: Analysis levels of a study: dimensions (BX/PX/SX/EX) or their attributes.
@@ -554,6 +556,7 @@ def study_importance(study: Study, outcome: str, method: str = "shapley",
 # ------------------------------------------------------------------------- CSAT against NPS
 
 
+@one_blas_thread()
 def compare(study: Study, outcomes: Sequence[str] = ("csat", "nps"), level: str = "attribute",
             method: str = "shapley", bootstrap: int = 1000, ci: float = 0.95,
             seed: int | None = None, missing: str | None = None, base: str = "driver",
@@ -689,9 +692,11 @@ def compare(study: Study, outcomes: Sequence[str] = ("csat", "nps"), level: str 
     for reason, n in first.dropped_reasons.items():
         dropped[reason] = dropped.get(reason, 0) + n
 
-    statistic = bootstrap_statistic(method, groups, missing, seed)
+    paired = _Paired(method, groups, missing, seed)
     rule = SHARE_RULES[method]
-    point = [statistic(first.X, rows.y, rows.weights) for rows in (first, second)]
+    Y = np.column_stack([first.y, second.y])
+    both = paired(first.X, Y, first.weights)
+    point = [both[:len(names)], both[len(names):]]
     table = pd.DataFrame({"driver": names})
     for name, values in zip(outcomes, point, strict=True):
         table[f"importance_{name}"] = values
@@ -701,8 +706,7 @@ def compare(study: Study, outcomes: Sequence[str] = ("csat", "nps"), level: str 
 
     warnings = base_warnings(first, len(frame))
     if bootstrap:
-        Y = np.column_stack([first.y, second.y])
-        samples = bootstrap_samples(_Paired(statistic), first.X, Y, first.weights,
+        samples = bootstrap_samples(paired, first.X, Y, first.weights,
                                     n_resamples=int(bootstrap), seed=seed,
                                     n_jobs=n_jobs,
                                     progress=_show(progress, bootstrap),
@@ -798,13 +802,36 @@ def lead_labels(diff: np.ndarray, diff_samples: np.ndarray | None, outcomes: Seq
 
 
 class _Paired:
-    """Importances of both outcomes from one resample (picklable for worker processes)."""
+    """Importances of both outcomes from one resample (picklable for worker processes).
 
-    def __init__(self, statistic):
-        self.statistic = statistic
+    Shapley decomposes both outcomes in one sweep of the driver subsets, which they share;
+    other methods, and pairwise correlations that one outcome needs repaired, run once per
+    outcome as :func:`drivers.importance.bootstrap_statistic`.
+    """
+
+    def __init__(self, method, groups, missing, seed):
+        self.method, self.groups, self.missing = method, groups, missing
+        self.statistic = bootstrap_statistic(method, groups, missing, seed)
 
     def __call__(self, X, Y, w):
-        return np.concatenate([self.statistic(X, Y[:, 0], w), self.statistic(X, Y[:, 1], w)])
+        corr = self._joint_correlation(X, Y, w) if self.method == "shapley" else None
+        if corr is None:
+            return np.concatenate([self.statistic(X, Y[:, 0], w),
+                                   self.statistic(X, Y[:, 1], w)])
+        p = X.shape[1]
+        return shapley_values(corr[:p, :p], corr[:p, p:], groups=self.groups).T.ravel()
+
+    def _joint_correlation(self, X, Y, w):
+        values = np.column_stack([X, Y])
+        if self.missing != "pairwise":
+            return weighted_correlation(values, w)
+        corr = pairwise_correlation(values, w)[0].to_numpy()
+        p = X.shape[1]
+        for outcome in (p, p + 1):
+            own = [*range(p), outcome]
+            if not is_positive_definite(corr[np.ix_(own, own)]):
+                return None
+        return corr
 
 
 def _outcome_blanks(study: Study, outcomes, both: np.ndarray) -> dict[str, int]:

@@ -55,13 +55,13 @@ def resample_counts(n: int, n_resamples: int, seed: int | None) -> list[np.ndarr
 
 def _run_block(statistic: Callable, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
                counts: np.ndarray) -> np.ndarray:
-    from threadpoolctl import threadpool_limits
+    from drivers.blas import one_blas_thread
 
     base = np.ones(X.shape[0]) if weights is None else weights
     # A resample's matrices are small (tens of columns): a multi-threaded BLAS spends more
     # time waking its threads than computing (5x slower measured on 2 cores), and the
     # resamples are already spread over processes.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return np.vstack([statistic(X, y, base * row) for row in counts])
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from drivers.shapley import MAX_EXACT, marginal_by_size, subset_r2
+from drivers.blas import one_blas_thread
+from drivers.shapley import MAX_STORED, marginal_by_size, subset_r2
 
 #: Gains closer than this count as ties, which leave complete dominance undetermined.
 TIE_TOL = 1e-12
@@ -114,6 +115,7 @@ def complete_dominance(r2: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(table, index=names, columns=names)
 
 
+@one_blas_thread()
 def dominance(corr_xx, corr_xy, names: Sequence[str] | None = None) -> DominanceResult:
     """Dominance analysis of the drivers of one outcome.
 
@@ -135,7 +137,7 @@ def dominance(corr_xx, corr_xy, names: Sequence[str] | None = None) -> Dominance
     Notes
     -----
     All ``2^p`` subset R^2 come from :func:`drivers.shapley.subset_r2` (at most
-    :data:`drivers.shapley.MAX_EXACT` drivers). The conditional contribution of ``X_j`` at
+    :data:`drivers.shapley.MAX_STORED` drivers). The conditional contribution of ``X_j`` at
     size ``k`` is ``C_j(k) = mean over |S| = k, j not in S of R^2(S + j) - R^2(S)``, and
     general dominance is ``mean_k C_j(k)`` (Azen & Budescu 2003, Psychological Methods 8,
     129-148; Budescu 1993, Psychological Bulletin 114, 542-551). Time grows as ``p^2 2^p``
@@ -155,9 +157,9 @@ def dominance(corr_xx, corr_xy, names: Sequence[str] | None = None) -> Dominance
     """
     xy = np.asarray(corr_xy, dtype=np.float64)
     p = xy.size
-    if p > MAX_EXACT:
+    if p > MAX_STORED:
         raise ValueError(f"dominance analysis compares all 2^{p} subsets of {p} drivers; at "
-                         f"most {MAX_EXACT} drivers are supported. Analyse composite scores "
+                         f"most {MAX_STORED} drivers are supported. Analyse composite scores "
                          "(e.g. one per experience dimension) or a shortlist of drivers")
     names = [f"x{j + 1}" for j in range(p)] if names is None else [str(n) for n in names]
     if len(names) != p:
@@ -181,6 +183,7 @@ def dominance(corr_xx, corr_xy, names: Sequence[str] | None = None) -> Dominance
                            general=general, summary=summary, r2=full)
 
 
+@one_blas_thread()
 def dominance_analysis(data: pd.DataFrame, outcome: str, drivers: Sequence[str], weights=None,
                        missing_codes=None, missing_reasons: pd.DataFrame | None = None
                        ) -> DominanceResult:
@@ -194,7 +197,7 @@ def dominance_analysis(data: pd.DataFrame, outcome: str, drivers: Sequence[str],
     outcome : str
         Outcome column.
     drivers : sequence of str
-        Driver columns (at most :data:`drivers.shapley.MAX_EXACT`).
+        Driver columns (at most :data:`drivers.shapley.MAX_STORED`).
     weights : str, Series or None
         Weight column or weights aligned with ``data``.
     missing_codes : list or dict, optional

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from drivers import outcome_models
+from drivers.blas import one_blas_thread
 from drivers.bootstrap import (
     bootstrap_samples,
     interval_columns,
@@ -66,7 +67,7 @@ from drivers.diagnostics import (
     select_rows,
     standardized_fit,
 )
-from drivers.shapley import MAX_EXACT, sampled_shapley, shapley_values
+from drivers.shapley import sampled_shapley, shapley_values
 
 #: Methods that work from a correlation matrix alone (and so allow missing="pairwise").
 CORRELATION_METHODS = ("shapley", "shapley_sampled", "relative_weights", "beta", "pratt",
@@ -170,22 +171,13 @@ def _no_groups(method: str, groups) -> None:
                          f"{method!r} on dimension scores")
 
 
-def _check_exact(k: int) -> None:
-    if k > MAX_EXACT:
-        raise ValueError(f"exact Shapley needs 2^{k} subsets for {k} drivers (at most "
-                         f"{MAX_EXACT} allowed); options: pass groups= to decompose R^2 over "
-                         "dimensions, use method='shapley_sampled' (permutation sampling with "
-                         "a Monte Carlo error), method='relative_weights' (a close, fast "
-                         "approximation), or composite_scores()")
-
-
 def shapley_core(X, y, weights=None, *, groups=None, seed=None) -> np.ndarray:
     """LMG / Shapley decomposition of the (weighted) R^2; per group when ``groups`` is given."""
     return from_correlations("shapley", *correlations(X, y, weights), groups, seed)
 
 
 def _shapley_from(corr_xx, corr_xy, groups):
-    _check_exact(len(corr_xy) if groups is None else len(groups))
+    # shapley_values refuses more than MAX_EXACT drivers (groups), naming the options.
     return np.asarray(shapley_values(corr_xx, corr_xy, groups=groups), dtype=float)
 
 
@@ -561,6 +553,7 @@ def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = Non
                               progress=progress).table
 
 
+@one_blas_thread()
 def importance_details(data: pd.DataFrame, outcome: str, drivers: list[str] | None = None,
                        method: str = "shapley", weights=None,
                        groups: Mapping[str, list[str]] | None = None, bootstrap: int = 0,

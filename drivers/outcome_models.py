@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from drivers.blas import one_blas_thread
 from drivers.diagnostics import fit_diagnostics, select_rows
 from drivers.shapley import shapley_from_r2
 
@@ -371,6 +372,7 @@ def _coefficient_table(X, target, weights, kind):
     return fit.params[1:], fit.bse[1:], fit.pvalues[1:]
 
 
+@one_blas_thread()
 def nps_model(data: pd.DataFrame, recommend: str, drivers: list[str], kind: str = "promoter",
               weights=None, method: str = "relative_weights", missing_codes=None
               ) -> pd.DataFrame:

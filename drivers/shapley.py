@@ -1,14 +1,30 @@
 """Exact Shapley / LMG decomposition of R^2 from a correlation matrix, and its sampled twin.
 
 The R^2 of every subset of drivers comes from the correlation matrix by the sweep operator,
-never by refitting. Subsets are built the way a binary counter grows: the subsets that use
-only drivers ``0..t-1`` become, by one sweep on driver ``t`` each, the subsets whose largest
-driver is ``t``. A subset only ever needs the residual covariances of drivers that may still
-join it (those after its largest) and of the outcome, so the matrices shrink as their number
-doubles and all ``2^m`` subsets cost about ``12 * 2^m`` multiply-adds in total, in numpy
-calls that each run over long rows of subsets. The high drivers are swept first and their
-``2^(m - 16)`` subsets handed out in batches, which bounds memory at a few tens of MB
-besides the ``2^m`` vector of R^2 values.
+never by refitting. Each subset is made from a smaller one by one sweep: a subset only needs
+the residual covariances of the drivers that may still join it and of the outcome(s), so the
+matrices shrink as their number doubles. The sweep runs as one compiled kernel
+(:mod:`drivers.subset_sweep`, numba): the packed lower triangle of each symmetric residual
+matrix is updated, outer drivers depth first and the last ``12`` breadth first over runs of
+subsets that fit in the processor's cache.
+
+Cost, one driver per subset bit and one outcome: making a subset whose highest driver leaves
+``d`` drivers after it takes ``(d + 2)^2`` floating-point operations (one division, the
+outcome's residual, and the symmetric rank-1 update of the ``d`` remaining drivers); as half
+the subsets have ``d = 0``, a quarter ``d = 1`` and so on, that averages 11 flops per subset,
+and crediting each subset's R^2 to the Shapley values (below) adds 5: about ``16 * 2^m``
+flops (multiplications, additions and one division per subset) for ``m`` drivers, plus
+memory traffic. Every further outcome swept along adds about 10 per subset, against 16 for
+a second sweep. Memory does not grow with ``2^m``: the values are accumulated as the subsets
+are swept, in about 3.5 MB of working space per thread whatever ``m``.
+
+Where exact stops: :data:`MAX_EXACT` drivers (or groups), 2^30 = 1.07 billion subsets, about
+5 CPU seconds (``make bench`` prints it); the time doubles with each driver beyond. Groups
+(experience dimensions) are exact for any number of drivers in at most :data:`MAX_EXACT`
+groups. Beyond,
+:func:`sampled_shapley` estimates the values by permutation sampling with Monte Carlo errors.
+The subsets are split into a fixed set of tasks whose results are added in a fixed order, so
+the values do not depend on how many threads ran them.
 
 A driver whose residual variance, given the drivers already swept, is below ``1e-10`` of its
 own variance is an exact linear combination of them: it is left unswept, as a
@@ -17,51 +33,75 @@ pseudo-inverse would, so it adds nothing to that subset and the R^2 stays right.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
 from math import comb, lgamma
 
 import numpy as np
 
-#: Largest number of drivers (or groups) decomposed exactly: 2^24 subsets, 134 MB of R^2.
-MAX_EXACT = 24
+#: Largest number of drivers (or groups) decomposed exactly: 2^30 subsets, about 5 CPU
+#: seconds (``make bench``); each driver more doubles the time.
+MAX_EXACT = 30
+
+#: Largest number of drivers (groups) whose 2^m subset R^2 :func:`subset_r2` returns as one
+#: vector (2^24 doubles = 134 MB).
+MAX_STORED = 24
 
 #: Relative residual variance below which a driver counts as collinear with those swept.
 PIVOT_TOL = 1e-10
 
-#: Drivers handled inside one vectorised batch (the low bits of the subset index).
-_INNER_BITS = 16
+#: Drivers swept breadth first inside the kernel (the low bits of a subset's index): 2^12
+#: subsets keep the working columns within the 512 KB second-level cache.
+INNER_BITS = 12
 
-#: Subsets per vectorised batch: 2^18 subsets keep each working array below ~20 MB.
-_BATCH_BITS = 18
+#: The subset space is split into 2^TASK_BITS tasks (fewer for small problems), fixed
+#: whatever the number of threads, and their results are added in task order.
+TASK_BITS = 6
+
+#: Drivers (groups) from which the tasks are spread over threads; below, one sweep takes a
+#: few milliseconds and starting threads would not pay.
+THREADS_FROM = 22
 
 #: Permutations swept together in :func:`sampled_shapley`.
 _PERMUTATION_BATCH = 256
+
+#: Low bits handled per chunk by the numpy reductions of a stored R^2 vector.
+_INNER_BITS = 16
 
 
 # ----------------------------------------------------------------------------- input checks
 
 
 def _model_matrix(corr_xx, corr_xy, groups) -> tuple[np.ndarray, list[list[int]]]:
-    """Joint matrix of drivers and outcome (outcome last) and the blocks that enter together."""
+    """Joint matrix of drivers and outcomes (outcomes last) and the blocks that enter together.
+
+    ``corr_xy`` is ``(k,)`` for one outcome or ``(k, q)`` for ``q`` outcomes sharing the drivers.
+    """
     xx = np.asarray(corr_xx, dtype=np.float64)
     xy = np.asarray(corr_xy, dtype=np.float64)
     if xx.ndim != 2 or xx.shape[0] != xx.shape[1] or xx.shape[0] == 0:
         raise ValueError(f"corr_xx must be a square k x k matrix with k >= 1, got shape "
                          f"{xx.shape}")
     k = xx.shape[0]
-    if xy.shape != (k,):
-        raise ValueError(f"corr_xy must have one correlation per driver ({k}), got shape "
-                         f"{xy.shape}")
-    bad = sorted({int(i) for i in np.argwhere(~np.isfinite(xx)).ravel()}
-                 | {int(i) for i in np.flatnonzero(~np.isfinite(xy))})
-    if bad:
+    if xy.ndim not in (1, 2) or xy.shape[0] != k or (xy.ndim == 2 and xy.shape[1] == 0):
+        raise ValueError(f"corr_xy must have one correlation per driver ({k}), or one column "
+                         f"per outcome of them, got shape {xy.shape}")
+    xy = xy.reshape(k, -1)
+    if not (np.isfinite(xx).all() and np.isfinite(xy).all()):
+        bad = sorted({int(i) for i in np.argwhere(~np.isfinite(xx)).ravel()}
+                     | {int(i) for i in np.argwhere(~np.isfinite(xy))[:, 0]})
         raise ValueError(f"correlations of driver(s) {bad} are NaN or inf (a constant driver "
                          "has no correlation); drop them before the decomposition")
-    if not np.allclose(xx, xx.T, rtol=0.0, atol=1e-8):
+    if np.abs(xx - xx.T).max() > 1e-8:
         raise ValueError("corr_xx must be symmetric")
-    full = np.empty((k + 1, k + 1))
+    q = xy.shape[1]
+    full = np.zeros((k + q, k + q))
     full[:k, :k] = (xx + xx.T) / 2
-    full[:k, k] = full[k, :k] = xy
-    full[k, k] = 1.0
+    full[:k, k:] = xy
+    full[k:, :k] = xy.T
+    full[k:, k:] = np.eye(q)
     if groups is None:
         return full, [[j] for j in range(k)]
     blocks = [list(map(int, members)) for members in groups]
@@ -94,74 +134,135 @@ def _not_positive_semidefinite() -> ValueError:
 
 
 def _too_many(m: int, what: str) -> ValueError:
-    return ValueError(f"exact Shapley over {m} {what} needs 2^{m} subsets; at most "
-                      f"{MAX_EXACT} are decomposed exactly. Pass groups= to decompose over "
-                      "fewer blocks (e.g. experience dimensions), or use sampled_shapley() "
-                      "for a permutation estimate with Monte Carlo standard errors")
+    return ValueError(f"exact Shapley over {m} {what} needs 2^{m} subsets; exact stops at "
+                      f"{MAX_EXACT} (2^{MAX_EXACT} subsets, seconds of CPU; each "
+                      "one more doubles the time). Options: pass groups= to decompose R^2 over "
+                      "fewer blocks (e.g. experience dimensions: exact for any number of "
+                      "drivers), use sampled_shapley() (method='shapley_sampled': permutation "
+                      "sampling with Monte Carlo standard errors), method='relative_weights' (a "
+                      "close, fast approximation), or composite_scores()")
 
 
 # ---------------------------------------------------------------------------- subset sweeps
 
 
-def _add_block(A: np.ndarray, size: int, thresholds: np.ndarray) -> np.ndarray:
-    """Double the subsets in ``A`` by one block: first without it, then with it swept.
-
-    ``A`` holds residual covariance matrices on its first two axes (the block's variables
-    first) and subsets on its last axis, so every operation runs over long contiguous rows
-    of subsets. The block's variables leave the matrices either way.
-    """
-    n = A.shape[-1]
-    rest = A.shape[0] - size
-    out = np.empty((rest, rest) + A.shape[2:-1] + (2 * n,))
-    out[..., :n] = A[size:, size:]
-    current = A
-    for i in range(size):
-        pivot = current[0, 0]
-        if (pivot < -thresholds[i]).any():
-            raise _not_positive_semidefinite()
-        inverse = np.zeros_like(pivot)
-        np.divide(1.0, pivot, out=inverse, where=pivot > thresholds[i])
-        column = current[1:, 0]
-        update = (column * inverse)[:, None] * column[None, :]
-        if i == size - 1:
-            np.subtract(current[1:, 1:], update, out=out[..., n:])
-        else:
-            current = current[1:, 1:] - update
-    return out
+def _credit_weights(m: int) -> np.ndarray:
+    """``c(s) = w(s - 1) + w(s)`` for subset sizes ``s = 0..m``, with the Shapley weights
+    ``w(s) = s! (m - s - 1)! / m!`` for ``0 <= s < m`` and zero otherwise (log-gamma keeps
+    them finite for large ``m``)."""
+    w = np.array([np.exp(lgamma(s + 1) + lgamma(m - s) - lgamma(m + 1)) if 0 <= s < m else 0.0
+                  for s in range(-1, m + 1)])
+    return w[:-1] + w[1:]
 
 
-def _subset_r2(full: np.ndarray, blocks: list[list[int]]) -> np.ndarray:
+def _workers(n_jobs: int | None, m: int, tasks: int) -> int:
+    if n_jobs is None:
+        if m < THREADS_FROM:
+            return 1
+        n_jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+            else os.cpu_count() or 1
+    if int(n_jobs) != n_jobs or n_jobs < 1:
+        raise ValueError(f"n_jobs must be a positive whole number, got {n_jobs!r}")
+    return max(1, min(int(n_jobs), tasks))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the kernel needs besides the matrix, for one shape of problem (reused across
+    bootstrap resamples): see :func:`_plan`."""
+
+    decisions: np.ndarray  # block (bit) decided i-th
+    order: np.ndarray  # variable of each packed row: outcomes, then blocks in reverse
+    packed_index: np.ndarray  # flat indices into the reordered matrix, packed
+    sizes: np.ndarray  # variables per block, in decision order
+    n_outer: int
+    n_inner: int
+    task_bits: int
+    with_weight: np.ndarray  # c(s), s = 0..m
+    credit_weights: np.ndarray  # c(h + 1 + popcount(s)), per outer size h
+    inner_rows: int
+
+
+@lru_cache(maxsize=32)
+def _plan(blocks: tuple[tuple[int, ...], ...], k: int, outcomes: int) -> _Plan:
+    """Block ``i`` is bit ``i`` of a subset's index. The kernel decides the high blocks first
+    (depth first) and the :data:`INNER_BITS` low blocks last (breadth first); the packed
+    matrix holds the outcome rows, then the blocks in the reverse of that order (see
+    :mod:`drivers.subset_sweep`), each block's first member in its last row, swept first."""
     m = len(blocks)
-    inner, outer = blocks[:min(m, _INNER_BITS)], blocks[min(m, _INNER_BITS):]
-    order = [j for b in outer for j in b] + [j for b in inner for j in b] + [full.shape[0] - 1]
-    matrix = full[np.ix_(order, order)]
-    thresholds = _thresholds(matrix)
+    L = min(m, INNER_BITS)
+    H = m - L
+    decisions = np.r_[np.arange(m - 1, L - 1, -1), np.arange(L)]
+    order = list(range(k, k + outcomes))
+    for block in decisions[::-1]:
+        order += blocks[block][::-1]
+    rows = len(order)
+    lower = np.tril_indices(rows)
+    keep = (lower[0] >= outcomes) | (lower[0] == lower[1])  # outcomes never meet each other
+    order = np.array(order)
+    packed_index = order[lower[0][keep]] * rows + order[lower[1][keep]]
+    with_weight = _credit_weights(m)
+    popcount = np.bitwise_count(np.arange(1 << max(L - 1, 0), dtype=np.int64))
+    credit_weights = with_weight[np.arange(H + 1)[:, None] + 1 + popcount[None, :]]
+    return _Plan(decisions=decisions, order=order, packed_index=packed_index,
+                 sizes=np.array([len(blocks[b]) for b in decisions], dtype=np.int64),
+                 n_outer=H, n_inner=L, task_bits=min(H, TASK_BITS), with_weight=with_weight,
+                 credit_weights=credit_weights,
+                 inner_rows=outcomes + sum(len(blocks[b]) for b in range(L)))
 
-    # Outer phase: all subsets of the high blocks, as matrices over inner drivers + outcome.
-    A = matrix[:, :, None]
-    offset = 0
-    for block in outer:
-        A = _add_block(A, len(block), thresholds[offset:offset + len(block)])
-        offset += len(block)
 
-    # Inner phase: each outer subset times all subsets of the low blocks, in batches; the
-    # subset index is outer * 2^len(inner) + inner, so each batch fills a contiguous run.
-    n_inner = 1 << len(inner)
-    per_batch = max(1, (1 << _BATCH_BITS) // n_inner)
-    variance_y = matrix[-1, -1]
-    r2 = np.empty(A.shape[-1] * n_inner)
-    for first in range(0, A.shape[-1], per_batch):
-        B = A[:, :, first:first + per_batch, None]
-        position = offset
-        for block in inner:
-            B = _add_block(B, len(block), thresholds[position:position + len(block)])
-            position += len(block)
-        residual = B[0, 0].reshape(-1)
-        r2[first * n_inner:first * n_inner + residual.size] = 1.0 - residual / variance_y
-    r2[0] = 0.0
-    if r2.max() > 1.0 + 1e-9:
+def _sweep(full: np.ndarray, blocks: list[list[int]], outcomes: int, store: bool = False,
+           n_jobs: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Shapley values ``(m, outcomes)`` and, when ``store``, the subset R^2 ``(outcomes, 2^m)``."""
+    from drivers import subset_sweep as kernel
+
+    m = len(blocks)
+    k = full.shape[0] - outcomes
+    plan = _plan(tuple(tuple(b) for b in blocks), k, outcomes)
+    H, L = plan.n_outer, plan.n_inner
+    packed = full.ravel()[plan.packed_index]
+    thresholds = _thresholds(full)[plan.order]
+    tasks = 1 << plan.task_bits
+    phi_tasks = np.zeros((tasks, m, outcomes))
+    full_r2 = np.zeros(outcomes)
+    status = np.zeros(tasks, dtype=np.int64)
+    r2 = np.empty((outcomes, 1 << m) if store else (outcomes, 1))
+    inverse_variance = 1.0 / np.diag(full)[k:]
+
+    def run(first: int, last: int) -> None:
+        # Working space of one thread; the padding keeps rows of G out of each other's
+        # cache sets.
+        columns = (1 << L) + 8
+        kernel.run_tasks(packed, thresholds, plan.sizes, outcomes, H, L, plan.task_bits,
+                         first, last, inverse_variance, plan.with_weight, plan.credit_weights,
+                         phi_tasks, full_r2, status, r2, store, np.empty((H + 1, packed.size)),
+                         np.empty((kernel.entries(plan.inner_rows, outcomes), columns)),
+                         np.empty((plan.inner_rows, columns)), np.empty(columns),
+                         np.empty((outcomes, columns)))
+
+    workers = _workers(n_jobs, m, tasks)
+    if workers == 1:
+        run(0, tasks)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            # Contiguous runs of tasks, several per thread so a slow thread is not waited
+            # for; which thread runs a task does not change its result.
+            runs = np.array_split(np.arange(tasks), 4 * workers)
+            list(pool.map(lambda run_: run(int(run_[0]), int(run_[-1]) + 1), runs))
+    if status.any():
         raise _not_positive_semidefinite()
-    return r2
+    # Fixed reduction order: task 0 first, whatever thread ran it.
+    credit = np.zeros((m, outcomes))
+    for task in range(tasks):
+        credit += phi_tasks[task]
+    # sum_S |S| c(|S|) R^2(S) - m sum_S w(|S|) R^2(S) = R^2(all drivers) (the values add up
+    # to the full R^2), which gives the baseline sum_S w(|S|) R^2(S) from the credits.
+    baseline = (credit.sum(axis=0) - full_r2) / m
+    values = np.empty((m, outcomes))
+    # A value averages gains in R^2, which are never negative; a driver that adds nothing
+    # can round to -2e-16, which is zero.
+    values[plan.decisions] = np.maximum(credit - baseline, 0.0)
+    return values, (r2 if store else None)
 
 
 def subset_r2(corr_xx, corr_xy, groups=None) -> np.ndarray:
@@ -171,18 +272,18 @@ def subset_r2(corr_xx, corr_xy, groups=None) -> np.ndarray:
     ----------
     corr_xx : array-like (k, k)
         Driver correlation matrix (positive semidefinite; singular is fine).
-    corr_xy : array-like (k,)
-        Correlations of the drivers with the outcome.
+    corr_xy : array-like (k,) or (k, q)
+        Correlations of the drivers with the outcome (with each of ``q`` outcomes).
     groups : list of lists of int, optional
         Blocks of driver indices that enter the regression together; every driver in
         exactly one block. Default: each driver alone.
 
     Returns
     -------
-    ndarray (2^m,)
+    ndarray (2^m,) or (2^m, q)
         ``r2[s]`` is the R^2 of the OLS of the outcome on the drivers (groups) whose bit is
         set in ``s`` (bit ``i`` = driver or group ``i``); ``r2[0] = 0``. ``m`` is the number of
-        drivers, or of groups.
+        drivers, or of groups, at most :data:`MAX_STORED`.
 
     Notes
     -----
@@ -190,7 +291,7 @@ def subset_r2(corr_xx, corr_xy, groups=None) -> np.ndarray:
     Statistician 33, 149-158) turns the joint matrix into the residual covariances given
     that driver; the outcome's residual variance after sweeping ``S`` is ``1 - R^2(S)``. The
     subsets are built from smaller ones by one sweep each (see the module notes), so the
-    cost is ``O(2^m)`` multiply-adds times a small constant, not ``O(2^m m^3)``.
+    cost is ``O(2^m)`` flops times a small constant, not ``O(2^m m^3)``.
 
     Examples
     --------
@@ -200,9 +301,14 @@ def subset_r2(corr_xx, corr_xy, groups=None) -> np.ndarray:
     """
     full, blocks = _model_matrix(corr_xx, corr_xy, groups)
     m = len(blocks)
-    if m > MAX_EXACT:
-        raise _too_many(m, "drivers" if groups is None else "groups")
-    return _subset_r2(full, blocks)
+    if m > MAX_STORED:
+        raise ValueError(f"subset_r2 returns all 2^{m} R^2 of {m} "
+                         f"{'drivers' if groups is None else 'groups'}; at most {MAX_STORED} "
+                         f"(2^{MAX_STORED} values, 134 MB). shapley_values() needs no such "
+                         f"table and is exact up to {MAX_EXACT}")
+    outcomes = full.shape[0] - np.asarray(corr_xx).shape[0]
+    r2 = _sweep(full, blocks, outcomes, store=True)[1]
+    return r2[0] if np.ndim(corr_xy) == 1 else r2.T
 
 
 # --------------------------------------------------------------- from R^2 to Shapley values
@@ -345,37 +451,46 @@ def shapley_from_r2(r2: np.ndarray) -> np.ndarray:
     return phi - baseline
 
 
-def shapley_values(corr_xx, corr_xy, groups=None) -> np.ndarray:
+def shapley_values(corr_xx, corr_xy, groups=None, *, n_jobs: int | None = None) -> np.ndarray:
     """Exact LMG / Shapley decomposition of R^2 over drivers, or over groups of drivers.
 
     Parameters
     ----------
     corr_xx : array-like (k, k)
         Driver correlation matrix (positive semidefinite; collinear drivers are fine).
-    corr_xy : array-like (k,)
-        Correlations of the drivers with the outcome.
+    corr_xy : array-like (k,) or (k, q)
+        Correlations of the drivers with the outcome, or with each of ``q`` outcomes (CSAT,
+        NPS, ...): all outcomes are decomposed in one sweep of the driver subsets.
     groups : list of lists of int, optional
         Blocks of driver indices, every driver in exactly one; each block enters the
         regression as a whole, as with ``groups=`` in R's relaimpo.
+    n_jobs : int, optional
+        Threads sharing the subsets. Default: one below :data:`THREADS_FROM` drivers (groups),
+        every available core from there. The values do not depend on it.
 
     Returns
     -------
-    ndarray (m,)
-        One value per driver (or group), summing to the R^2 of the full regression.
+    ndarray (m,) or (m, q)
+        One value per driver (or group) and outcome; each column sums to the R^2 of that
+        outcome's full regression.
 
     Raises
     ------
     ValueError
-        For more than :data:`MAX_EXACT` drivers (groups); use ``groups`` or
-        :func:`sampled_shapley` then.
+        For more than :data:`MAX_EXACT` drivers (groups): exact stops there (2^30 subsets,
+        seconds of CPU); the message names what to use instead (``groups``,
+        or :func:`sampled_shapley`).
 
     Notes
     -----
     The LMG measure (Lindeman, Merenda & Gold 1980) is the Shapley value of the R^2 game
-    (Grömping 2007): each driver's gain in R^2 averaged over all orders of entry. It equals
-    general dominance (Azen & Budescu 2003). Computed from :func:`subset_r2` by
-    :func:`shapley_from_r2`. On R's ``swiss`` data it reproduces ``relaimpo::calc.relimp``
-    (type ``"lmg"``) to 8 decimals, with and without groups (see tests).
+    (Grömping 2007): each driver's gain in R^2 averaged over all orders of entry,
+    ``phi_j = sum_{S without j} w(|S|) (R^2(S + j) - R^2(S))`` with
+    ``w(s) = s! (m-s-1)! / m!`` (Shapley 1953). It equals general dominance (Azen & Budescu
+    2003). The ``2^m`` subset R^2 are credited to the values as they are swept (see the
+    module notes), so memory does not grow with ``2^m``. On R's ``swiss`` data it
+    reproduces ``relaimpo::calc.relimp`` (type ``"lmg"``) to 8 decimals, with and without
+    groups (see tests).
 
     Examples
     --------
@@ -383,8 +498,19 @@ def shapley_values(corr_xx, corr_xy, groups=None) -> np.ndarray:
     >>> values = shapley_values(corr_xx, np.array([0.6, 0.4]))
     >>> values.round(4).tolist(), round(float(values.sum()), 4)
     ([0.2867, 0.0867], 0.3733)
+
+    Two outcomes in one sweep, one column each:
+
+    >>> shapley_values(corr_xx, np.array([[0.6, 0.2], [0.4, 0.5]])).round(4).tolist()
+    [[0.2867, 0.0217], [0.0867, 0.2317]]
     """
-    return shapley_from_r2(subset_r2(corr_xx, corr_xy, groups))
+    full, blocks = _model_matrix(corr_xx, corr_xy, groups)
+    m = len(blocks)
+    if m > MAX_EXACT:
+        raise _too_many(m, "drivers" if groups is None else "groups")
+    outcomes = full.shape[0] - np.asarray(corr_xx).shape[0]
+    values = _sweep(full, blocks, outcomes, n_jobs=n_jobs)[0]
+    return values[:, 0] if np.ndim(corr_xy) == 1 else values
 
 
 # --------------------------------------------------------------------- permutation sampling
@@ -430,6 +556,9 @@ def sampled_shapley(corr_xx, corr_xy, n_permutations: int = 2000, seed=None, gro
     >>> bool(abs(values - [0.2867, 0.0867]).max() < 4 * errors.max())
     True
     """
+    if np.ndim(corr_xy) != 1:
+        raise ValueError("sampled_shapley takes one outcome: corr_xy must have one "
+                         "correlation per driver")
     full, blocks = _model_matrix(corr_xx, corr_xy, groups)
     if int(n_permutations) != n_permutations or n_permutations < 2:
         raise ValueError(f"n_permutations must be an integer >= 2, got {n_permutations!r}")

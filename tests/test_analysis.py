@@ -394,3 +394,53 @@ def test_lead_labels_untested_without_resamples():
     labels = lead_labels(np.array([0.2, -0.2]), None, ("csat", "nps"))
     assert labels["lead"].tolist() == ["untested", "untested"]
     assert labels["significant"].isna().all()
+
+
+@pytest.mark.parametrize("missing", ["listwise", "pairwise"])
+def test_both_outcomes_in_one_sweep_equal_one_outcome_at_a_time(study, missing):
+    """compare's paired statistic sweeps CSAT and NPS together; the values must be those of
+    the per-outcome statistic on every resample (pairwise blanks included)."""
+    from drivers.analysis import _Paired
+    from drivers.importance import bootstrap_statistic
+
+    columns = study.attribute_columns
+    frame = study.data.loc[study.data[["csat", "recommend"]].notna().all(axis=1)]
+    if missing == "listwise":
+        frame = frame.loc[frame[columns].notna().all(axis=1)]
+    X = frame[columns].to_numpy(float)
+    Y = frame[["csat", "recommend"]].to_numpy(float)
+    w = frame["weight"].to_numpy(float)
+    groups = [[columns.index(c) for c in cols] for cols in study.groups.values()]
+    for grouping in (None, groups):
+        paired = _Paired("shapley", grouping, missing, None)
+        one = bootstrap_statistic("shapley", grouping, missing, None)
+        for counts in resample_counts(len(frame), 3, seed=5)[0]:
+            expected = np.concatenate([one(X, Y[:, 0], w * counts), one(X, Y[:, 1], w * counts)])
+            np.testing.assert_allclose(paired(X, Y, w * counts), expected, rtol=0, atol=1e-12)
+
+
+def test_both_outcomes_fall_back_to_one_at_a_time_when_pairwise_needs_repair():
+    """Pairwise blanks can make one outcome's correlation matrix indefinite; that outcome is
+    repaired on its own (as importance does), so the joint sweep must not be used."""
+    from drivers.analysis import _Paired
+    from drivers.correlation import is_positive_definite, pairwise_correlation
+    from drivers.importance import bootstrap_statistic
+
+    rng = np.random.default_rng(3)
+    n = 300
+    base = rng.normal(size=n)
+    x1, x2 = base + 0.3 * rng.normal(size=n), base + 0.3 * rng.normal(size=n)
+    first = np.where(np.arange(n) < 200, x1 + 0.3 * rng.normal(size=n),
+                     -x2 + 0.3 * rng.normal(size=n))
+    second = x1 + x2 + rng.normal(size=n)
+    # x1 and x2 seen together on rows 0-99; the first outcome with x1 on 100-199 (positive)
+    # and with x2 on 200-299 (negative): a pairwise matrix no data set could have.
+    x1[200:], x2[100:200], first[:100] = np.nan, np.nan, np.nan
+    X, Y = np.column_stack([x1, x2]), np.column_stack([first, second])
+    corr = pairwise_correlation(np.column_stack([X, Y[:, 0]]), None)[0].to_numpy()
+    assert not is_positive_definite(corr)
+    paired = _Paired("shapley", None, "pairwise", None)
+    one = bootstrap_statistic("shapley", None, "pairwise", None)
+    w = np.ones(n)
+    expected = np.concatenate([one(X, Y[:, 0], w), one(X, Y[:, 1], w)])
+    np.testing.assert_allclose(paired(X, Y, w), expected, rtol=0, atol=1e-12)

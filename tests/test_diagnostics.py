@@ -75,6 +75,35 @@ def test_cross_validated_r2_matches_sklearn():
     assert table.attrs["cv_r2"] < table.attrs["r2"]
 
 
+def refit_cross_validated_r2(X, y, weights, folds, seed):
+    """The refit definition: weighted least squares on the other folds, predict the fold."""
+    w = np.ones(len(y)) if weights is None else weights
+    design = np.column_stack([np.ones(len(y)), X])
+    predicted = np.empty(len(y))
+    for train, test in KFold(folds, shuffle=True, random_state=seed).split(X):
+        root = np.sqrt(w[train])
+        coef = np.linalg.lstsq(design[train] * root[:, None], y[train] * root, rcond=None)[0]
+        predicted[test] = design[test] @ coef
+    mean = np.average(y, weights=w)
+    return 1 - np.sum(w * (y - predicted) ** 2) / np.sum(w * (y - mean) ** 2)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("collinear", [False, True])
+@pytest.mark.parametrize("folds", [3, 5])
+def test_cross_validated_r2_from_fold_moments_equals_refits(weighted, collinear, folds):
+    rng = np.random.default_rng(12)
+    n = 400
+    X = 4.0 + rng.normal(size=(n, 6))  # ratings-like: means far from zero
+    if collinear:
+        X[:, 5] = X[:, 0] + X[:, 1]  # exactly: lstsq takes the minimum-norm solution
+    y = 50.0 + X @ [0.8, 0.5, 0.0, -0.3, 0.2, 0.1] + rng.normal(size=n)
+    weights = rng.uniform(0.2, 3.0, n) if weighted else None
+    expected = refit_cross_validated_r2(X, y, weights, folds, seed=7)
+    assert cross_validated_r2(X, y, weights, folds=folds, seed=7) == pytest.approx(expected,
+                                                                                   abs=1e-10)
+
+
 def test_collinearity_warnings_at_thresholds():
     rng = np.random.default_rng(6)
     a = rng.normal(size=400)

@@ -129,9 +129,9 @@ def test_names_are_checked():
 
 
 def test_too_many_drivers_is_refused():
-    from drivers.shapley import MAX_EXACT
+    from drivers.shapley import MAX_STORED
 
-    k = MAX_EXACT + 1
+    k = MAX_STORED + 1  # dominance compares subsets pairwise: it needs all 2^k R^2 at once
     with pytest.raises(ValueError, match="at most"):
         dominance(np.eye(k), np.full(k, 0.1))
 
