@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from drivers.blas import one_blas_thread
 from drivers.bootstrap import bootstrap_samples, percentile_interval
 from drivers.changes import score_unit
 from drivers.metrics import DETRACTOR_TO, PROMOTER_FROM
@@ -184,10 +185,7 @@ def expected_gains(study: Study, outcome: str, shift: str = "one_point", by: str
         raise ValueError(f"expected_gains: {len(y)} respondents for {X.shape[1]} attributes; "
                          "too few to fit the outcome model")
     statistic = GainStatistic(target.kind, _threshold(target), model, shift, scales, groups)
-    from threadpoolctl import threadpool_limits
-
-    # Small matrices: a multi-threaded BLAS spends more time waking threads than computing.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         point = statistic.gains_and_shifts(X, y, w)
     table = pd.DataFrame({"driver": attributes, "share_moved": point["share_moved"],
                           "mean_shift": point["mean_shift"], "gain": point["gain"]})
