@@ -222,7 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="at dimension level: grouped Shapley or composite scores")
     compare.add_argument("--method", default="shapley", choices=list(METHODS), metavar="METHOD",
                          help="importance method, as in importance --method (shapley)")
-    compare.add_argument("--missing", default="listwise", choices=["listwise", "pairwise"])
+    compare.add_argument("--missing", default=None, choices=["listwise", "pairwise"],
+                         help="blank answers (default pairwise for correlation methods)")
+    compare.add_argument("--base", default="driver", choices=["driver", "all"],
+                         help="respondents: 'driver' (every attribute applied, every outcome "
+                              "answered; the report's base) or 'all'")
+    compare.add_argument("--min-difference", type=_share_difference, default=0.03,
+                         help="smallest share difference labelled a lead (0.03)")
     compare.add_argument("--bootstrap", type=_resamples(0), default=1000,
                          help=f"paired resamples, 0 (none: no lead labels) to {MAX_BOOTSTRAP:,} "
                               f"(1000)")
@@ -384,15 +390,19 @@ def run_compare(args: argparse.Namespace) -> int:
     _check_outputs(args, study_inputs(study))
     outcomes = _split(args.outcomes, ",")
     options = {"outcomes": outcomes, "level": args.level, "method": args.method,
-               "ci": args.ci, "seed": args.seed, "missing": args.missing,
-               "dimension_mode": args.dimension_mode}
+               "ci": args.ci, "seed": args.seed, "missing": args.missing, "base": args.base,
+               "min_difference": args.min_difference, "dimension_mode": args.dimension_mode}
     _announce(f"compare ({args.method})", args.bootstrap,
               lambda bootstrap: compare(study, bootstrap=bootstrap, progress=False, **options))
     table = compare(study, bootstrap=args.bootstrap, progress=sys.stderr.isatty(), **options)
     facts = table.attrs
     dropped = ", ".join(f"{reason} {n}" for reason, n in facts["dropped_reasons"].items())
-    print(f"base: {facts['n_used']:,} respondents answering both outcomes and every driver"
-          + (f"; left out: {dropped}" if dropped else ""), file=sys.stderr)
+    print(f"base: {facts['n_used']:,} of {facts['n_used'] + facts['n_dropped']:,} respondents, "
+          f"{facts['base']['description']}" + (f"; left out: {dropped}" if dropped else ""),
+          file=sys.stderr)
+    if args.bootstrap:
+        print(f"leads: Benjamini-Hochberg across the drivers at {1 - args.ci:g}, and a "
+              f"difference of at least {args.min_difference:g} share points", file=sys.stderr)
     _warn(facts["warnings"])
     files = [path for path in (args.chart, args.out) if path is not None]
     # The chart and the table together or neither.
@@ -533,6 +543,17 @@ def _level(text: str) -> float:
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(
             f"expected a confidence level between 0 and 1 such as 0.95, got {text!r}")
+    return value
+
+
+def _share_difference(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a share difference between 0 and 1 such as 0.03, got {text!r}")
     return value
 
 

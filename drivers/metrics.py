@@ -989,7 +989,7 @@ def _groups(study: Study, columns: list[str]):
             else:
                 frame[column] = values.astype(object).where(values.notna(), NO_SEGMENT)
     present = frame.drop_duplicates()
-    orders = {c: _level_order(frame[c]) for c in columns}
+    orders = {c: level_order(frame[c]) for c in columns}
     keys = sorted((tuple(row) for row in present.itertuples(index=False)),
                   key=lambda key: tuple(orders[c](v) for c, v in zip(columns, key, strict=True)))
     for key in keys:
@@ -999,7 +999,24 @@ def _groups(study: Study, columns: list[str]):
         yield key, mask
 
 
-def _level_order(values: pd.Series):
+def natural_levels(values) -> list:
+    """The distinct non-blank values of a segment or wave column, in natural order.
+
+    The one ordering of waves and segments in the package: category order when the column is
+    categorical, otherwise numbers by value and text with its digit runs read as numbers, so
+    "W2" comes before "W9" and "W10" (a plain string sort would put "W10" first).
+
+    >>> natural_levels(pd.Series(["W10", "W2", None, "W9", "W2"]))
+    ['W2', 'W9', 'W10']
+    >>> natural_levels(pd.Series(["2026Q3", "2026Q1"]))
+    ['2026Q1', '2026Q3']
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    present = pd.unique(series.dropna())
+    return sorted(present.tolist(), key=level_order(series))
+
+
+def level_order(values: pd.Series):
     """Sort key of one by-column: category order if categorical, else natural order."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         positions = {v: i for i, v in enumerate(values.cat.categories)}

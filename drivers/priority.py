@@ -34,6 +34,10 @@ from scipy import stats
 #: Quadrants in priority order (Martilla & James 1977, renamed for CX action lists).
 QUADRANTS = ("Fix first", "Maintain", "Monitor", "Possible overinvestment")
 
+#: Quadrant probability at or above which a quadrant is held with high / moderate confidence
+#: (below: low). The contract between the priority matrix and the first-action rule.
+CONFIDENCE_THRESHOLDS = {"high": 0.9, "moderate": 0.7}
+
 #: What each quadrant asks of the business, in plain words.
 ACTIONS = {
     "Fix first": "Improve: matters a lot and performs below par",
@@ -490,7 +494,7 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
                    cross: str | tuple[float, float] = "mean", value: str = "share",
                    min_n: int = 30, bootstrap: int = 0, seed: int | None = None,
                    ci: float = 0.95, n_jobs: int = 1, importance_table: pd.DataFrame | None = None,
-                   **importance_options) -> pd.DataFrame:
+                   base: str = "driver", **importance_options) -> pd.DataFrame:
     """Priority matrix of a study's attributes (or dimensions) for one outcome.
 
     Parameters
@@ -531,6 +535,10 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
         or dimension rows of :func:`drivers.analysis.study_importance`), used instead of
         fitting again; not with ``by``. Its ``attrs["resamples"]`` (one record, or one per
         level) give the quadrant probabilities without a second bootstrap.
+        fitting again; not with ``by``.
+    base : {"driver", "all"}
+        Respondents: the driver base (default, :func:`drivers.analysis.driver_base`, with
+        blanks handled pairwise unless ``missing`` says otherwise) or every respondent.
     **importance_options
         Passed to :func:`drivers.importance.importance` (e.g. ``missing``).
 
@@ -574,13 +582,17 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
         raise ValueError(f"bootstrap must be a whole number of resamples >= 0, got {bootstrap!r}")
     if not 0 < ci < 1:
         raise ValueError(f"ci must be between 0 and 1 (e.g. 0.95), got {ci!r}")
+    from drivers.analysis import resolve_base
+
+    study, base_facts, importance_options["missing"] = resolve_base(
+        study, base, method, importance_options.get("missing"))
     resampling = {"bootstrap": int(bootstrap), "seed": seed, "ci": ci, "n_jobs": n_jobs}
     if seed is not None:
         importance_options.setdefault("seed", seed)
     if by is None:
         matrix = _one_matrix(study, outcome, level, method, performance, cross, value,
                              importance_options, resampling, importance_table)
-        matrix.attrs.update({"by": None})
+        matrix.attrs.update({"by": None, "base": base_facts})
         return matrix
     if importance_table is not None:
         raise ValueError("importance_table cannot be reused across segments (by=); each "
@@ -605,7 +617,7 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
     stacked = pd.concat(frames, ignore_index=True)
     stacked.attrs.update({key: v for key, v in frames[0].attrs.items()
                           if key not in ("importance_cross", "performance_cross")})
-    stacked.attrs.update({"by": by, "n": sizes})
+    stacked.attrs.update({"by": by, "n": sizes, "base": base_facts})
     return stacked
 
 
@@ -617,7 +629,9 @@ def subset_study(study, mask: np.ndarray):
 
 
 def _levels(values: pd.Series) -> list:
-    return sorted(values.dropna().unique().tolist(), key=str)
+    from drivers.metrics import natural_levels
+
+    return natural_levels(values)
 
 
 def _one_matrix(study, outcome, level, method, performance, cross, value, options,

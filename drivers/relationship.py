@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from drivers.metrics import natural_levels
+
 #: NPS groups in reading order.
 NPS_GROUPS = ("detractor", "passive", "promoter")
 #: CSAT groups in reading order.
@@ -504,7 +506,7 @@ def _segment_mix(study, frame: pd.DataFrame, members, w: np.ndarray) -> pd.DataF
     for name, mask in members.items():
         for segment in study.segment_columns:
             values = frame[segment].astype(object).to_numpy()
-            for level in sorted(pd.unique(values[pd.notna(values)]), key=str):
+            for level in natural_levels(values):
                 is_level = values == level
                 in_group = _percent(w[mask & is_level].sum(), w[mask].sum())
                 in_rest = _percent(w[~mask & is_level].sum(), w[~mask].sum())
@@ -517,7 +519,7 @@ def _segment_mix(study, frame: pd.DataFrame, members, w: np.ndarray) -> pd.DataF
 
 def _by_wave(waves: np.ndarray, x, y, w, members, weighted: bool, ci: float) -> pd.DataFrame:
     rows = []
-    for wave in sorted(pd.unique(waves[pd.notna(waves)]), key=str):
+    for wave in natural_levels(waves):
         mask = waves == wave
         n = int(mask.sum())
         n_eff = effective_n(w[mask] if weighted else None, n)

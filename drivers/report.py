@@ -38,12 +38,14 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from drivers.actions import first_actions
+from drivers.metrics import natural_levels
 from drivers.study import Study, default_top_box
 
 __all__ = ["ReportResult", "build_report", "compute_report", "first_actions", "report_base"]
@@ -51,7 +53,6 @@ __all__ = ["ReportResult", "build_report", "compute_report", "first_actions", "r
 #: Drivers labelled in a priority matrix (act-first first); the action lists name them all.
 MATRIX_LABELS = 10
 #: Attribute answers with this reason mark a respondent to whom a block did not apply.
-NOT_APPLICABLE = "not_applicable"
 
 # ---------------------------------------------------------------------- words
 _TEXT = {
@@ -77,8 +78,10 @@ _TEXT = {
                      "(CSAT, top-{top} box; 95% CI {csat_lo} to {csat_hi}) and the NPS is "
                      "{nps} (95% CI {nps_lo} to {nps_hi})."),
         "headline_weighted": " (weighted)",
-        "trend": ("From {first} to {last} CSAT moved {csat_delta} points and NPS {nps_delta} "
-                  "points (Figure {fig})."),
+        "trend": ("From {first} to {last} CSAT moved {csat_delta} points{csat_test} and NPS "
+                  "{nps_delta} points{nps_test} (Figure {fig})."),
+        "trend_test": " (p = {p}{ns})",
+        "not_significant": ", not significant",
         "dims_differ": ("{csat_dim} drives satisfaction most ({csat_share} of the explained "
                         "variance), while {nps_dim} drives recommendation most ({nps_share}). "
                         "CSAT and NPS need different levers."),
@@ -86,9 +89,13 @@ _TEXT = {
                       "variance) and recommendation ({nps_share})."),
         "top_drivers": "Top drivers",
         "actions_title": "The three actions to take first",
-        "actions_note": ("From the priority matrices: drivers that matter much and perform below "
-                         "par come first (\"Fix first\"), those whose quadrant holds in more "
-                         "bootstrap resamples (higher confidence) before the others."),
+        "actions_note": ("One rule picks them: attributes in \"Fix first\" for CSAT or NPS whose "
+                         "quadrant holds in at least {p}% of the bootstrap resamples and whose "
+                         "expected gain, if every customer below the top box rated them one "
+                         "point higher, has a {ci}% interval above zero; ranked by the lower end "
+                         "of that gain, in standard deviations of the outcome. {k} attributes "
+                         "qualify. Gains are what the survey's associations predict, not "
+                         "measured effects."),
         "trend_caption": "CSAT (top-box %) and NPS by wave, with 95% intervals.",
         "nps_mix_caption": "Promoters, passives and detractors: the NPS of all respondents.",
         "rank": "#",
@@ -177,10 +184,10 @@ _TEXT = {
                                  "applicable\" answer on any attribute ({na:,} left out: "
                                  "{blocks}). Drivers are estimated where every driver applies; "
                                  "a customer who never met a block cannot be driven by it. "
-                                 "{used:,} of them answered both CSAT and NPS and enter the "
+                                 "{used:,} of them answered every outcome and enter the "
                                  "driver models."),
         "base_all_text": ("All {n:,} respondents (no attribute has \"not applicable\" answers); "
-                          "{used:,} answered both CSAT and NPS and enter the driver models."),
+                          "{used:,} answered every outcome and enter the driver models."),
         "blocks_na": "{dims} did not apply",
         "quality_intro": ("Answers and missing answers per rated question, over all {n:,} "
                           "respondents."),
@@ -256,14 +263,19 @@ _TEXT = {
                      "95% 置信区间 {csat_lo} 至 {csat_hi}），NPS 为 {nps}（95% 置信区间 {nps_lo} "
                      "至 {nps_hi}）。"),
         "headline_weighted": "（加权）",
-        "trend": "从 {first} 到 {last}，CSAT 变化 {csat_delta} 个百分点，NPS 变化 {nps_delta} 分（图 {fig}）。",
+        "trend": ("从 {first} 到 {last}，CSAT 变化 {csat_delta} 个百分点{csat_test}，NPS 变化 "
+                  "{nps_delta} 分{nps_test}（图 {fig}）。"),
+        "trend_test": "（p = {p}{ns}）",
+        "not_significant": "，不显著",
         "dims_differ": ("{csat_dim}对满意度影响最大（占解释方差的 {csat_share}），而{nps_dim}对推荐"
                         "意愿影响最大（{nps_share}）。提升 CSAT 与 NPS 需要不同的抓手。"),
         "dims_same": "{csat_dim}同时是满意度（占解释方差的 {csat_share}）和推荐意愿（{nps_share}）的首要驱动因素。",
         "top_drivers": "首要驱动因素",
         "actions_title": "最优先的三项行动",
-        "actions_note": ("来自优先级矩阵：重要且表现低于平均的因素（“优先改进”）排在最前，其中在更多自助"
-                         "重抽样中留在同一象限（置信度更高）的因素在前。"),
+        "actions_note": ("按同一规则选出：处于 CSAT 或 NPS“优先改进”象限、该象限在至少 {p}% 的自助"
+                         "重抽样中成立、且预期增益（若所有低于高分档的客户对该指标的评分提高一分）的 "
+                         "{ci}% 区间高于零的指标；按增益区间下限（以结果指标的标准差计）排序。共有 {k} "
+                         "项指标符合。增益是调查中相关关系的预测，而非实测的因果效应。"),
         "trend_caption": "各期 CSAT（高分比例 %）与 NPS 及 95% 置信区间。",
         "nps_mix_caption": "推荐者、中立者与贬损者：全部受访者的 NPS。",
         "rank": "#",
@@ -334,9 +346,9 @@ _TEXT = {
         ],
         "base_applicable_text": ("{total:,} 名受访者中的 {n:,} 名：在任何指标上都没有“不适用”回答的受访者"
                                  "（剔除 {na:,} 名：{blocks}）。驱动因素只在所有因素都适用的受访者中估计："
-                                 "从未接触某一题组的客户不会受其驱动。其中 {used:,} 名同时回答了 CSAT 与 NPS，"
+                                 "从未接触某一题组的客户不会受其驱动。其中 {used:,} 名回答了全部结果指标，"
                                  "进入驱动模型。"),
-        "base_all_text": "全部 {n:,} 名受访者（没有指标含“不适用”回答）；其中 {used:,} 名同时回答了 CSAT 与 NPS，进入驱动模型。",
+        "base_all_text": "全部 {n:,} 名受访者（没有指标含“不适用”回答）；其中 {used:,} 名回答了全部结果指标，进入驱动模型。",
         "blocks_na": "{dims}不适用",
         "quality_intro": "全部 {n:,} 名受访者在每道评分题上的作答与缺失情况。",
         "column": "题目",
@@ -446,43 +458,16 @@ class _Analysis:
 
 # ---------------------------------------------------------------------- the base
 def report_base(study: Study) -> tuple[Study, dict]:
-    """The driver base: respondents with no "not applicable" answer on any attribute.
+    """The driver base of the report: the package's one base, :func:`drivers.analysis.driver_base`.
 
-    A respondent to whom a question block did not apply (the bank-loan SX block for
-    customers who never contacted an agent, code 99) cannot be driven by it, so the drivers
-    are estimated on those to whom every attribute applied. "Don't know" and blanks stay in
-    (handled pairwise). A study without "not applicable" answers keeps every respondent.
-
-    Parameters
-    ----------
-    study : Study
-        The survey.
-
-    Returns
-    -------
-    (Study, dict)
-        The base (a study of those rows) and facts about it: ``n``, ``total``,
-        ``not_applicable`` (rows left out) and ``dimensions`` (dimensions whose attributes
-        had "not applicable" answers).
-
-    Examples
-    --------
     >>> import drivers
-    >>> study = drivers.load_study(drivers.bank_loan_study_file())
-    >>> base, facts = report_base(study)
-    >>> facts["n"], facts["total"], facts["dimensions"]
-    (1350, 2000, ['SX'])
+    >>> base, facts = report_base(drivers.load_study(drivers.bank_loan_study_file()))
+    >>> facts["n"], facts["total"], facts["not_applicable"], facts["dimensions"]
+    (1339, 2000, 650, ['SX'])
     """
-    from drivers.priority import subset_study
+    from drivers.analysis import driver_base
 
-    attributes = [a for a in study.attribute_columns if a in study.missing.columns]
-    flags = study.missing[attributes] == NOT_APPLICABLE
-    out = flags.any(axis=1).to_numpy()
-    dims = [name for name, members in study.groups.items()
-            if flags[[a for a in members if a in flags.columns]].to_numpy().any()]
-    base = subset_study(study, ~out) if out.any() else study
-    return base, {"n": int((~out).sum()), "total": len(study.data),
-                  "not_applicable": int(out.sum()), "dimensions": dims}
+    return driver_base(study)
 
 
 def _outcome_pair(study: Study) -> tuple[str, str]:
@@ -494,55 +479,6 @@ def _outcome_pair(study: Study) -> tuple[str, str]:
         raise ValueError("a report needs a CSAT outcome (kind: csat) and a likelihood-to-"
                          f"recommend outcome (kind: nps); the study has {kinds}")
     return csat, nps
-
-
-def first_actions(actions: Mapping[str, pd.DataFrame], n: int = 3) -> pd.DataFrame:
-    """The ``n`` actions to take first, from the action lists of several outcomes.
-
-    Drivers in "Fix first" come before the other quadrants (in the order of
-    :data:`drivers.priority.QUADRANTS`), by confidence (high, moderate, low), then by their priority
-    in their outcome's list, the outcomes taking turns. A driver is listed once, with every
-    outcome for which it sits in that quadrant.
-
-    Parameters
-    ----------
-    actions : dict of outcome -> DataFrame
-        :func:`drivers.priority.action_table` per outcome (``"csat"``, ``"nps"``).
-    n : int
-        How many actions.
-
-    Returns
-    -------
-    DataFrame
-        The chosen rows of the action tables with ``outcome`` (the first one chosen from)
-        and ``outcomes`` (every outcome where the driver is in that quadrant).
-
-    Examples
-    --------
-    >>> from drivers.priority import priority_matrix, action_table
-    >>> share = lambda v: pd.DataFrame({"driver": ["a", "b", "c"], "share": v})
-    >>> perf = {"a": 3.0, "b": 3.2, "c": 4.5}
-    >>> lists = {"csat": action_table(priority_matrix(share([.6, .1, .3]), perf)),
-    ...          "nps": action_table(priority_matrix(share([.1, .6, .3]), perf))}
-    >>> first_actions(lists)[["attribute", "quadrant", "outcomes"]].values.tolist()
-    [['a', 'Fix first', 'csat'], ['b', 'Fix first', 'nps'], ['c', 'Possible overinvestment', 'csat, nps']]
-    """
-    from drivers.priority import QUADRANTS
-
-    frames = [table.assign(outcome=name, _turn=i) for i, (name, table) in enumerate(actions.items())]
-    rows = pd.concat(frames, ignore_index=True)
-    rows["_quadrant"] = rows["quadrant"].map({q: i for i, q in enumerate(QUADRANTS)})
-    # Low confidence (the quadrant is close to a coin toss) goes behind moderate and high.
-    rows["_uncertain"] = rows["confidence"].map({"high": 0, "moderate": 1, "low": 2}) \
-        .fillna(1).astype(int)
-    rows = rows.sort_values(["_quadrant", "_uncertain", "priority", "_turn"], kind="mergesort")
-    chosen = rows.drop_duplicates("attribute").head(n).copy()
-    chosen["outcomes"] = [
-        ", ".join(o for o in actions
-                  if ((rows["attribute"] == a) & (rows["quadrant"] == q)
-                      & (rows["outcome"] == o)).any())
-        for a, q in zip(chosen["attribute"], chosen["quadrant"], strict=True)]
-    return chosen.drop(columns=["_turn", "_quadrant", "_uncertain"]).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------- computing
@@ -584,7 +520,9 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
     Returns the tables (``.tables``, the workbook's sheets) and the headline facts
     (``.facts``) without writing anything.
     """
+    from drivers.actions import expected_gains
     from drivers.analysis import DriverAnalysis, compare
+    from drivers.changes import segment_differences, wave_changes
     from drivers.diagnostics import regression_diagnostics
     from drivers.metrics import attribute_performance, dimension_performance, outcome_table
     from drivers.priority import (
@@ -642,7 +580,17 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
         tables[f"priority_{name}"] = matrix
         actions[name] = action_table(matrix, base, lang)
         tables[f"actions_{name}"] = actions[name]
-    tables["first_actions"] = first_actions(actions)
+    # The first actions by the stated rule of drivers.actions (quadrant probability and
+    # expected gain); the gains, wave moves and segment gaps are tested numbers for the text.
+    gains = {name: expected_gains(base, name, bootstrap=int(bootstrap), seed=seed,
+                                  n_jobs=n_jobs, progress=bars) for name in pair}
+    for name in pair:
+        tables[f"gains_{name}"] = gains[name]
+    tables["first_actions"] = first_actions(actions, gains)
+    if study.wave_column and study.data[study.wave_column].nunique() >= 2:
+        tables["wave_changes"] = wave_changes(study, between="first_last")
+    if segments:
+        tables["segment_differences"] = segment_differences(study, by=segments)
 
     step()
     relation = relationship(study, csat=csat, nps=nps)
@@ -666,7 +614,7 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
         complete = regression_diagnostics(base.data, base.outcome(name).column, attrs,
                                           weights=base.weight_column)
         header = {k: v for k, v in model.header()
-                  if k not in ("outcome", "method") and v != "n/a"}
+                  if k not in ("outcome", "method", "base", "missing") and v != "n/a"}
         header[words["cv_r2"]] = (f"{complete.attrs['cv_r2']:.3f} (n = "
                                   f"{complete.attrs['n']:,})")
         header["max VIF"] = f"{model.diagnostics_['vif'].max():.2f}"
@@ -760,8 +708,7 @@ def _facts(study, base, base_facts, tables, pair, bootstrap, seed, listwise) -> 
         "weighted": study.weight_column is not None, "base": base_facts,
         "n_used": int(drivers_attr.attrs["n_used"]), "listwise": listwise,
         "bootstrap": int(bootstrap), "seed": seed,
-        "waves": (sorted(study.data[study.wave_column].dropna().unique().tolist(), key=str)
-                  if study.wave_column else []),
+        "waves": natural_levels(study.data[study.wave_column]) if study.wave_column else [],
         "top_dimension": {o: top(drivers_dim, o, 1)[0] for o in pair},
         "top_attributes": {o: top(drivers_attr, o, 3) for o in pair},
         "first_actions": tables["first_actions"]["attribute"].tolist(),
@@ -1095,7 +1042,8 @@ class _Writer:
                 csat_delta=_points(f[csat]["trend"][waves[-1]] - f[csat]["trend"][waves[0]],
                                    signed=True, digits=1),
                 nps_delta=_points(f[nps]["trend"][waves[-1]] - f[nps]["trend"][waves[0]],
-                                  signed=True, digits=1), fig=fig_no)
+                                  signed=True, digits=1), fig=fig_no,
+                csat_test=self.trend_test(csat), nps_test=self.trend_test(nps))
         doc.paragraph(w[key].format(csat_dim=self.label(d_csat), nps_dim=self.label(d_nps),
                                     csat_share=_pct(dims.loc[d_csat, f"share_{csat}"]),
                                     nps_share=_pct(dims.loc[d_nps, f"share_{nps}"]))
@@ -1119,9 +1067,21 @@ class _Writer:
                            f"d_{nps}": w["driver_of"].format(o=self.short[nps]),
                            f"s_{nps}": w["share"]},
                   col_widths=(5, 38, 9, 38, 9), title=w["top_drivers"], font_size=8)
-        self.actions_table(self.a.tables["first_actions"], w["actions_title"], with_outcome=True)
-        doc.paragraph(w["actions_note"], muted=True, size=8.5)
+        chosen = self.a.tables["first_actions"]
+        self.actions_table(chosen, w["actions_title"], with_outcome=True)
+        rule = chosen.attrs["rule"]
+        doc.paragraph(w["actions_note"].format(
+            p=f"{100 * rule['min_quadrant_probability']:.0f}", ci=f"{100 * rule['ci']:g}",
+            k=chosen.attrs["n_candidates"]), muted=True, size=8.5)
         return first, doc.pdf.page
+
+    def trend_test(self, name: str) -> str:
+        """' (p = 0.10, not significant)': the test of an outcome's first-to-last move."""
+        moves = self.a.tables["wave_changes"].set_index("outcome")
+        row = moves.loc[name]
+        return self.w["trend_test"].format(
+            p=f"{row['p_value']:.2f}" if row["p_value"] >= 0.005 else "< 0.01",
+            ns="" if row["significant"] else self.w["not_significant"])
 
     def trend_figure(self, size, width=None) -> None:
         from drivers.plots import trend_plot
@@ -1154,7 +1114,7 @@ class _Writer:
                                           strict=True)],
         })
         columns = {"rank": w["rank"], "label": w["action"], "dimension": w["dimension"]}
-        widths = [6, 46, 22]
+        widths = [6, 36, 21]
         if with_outcome:
             shown["drives"] = [", ".join(self.short.get(o.strip(), o) for o in s.split(","))
                                for s in frame["outcomes"]]
@@ -1163,7 +1123,7 @@ class _Writer:
         columns.update({"importance": w["share"],
                         "performance": w["performance"].format(lo=scale[0], hi=scale[1]),
                         "quadrant": w["quadrant"], "certainty": w["certainty"]})
-        widths += [17, 14, 25, 17]
+        widths += [16, 14, 22, 30]
         self.doc.table(shown, columns=columns, col_widths=widths, title=title, font_size=8)
 
     def drivers_section(self, name: str) -> None:
@@ -1397,8 +1357,8 @@ class _Writer:
             blocks = w["blocks_na"].format(dims=", ".join(
                 self.label(d) for d in f["base"]["dimensions"]))
             base_text = w["base_applicable_text"].format(
-                n=f["base"]["n"], total=f["n"], na=f["base"]["not_applicable"], blocks=blocks,
-                used=f["n_used"])
+                n=f["base"]["total"] - f["base"]["not_applicable"], total=f["n"],
+                na=f["base"]["not_applicable"], blocks=blocks, used=f["n_used"])
         else:
             base_text = w["base_all_text"].format(n=f["n"], used=f["n_used"])
         for text in w["method"]:

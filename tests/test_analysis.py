@@ -12,7 +12,13 @@ import pandas as pd
 import pytest
 
 import drivers
-from drivers.analysis import DriverAnalysis, compare, study_importance
+from drivers.analysis import (
+    DriverAnalysis,
+    compare,
+    driver_base,
+    lead_labels,
+    study_importance,
+)
 from drivers.bootstrap import percentile_interval, resample_counts
 from drivers.importance import importance, importance_details, shapley_core
 
@@ -44,13 +50,17 @@ def test_compare_columns_and_facts(dimension_comparison):
                 "importance_csat", "share_csat", "rank_csat",
                 "share_csat_ci_low", "share_csat_ci_high",
                 "importance_nps", "share_nps", "rank_nps", "share_nps_ci_low",
-                "share_nps_ci_high", "diff", "diff_ci_low", "diff_ci_high", "lead"]
+                "share_nps_ci_high", "diff", "diff_ci_low", "diff_ci_high", "p_value",
+                "p_adjusted", "significant", "lead"]
     assert list(dimension_comparison.columns) == expected
     facts = dimension_comparison.attrs
     assert facts["outcomes"] == ["csat", "nps"]
     assert facts["n_used"] + facts["n_dropped"] == 2000
     assert sum(facts["dropped_reasons"].values()) == facts["n_dropped"]
-    assert facts["dropped_reasons"]["not_applicable"] > 500
+    assert facts["dropped_reasons"]["not_applicable"] == facts["base"]["not_applicable"] == 650
+    assert facts["base"]["rule"] == "driver" and facts["missing"] == "pairwise"
+    assert facts["n_used"] == facts["base"]["n"] == 1339
+    assert facts["min_difference"] == 0.03 and "Benjamini-Hochberg" in facts["adjustment"]
     for name in ("csat", "nps"):
         assert dimension_comparison[f"share_{name}"].sum() == pytest.approx(1.0)
         assert dimension_comparison[f"importance_{name}"].sum() == pytest.approx(
@@ -62,17 +72,22 @@ def test_compare_columns_and_facts(dimension_comparison):
 
 def test_compare_point_estimates_equal_importance_on_the_common_base(study,
                                                                      dimension_comparison):
-    base = study.data[["csat", "recommend"]].notna().all(axis=1)
+    # The driver base, by hand: no "not applicable" attribute, every outcome answered.
+    applicable = ~(study.missing[study.attribute_columns] == "not_applicable").any(axis=1)
+    answered = study.data[["csat", "recommend", "effort"]].notna().all(axis=1)
+    rows = study.data.loc[applicable & answered]
+    assert len(rows) == 1339
     for name, column in (("csat", "csat"), ("nps", "recommend")):
-        single = importance(study.data.loc[base], column, groups=study.groups,
-                            weights="weight")
+        single = importance(rows, column, groups=study.groups, weights="weight",
+                            missing="pairwise")
         np.testing.assert_allclose(dimension_comparison[f"importance_{name}"],
                                    single["importance"], rtol=1e-12)
 
 
-def test_paired_difference_interval_equals_a_by_hand_paired_bootstrap(study,
-                                                                      dimension_comparison):
+def test_paired_difference_interval_equals_a_by_hand_paired_bootstrap(study):
     """Rebuild the paired resamples from the same seed and compute the difference by hand."""
+    listwise = compare(study, level="dimension", bootstrap=200, seed=11, n_jobs=1, base="all",
+                       missing="listwise")
     base = study.data[["csat", "recommend"]].notna().all(axis=1)
     complete = base & study.data[study.attribute_columns].notna().all(axis=1)
     frame = study.data.loc[complete]
@@ -86,8 +101,18 @@ def test_paired_difference_interval_equals_a_by_hand_paired_bootstrap(study,
             b = shapley_core(X, frame["recommend"].to_numpy(float), w * counts, groups=groups)
             diffs.append(a / a.sum() - b / b.sum())
     low, high = percentile_interval(np.array(diffs), 0.95)
-    np.testing.assert_allclose(dimension_comparison["diff_ci_low"], low, rtol=1e-10)
-    np.testing.assert_allclose(dimension_comparison["diff_ci_high"], high, rtol=1e-10)
+    np.testing.assert_allclose(listwise["diff_ci_low"], low, rtol=1e-10)
+    np.testing.assert_allclose(listwise["diff_ci_high"], high, rtol=1e-10)
+    # The lead test: z = diff / sd(paired differences), two-sided, then Benjamini-Hochberg.
+    from scipy import stats
+    from statsmodels.stats.multitest import multipletests
+
+    diffs = np.array(diffs)
+    p = 2 * stats.norm.sf(np.abs(listwise["diff"]) / diffs.std(axis=0, ddof=1))
+    np.testing.assert_allclose(listwise["p_value"], p, rtol=1e-9)
+    np.testing.assert_allclose(listwise["p_adjusted"],
+                               multipletests(p, method="fdr_bh")[1], rtol=1e-9)
+    assert listwise.attrs["base"]["rule"] == "all" and listwise.attrs["n_used"] < 1000
 
 
 def test_compare_is_reproducible_and_independent_of_worker_count(study, dimension_comparison,
@@ -110,7 +135,7 @@ def test_compare_without_bootstrap_says_untested(study):
 
 def test_compare_attribute_level_pairwise_keeps_everyone(study):
     table = compare(study, level="attribute", bootstrap=20, seed=3, missing="pairwise",
-                    n_jobs=1)
+                    base="all", n_jobs=1)
     assert len(table) == len(study.attribute_columns)
     assert table.attrs["n_used"] == 2000 - sum(table.attrs["dropped_reasons"].values())
     assert table.attrs["n_used"] > 1900
@@ -184,9 +209,13 @@ def test_driver_analysis_on_a_study(study):
     assert {"label", "dimension", "share_ci_low"} <= set(model.summary.columns)
     assert set(model.diagnostics.columns) >= {"driver", "vif", "beta", "r", "sign_reversal"}
     assert model.n_used_ + model.n_dropped_ == 2000
-    assert model.dropped_reasons_["not_applicable"] > 500
-    assert any("not_applicable" in w for w in model.warnings_)
-    assert 0 < model.cv_r2_ < model.r2_ < 1
+    assert model.dropped_reasons_["not_applicable"] == model.base_["not_applicable"] == 650
+    assert model.n_used_ == model.base_["n"] == 1339
+    assert dict(model.header())["missing"] == "pairwise"
+    # The whole sample, listwise: what the package did before the driver base.
+    everyone = DriverAnalysis("nps", base="all", missing="listwise").fit(study)
+    assert any("not_applicable" in w for w in everyone.warnings_)
+    assert 0 < everyone.cv_r2_ < everyone.r2_ < 1 and everyone.n_used_ < 1000
     assert model.pairwise_ is not None and model.samples_.shape == (40, 21)
     html = model._repr_html_()
     assert "sx_agent_expertise" in html and "n used" in html
@@ -248,6 +277,123 @@ def test_priority_matrix_reuses_a_study_importance_table(study):
     assert matrix.attrs["n"] == table.attrs["n_used"]["dimension"] < 2000
     with pytest.raises(ValueError, match="not the study's attributes"):
         study_priority(study, "nps", level="attribute", importance_table=rows)
+
+
+# ---------------------------------------------------------------- one base, one answer
+
+
+def small_coded_study():
+    """Eight respondents: an attribute block not applicable to two, a blank outcome for one,
+    a "don't know" for one (kept: handled pairwise)."""
+    frame = pd.DataFrame({
+        "sat": [5, 4, 3, 2, 4, 5, np.nan, 3, 4, 2],
+        "rec": [9, 8, 6, 3, 7, 10, 8, 5, 9, 4],
+        "a": [5, 4, 3, 2, 4, 5, 4, 3, 98, 2],
+        "s": [5, 4, 99, 99, 3, 4, 5, 3, 4, 1],
+    })
+    spec = {"missing_codes": {98: "dont_know", 99: "not_applicable"},
+            "outcomes": {"csat": {"column": "sat", "kind": "csat"},
+                         "nps": {"column": "rec", "kind": "nps"}},
+            "dimensions": {"PX": {"attributes": ["a"]}, "SX": {"attributes": ["s"]}}}
+    return drivers.study_from_frame(frame, spec)
+
+
+def test_driver_base_rule_by_hand():
+    study = small_coded_study()
+    base, facts = driver_base(study)
+    # Rows 2 and 3 had SX not applicable; row 6 left CSAT blank; row 8 ("don't know") stays.
+    assert base.data.index.tolist() == [0, 1, 4, 5, 7, 8, 9]
+    assert facts["n"] == 7 and facts["total"] == 10 and facts["not_applicable"] == 2
+    assert facts["outcome_missing"] == {"csat": 1} and facts["dimensions"] == ["SX"]
+    assert facts["missing"] == "pairwise"
+    only_nps, nps_facts = driver_base(study, outcomes=["nps"])
+    assert nps_facts["n"] == 8 and nps_facts["outcome_missing"] == {}
+    full = drivers.study_from_frame(study.data.dropna().query("s < 90"),
+                                    {"outcomes": {"csat": {"column": "sat", "kind": "csat"}},
+                                     "dimensions": {"PX": {"attributes": ["a", "s"]}}})
+    assert driver_base(full)[0] is full
+
+
+def test_one_base_one_answer_across_the_api(study):
+    """DriverAnalysis, study_importance, compare and study_priority analyse the same
+    respondents and give the same shares for the same question."""
+    from drivers.priority import study_priority
+
+    model = DriverAnalysis("nps").fit(study)
+    levels = study_importance(study, "nps")
+    pair = compare(study, bootstrap=0)
+    matrix = study_priority(study, "nps")
+    attributes = levels[levels["level"] == "attribute"]
+    np.testing.assert_allclose(model.summary["share"], attributes["share"], rtol=1e-12)
+    np.testing.assert_allclose(model.summary["share"], pair["share_nps"], rtol=1e-12)
+    np.testing.assert_allclose(model.summary["share"], matrix["importance"], rtol=1e-12)
+    assert model.n_used_ == pair.attrs["n_used"] == levels.attrs["n_used"]["attribute"] \
+        == matrix.attrs["n"] == 1339
+    for facts in (model.summary.attrs["base"], levels.attrs["base"], pair.attrs["base"],
+                  matrix.attrs["base"]):
+        assert facts["rule"] == "driver" and facts["n"] == 1339
+        assert "not applicable" in facts["description"]
+    assert model.r2_ == pytest.approx(pair.attrs["r2"]["nps"], rel=1e-12)
+
+
+def test_compare_and_importance_work_for_ces(study):
+    table = compare(study, outcomes=("csat", "ces"), level="dimension", bootstrap=30, seed=2,
+                    n_jobs=1)
+    assert table["share_ces"].sum() == pytest.approx(1.0)
+    # data/bank_loan/README.md: effort is driven by the product (PX).
+    assert table.set_index("driver")["share_ces"].idxmax() == "PX"
+    assert set(table["lead"]) <= {"CSAT-led", "CES-led", "shared"}
+    ces = study_importance(study, "ces")
+    assert ces.attrs["base"]["n"] == 1339
+    np.testing.assert_allclose(ces.query("level == 'dimension'")["share"], table["share_ces"],
+                               rtol=1e-12)
+
+
+# ---------------------------------------------------------------- lead labels
+
+
+def exact_samples(diff, se, n=400):
+    """Resamples whose differences have exactly mean ``diff`` and standard deviation ``se``."""
+    from scipy import stats
+
+    z = stats.norm.ppf((np.arange(n) + 0.5) / n)
+    z = (z - z.mean()) / z.std(ddof=1)
+    return np.asarray(diff) + np.outer(z, se)
+
+
+def test_lead_labels_need_the_corrected_test_and_the_minimum_difference():
+    from scipy import stats
+
+    # Ten drivers: one clear CSAT lead, one clear NPS lead (sign!), one significant but
+    # below 3 points, one whose raw p of 0.012 does not survive Benjamini-Hochberg.
+    diff = np.array([0.10, -0.08, 0.02, 0.0252, 0, 0, 0, 0, 0, 0])
+    z_raw = stats.norm.isf(0.012 / 2)
+    se = np.array([0.01, 0.01, 0.004, 0.0252 / z_raw, 1, 1, 1, 1, 1, 1]) * 1.0
+    labels = lead_labels(diff, exact_samples(diff, se), ("csat", "nps"), ci=0.95,
+                         min_difference=0.02)
+    p = 2 * stats.norm.sf(np.abs(diff) / se)
+    np.testing.assert_allclose(labels["p_value"], p, rtol=1e-9)
+    assert labels["p_value"][3] == pytest.approx(0.012, rel=1e-6)
+    # BH by hand: sorted p = (~0, ~0, 5.7e-7, 0.012, 1, ...); the fourth is 0.012 * 10 / 4.
+    assert labels["p_adjusted"][3] == pytest.approx(0.03, rel=1e-6)
+    assert labels["lead"].tolist()[:4] == ["CSAT-led", "NPS-led", "CSAT-led", "CSAT-led"]
+    strict = lead_labels(diff, exact_samples(diff, se), ("csat", "nps"), ci=0.95)
+    # min_difference 0.03: the 2- and 2.5-point gaps are shared although significant.
+    assert strict["lead"].tolist()[:4] == ["CSAT-led", "NPS-led", "shared", "shared"]
+    assert strict["significant"].tolist()[:4] == [True, True, True, True]
+    # With 40 null drivers in the family, the raw p of 0.012 no longer survives.
+    many_diff = np.concatenate([diff, np.zeros(30)])
+    many_se = np.concatenate([se, np.ones(30)])
+    crowded = lead_labels(many_diff, exact_samples(many_diff, many_se), ("csat", "nps"),
+                          min_difference=0.02)
+    assert crowded["p_adjusted"][3] == pytest.approx(0.012 * 40 / 4, rel=1e-6)
+    assert crowded["lead"][3] == "shared" and not crowded["significant"][3]
+
+
+def test_lead_labels_untested_without_resamples():
+    labels = lead_labels(np.array([0.2, -0.2]), None, ("csat", "nps"))
+    assert labels["lead"].tolist() == ["untested", "untested"]
+    assert labels["significant"].isna().all()
 
 
 @pytest.mark.parametrize("missing", ["listwise", "pairwise"])

@@ -218,7 +218,8 @@ def test_study_priority_resamples_importance_and_performance_together():
     # performance drawn for it, for respondents inside and outside the model base.
     study = small_study(n=60)
     study.data.loc[study.data.index[:9], "sat"] = np.nan  # outside the model base
-    matrix = study_priority(study, "csat", bootstrap=40, seed=3, cross="median")
+    matrix = study_priority(study, "csat", bootstrap=40, seed=3, cross="median", base="all",
+                            missing="listwise")
     from drivers.importance import importance
 
     table_ = importance(study.data, "sat", ["a", "b"], bootstrap=40, seed=3, n_jobs=1)
@@ -442,8 +443,10 @@ def test_study_priority_dimension_level(bank_study):
     matrix = study_priority(bank_study, "csat", level="dimension")
     assert sorted(matrix["driver"]) == ["BX", "EX", "PX", "SX"]
     assert matrix["importance"].sum() == pytest.approx(1.0)
-    scores = bank_study.dimension_scores()
-    expected = performance_values(scores, bank_study.weights)
+    from drivers.analysis import driver_base
+
+    base, _ = driver_base(bank_study)  # the default base of study_priority
+    expected = performance_values(base.dimension_scores(), base.weights)
     np.testing.assert_allclose(matrix.set_index("driver")["performance"],
                                expected.reindex(matrix["driver"]))
     assert matrix.attrs["outcome"] == "csat" and matrix.attrs["level"] == "dimension"

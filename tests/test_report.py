@@ -13,7 +13,7 @@ import drivers
 from drivers import report as report_module
 from drivers.cli import main
 from drivers.io import study_from_frame
-from drivers.report import build_report, first_actions, report_base
+from drivers.report import build_report, report_base
 
 BOOTSTRAP = 30
 DATE = "2026-11-23"
@@ -94,7 +94,15 @@ def test_second_study_builds_reproducibly(second, tmp_path):
     assert f"{csat['ci_low']:.0f}% to {csat['ci_high']:.0f}%" in summary
     assert f"{nps['score']:+.0f}".replace("-", "−") in summary
     actions = built.tables["first_actions"]
-    assert len(actions) == 3 and "The three actions to take first" in summary
+    assert "The three actions to take first" in summary
+    # drivers.actions.first_actions: Fix first, confidence not low, a gain above 0 at the
+    # lower end of its interval; never more than three, fewer when fewer qualify.
+    assert len(actions) <= 3
+    assert (actions["quadrant"] == "Fix first").all() and (actions["gain_ci_low"] > 0).all()
+    assert actions["confidence"].isin(["high", "moderate"]).all()
+    gains = built.tables["gains_satisfaction"]
+    assert set(gains["unit"]) == {"top-box points"} and len(gains) == 8
+    assert (gains["gain_ci_low"] <= gains["gain"]).all()
     for attribute in actions["attribute"]:  # no labels in this study: column names show
         assert attribute in summary
     # each action's quadrant is stated with its probability from the joint bootstrap
@@ -156,30 +164,28 @@ def test_bank_loan_in_chinese(tmp_path):
     texts = page_texts(result.pdf)
     assert result.summary_pages[0] == result.summary_pages[1]
     assert result.facts["top_dimension"] == {"csat": "BX", "nps": "SX"}
-    assert result.facts["base"] == {"n": 1350, "total": 2000, "not_applicable": 650,
-                                    "dimensions": ["SX"]}
+    base = result.facts["base"]
+    assert (base["n"], base["total"], base["not_applicable"], base["dimensions"]) == (
+        1339, 2000, 650, ["SX"])
+    assert base["outcome_missing"] == {"csat": 3, "nps": 7, "ces": 1}
     everything = "\n".join(texts)
     for needed in ("执行摘要", "品牌体验", "服务体验", "目录", "2026年11月23日", "按 channel",
                    "附录 A. 方法"):
         assert needed in everything, needed
     summary = texts[result.summary_pages[0] - 1]
     assert "实际利率与承诺一致" in summary  # the top CSAT attribute, in Chinese
+    # The trend sentence carries the test of each move, as in the workbook's wave_changes.
+    moves = result.tables["wave_changes"].set_index("outcome")
+    assert moves.loc["csat", "p_value"] == pytest.approx(0.103, abs=5e-4)
+    assert f"p = {moves.loc['csat', 'p_value']:.2f}，不显著" in summary
+    assert f"p = {moves.loc['nps', 'p_value']:.2f}）" in summary
 
 
 def test_report_base_keeps_everyone_without_not_applicable(second):
     base, facts = report_base(second)
     assert base is second
-    assert facts == {"n": 400, "total": 400, "not_applicable": 0, "dimensions": []}
-
-
-def test_first_actions_puts_low_confidence_behind():
-    table = pd.DataFrame({"attribute": ["a", "b", "c"], "priority": [1, 2, 3],
-                          "quadrant": ["Fix first", "Fix first", "Maintain"],
-                          "confidence": ["low", "high", "high"]})
-    other = table.assign(attribute=["c", "d", "a"])
-    chosen = first_actions({"csat": table, "nps": other}, n=3)
-    assert chosen["attribute"].tolist() == ["b", "d", "a"]
-    assert chosen["outcomes"].tolist() == ["csat", "nps", "csat"]
+    assert (facts["n"], facts["total"], facts["not_applicable"], facts["dimensions"]) == (
+        400, 400, 0, [])
 
 
 def test_cli_report(write_study, tmp_path, capsys):
