@@ -117,17 +117,29 @@ def _add_report_parser(commands) -> None:
     report.add_argument("study", type=Path, help="the study file (YAML)")
     report.add_argument("--out", type=Path, required=True, help="the PDF to write")
     report.add_argument("--title", help="report title (default: the study's title)")
-    report.add_argument("--lang", default="en", choices=["en", "zh"], help="language (en)")
+    report.add_argument("--lang", default="en",
+                        help="language: a message catalog of drivers/messages (en, zh)")
     report.add_argument("--bootstrap", type=int, default=1000, help="resamples (1000)")
     report.add_argument("--seed", type=int, default=1, help="random seed (1)")
     report.add_argument("--date", help="report date, YYYY-MM-DD (default: none printed)")
     report.add_argument("--workbook", type=Path, help="also write the tables to this .xlsx")
+    report.add_argument("--deck", type=Path, help="also write the slides to this .pptx")
+    brand = report.add_argument_group(
+        "brand", "override the study file's report: block (company, logo, colours, "
+                 "confidentiality, template)")
+    brand.add_argument("--company", help="company name on the title page and in the header")
+    brand.add_argument("--logo", type=Path, help="logo image (PNG, JPG or SVG) for the title page")
+    brand.add_argument("--primary-colour", help="headings and tables colour, e.g. '#1F3A5F'")
+    brand.add_argument("--confidentiality", help="line in every footer, e.g. 'Internal'")
+    brand.add_argument("--template", type=Path,
+                       help="your own Typst template (see drivers/report/templates/report.typ "
+                            "for its inputs)")
     report.set_defaults(run=run_report)
 
 
 def run_report(args: argparse.Namespace) -> int:
     from drivers.io import load_study
-    from drivers.report import build_report
+    from drivers.report import brand_of, build_report
 
     if args.date:
         import datetime as dt
@@ -137,12 +149,16 @@ def run_report(args: argparse.Namespace) -> int:
         except ValueError:
             raise ValueError(f"--date {args.date!r} is not a date such as 2026-11-23") from None
     study = load_study(args.study)
+    brand = brand_of(study, args.lang, company=args.company, logo=args.logo,
+                     primary=args.primary_colour, confidentiality=args.confidentiality,
+                     template=args.template)
     result = build_report(study, args.out, title=args.title, lang=args.lang,
                           bootstrap=args.bootstrap, seed=args.seed, date=args.date,
-                          workbook=args.workbook, progress=True)
+                          workbook=args.workbook, deck=args.deck, brand=brand, progress=True)
     print(f"wrote {result.pdf} ({result.pages} pages)", file=sys.stderr)
-    if result.workbook:
-        print(f"wrote {result.workbook}", file=sys.stderr)
+    for path in (result.workbook, result.deck):
+        if path:
+            print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

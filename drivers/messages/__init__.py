@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -49,7 +49,7 @@ def languages() -> list[str]:
     return sorted(p.stem for p in CATALOG_DIR.glob("*.yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict:
     """The parsed catalog of ``lang`` (a nested mapping of message ids)."""
     path = CATALOG_DIR / f"{lang}.yaml"
@@ -184,7 +184,7 @@ class Words:
         return wrap_label(text, width, segment=self.wrap_rule == "jieba")
 
 
-@lru_cache(maxsize=None)
+@cache
 def words(lang: str) -> Words:
     """The :class:`Words` of ``lang`` (cached)."""
     return Words(lang)

@@ -153,3 +153,28 @@ def _padded(values: np.ndarray, fraction: float) -> tuple[float, float]:
     low, high = float(values.min()), float(values.max())
     span = high - low if high > low else max(abs(high), 1.0) * 0.2
     return low - fraction * span, high + fraction * span
+
+
+def interval_lines(ax, at, low, high, horizontal: bool, color="black", linewidth: float = 0.9,
+                   cap: float = 5.0, alpha: float = 1.0, zorder: float = 3):
+    """Interval whiskers drawn from ``low`` to ``high`` with end caps, at positions ``at``.
+
+    Drawn from the bounds themselves, not as errors around a point, so an estimate outside
+    its interval (a bootstrap percentile interval can miss the point estimate) still shows
+    the interval [low, high]. The whiskers are one ``LineCollection`` (``gid`` "interval")
+    whose segments a test can read back.
+    """
+    at, low, high = (np.asarray(v, dtype=float) for v in (at, low, high))
+    ok = np.isfinite(at) & np.isfinite(low) & np.isfinite(high)
+    if not ok.any():
+        return None
+    draw = ax.hlines if horizontal else ax.vlines
+    lines = draw(at[ok], low[ok], high[ok], colors=color, linewidth=linewidth, alpha=alpha,
+                 zorder=zorder)
+    lines.set_gid("interval")
+    marker = "|" if horizontal else "_"
+    for bound in (low[ok], high[ok]):
+        xy = (bound, at[ok]) if horizontal else (at[ok], bound)
+        ax.plot(*xy, marker=marker, linestyle="none", color=color, markersize=cap,
+                alpha=alpha, zorder=zorder, markeredgewidth=linewidth)
+    return lines

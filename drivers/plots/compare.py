@@ -15,6 +15,7 @@ from drivers.plots.common import (
     _note_style,
     _percent_axis,
     _require,
+    interval_lines,
 )
 from drivers.plots.labels import place_labels
 from drivers.style import (
@@ -111,9 +112,10 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
             if has_ci:
                 x_low, x_high = comparison[x_ci].iloc[i].to_numpy(dtype=float)
                 y_low, y_high = comparison[y_ci].iloc[i].to_numpy(dtype=float)
-                ax.errorbar([xs[i]], [ys[i]], xerr=[[xs[i] - x_low], [x_high - xs[i]]],
-                            yerr=[[ys[i] - y_low], [y_high - ys[i]]], fmt="none",
-                            ecolor=style["color"], elinewidth=0.8, alpha=0.7, zorder=3)
+                interval_lines(ax, [ys[i]], [x_low], [x_high], horizontal=True,
+                               color=style["color"], linewidth=0.8, alpha=0.7, cap=0)
+                interval_lines(ax, [xs[i]], [y_low], [y_high], horizontal=False,
+                               color=style["color"], linewidth=0.8, alpha=0.7, cap=0)
             ax.plot([xs[i]], [ys[i]], marker=style["marker"], color=style["color"],
                     markeredgecolor="black", markeredgewidth=0.7, markersize=MARKER_SIZE,
                     linestyle="none", zorder=4)

@@ -232,13 +232,18 @@ def _matrix_base(ax, matrix, labels, lang, xlim, ylim, title) -> dict:
             "order": order, "names": _dimension_names(labels, order, lang), "extra": extra}
 
 
+#: The most important drivers of a matrix, labelled whatever their priority.
+ALWAYS_LABELLED = 3
+
+
 def _matrix_labels(ax, layout, wrap, n_labels, key=None, draw=True) -> list:
     """Place the point labels of a matrix drawn by :func:`_matrix_base`."""
     ranking = layout["ranking"]
-    # The most important drivers are placed first (better spots), but which ones get a label
-    # at all follows the priority order.
-    chosen = set(ranking[:n_labels].tolist()) if n_labels is not None else set(ranking.tolist())
+    # The most important drivers are placed first (better spots); which ones get a label
+    # follows the priority order, and the BIGGEST drivers are always among them.
     placement = np.argsort(-layout["imp"], kind="mergesort")
+    chosen = set(ranking[:n_labels].tolist()) if n_labels is not None else set(ranking.tolist())
+    chosen |= set(placement[:ALWAYS_LABELLED].tolist())
     texts = [wrap_alternatives(layout["texts"][i], wrap) if i in chosen else ""
              for i in placement]
     return place_labels(ax, layout["perf"][placement], layout["imp"][placement], texts,

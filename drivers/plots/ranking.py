@@ -19,6 +19,7 @@ from drivers.plots.common import (
     _order,
     _percent_axis,
     _require,
+    interval_lines,
 )
 from drivers.style import (
     DIMENSION_STYLES,
@@ -99,9 +100,7 @@ def ranking_plot(table: pd.DataFrame, ax=None, value: str = "share", labels=None
             low = frame[interval[0]].to_numpy(dtype=float)
             high = frame[interval[1]].to_numpy(dtype=float)
             ok = np.isfinite(low) & np.isfinite(high)
-            ax.errorbar(values[ok], positions[ok],
-                        xerr=[values[ok] - low[ok], high[ok] - values[ok]], fmt="none",
-                        ecolor="black", elinewidth=0.9, capsize=2.5, zorder=3)
+            interval_lines(ax, positions[ok], low[ok], high[ok], horizontal=True)
             ends = np.where(ok, np.maximum(values, high), values)
         # One decimal when shares are small (5.2% and 4.6% are different drivers, not "5%").
         decimals = 1 if np.nanmax(np.abs(values)) < 0.2 else 0

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from drivers.plots.common import MARKER_SIZE, _axes, _freeze, _label_map, _padded, _require
+from drivers.plots.common import (
+    MARKER_SIZE,
+    _axes,
+    _freeze,
+    _label_map,
+    _padded,
+    _require,
+    interval_lines,
+)
 from drivers.plots.labels import place_labels
 from drivers.style import (
     OUTCOME_STYLES,
@@ -76,10 +84,8 @@ def trend_plot(table: pd.DataFrame, ax=None, wave: str | None = None, labels=Non
                 low = rows["ci_low"].to_numpy(dtype=float)
                 high = rows["ci_high"].to_numpy(dtype=float)
                 ok = np.isfinite(low) & np.isfinite(high) & np.isfinite(score)
-                ax.errorbar(positions[ok], score[ok], yerr=[score[ok] - low[ok],
-                                                            high[ok] - score[ok]],
-                            fmt="none", ecolor=style["color"], elinewidth=1.0, capsize=3,
-                            zorder=3)
+                interval_lines(ax, positions[ok], low[ok], high[ok], horizontal=False,
+                               color=style["color"], linewidth=1.0, cap=6)
                 bars += [(p, lo, p, hi) for p, lo, hi in zip(positions[ok], low[ok], high[ok],
                                                              strict=True)]
             ax.plot(positions, score, color=style["color"], marker=style["marker"],

@@ -30,6 +30,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +46,7 @@ from drivers.report.numbers import (
 from drivers.report.pages import Brand, Document, document
 from drivers.study import Study
 
-__all__ = ["Brand", "ReportResult", "build_report", "compute_report", "document",
+__all__ = ["Brand", "ReportResult", "brand_of", "build_report", "compute_report", "document",
            "first_actions", "report_base"]
 
 
@@ -176,7 +177,7 @@ def build_report(study: Study | str | Path, out_pdf: str | Path, title: str | No
         date = dt.date.fromisoformat(str(date))
     if not isinstance(study, Study):
         study = load_study(study)
-    brand = brand or brand_of(study)
+    brand = brand or brand_of(study, lang)
     step = Steps(words(lang).raw("steps"), progress)
     numbers = compute_report(study, bootstrap=bootstrap, seed=seed, lang=lang,
                              progress=progress, n_jobs=n_jobs, step=step)
@@ -201,19 +202,47 @@ def build_report(study: Study | str | Path, out_pdf: str | Path, title: str | No
                         document=doc)
 
 
-def brand_of(study: Study) -> Brand:
-    """The brand of a study file's ``report:`` block (empty fields keep the defaults)."""
+def brand_of(study: Study, lang: str = "en", **overrides) -> Brand:
+    """The brand of a report: the study file's ``report:`` block, then ``overrides``.
+
+    Parameters
+    ----------
+    study : Study
+        Its ``report`` block (company, company_zh, logo, colours, confidentiality,
+        confidentiality_zh, template), when the study file has one.
+    lang : str
+        Picks the ``_zh`` twins for Chinese.
+    **overrides
+        ``company``, ``logo``, ``primary``, ``accent``, ``confidentiality``, ``template``
+        (the command line's options); None keeps the study file's value.
+
+    Examples
+    --------
+    >>> brand_of(None, company="Bank", primary="#003366").company
+    'Bank'
+    """
     block = getattr(study, "report", None)
-    if block is None:
-        return Brand()
-    colours = getattr(block, "colours", None) or {}
+    colours = dict(getattr(block, "colours", None) or {})
+
+    def field_of(name):
+        twin = getattr(block, f"{name}_{lang}", None) if lang != "en" else None
+        return twin or getattr(block, name, None)
+
+    found = {"company": field_of("company"), "logo": getattr(block, "logo", None),
+             "primary": colours.get("primary"), "accent": colours.get("accent"),
+             "confidentiality": field_of("confidentiality"),
+             "template": getattr(block, "template", None)}
+    found.update({k: v for k, v in overrides.items() if v is not None})
     defaults = Brand()
-    return Brand(company=getattr(block, "company", "") or "",
-                 logo=str(block.logo) if getattr(block, "logo", None) else None,
-                 primary=colours.get("primary") or defaults.primary,
-                 accent=colours.get("accent") or defaults.accent,
-                 confidentiality=getattr(block, "confidentiality", "") or "",
-                 template=str(block.template) if getattr(block, "template", None) else None)
+    for key in ("primary", "accent"):
+        if found[key] and not re.fullmatch(r"#[0-9A-Fa-f]{6}", str(found[key])):
+            raise ValueError(f"{key} colour {found[key]!r} is not a colour such as '#1F3A5F'")
+    return Brand(company=str(found["company"] or ""),
+                 logo=str(found["logo"]) if found["logo"] else None,
+                 primary=str(found["primary"] or defaults.primary),
+                 accent=str(found["accent"] or defaults.accent),
+                 confidentiality=str(found["confidentiality"] or ""),
+                 template=str(found["template"]) if found["template"] else None)
 
 
 __all__ += ["ReportNumbers"]

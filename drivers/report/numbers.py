@@ -205,6 +205,7 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
     """
     from drivers.analysis import DriverAnalysis, compare
     from drivers.diagnostics import regression_diagnostics
+    from drivers.messages import words
     from drivers.metrics import attribute_performance, dimension_performance, outcome_table
     from drivers.priority import (
         action_table,
@@ -214,8 +215,6 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
         wave_movement,
     )
     from drivers.relationship import relationship
-
-    from drivers.messages import words
 
     step = step or Steps(words(lang).raw("steps"), progress)
     bars = bool(progress) and sys.stderr.isatty()

@@ -310,7 +310,7 @@ class _Pages:
         matrix = self.n.tables[f"priority_{name}"]
         self.figure(f"{name}-matrix", lambda ax: priority_matrix_plot(
             matrix, ax=ax, labels=self.base, lang=self.lang, n_labels=MATRIX_LABELS),
-            6.0, w("drivers.matrix_caption", o=short, k=min(MATRIX_LABELS, len(matrix))),
+            5.0, w("drivers.matrix_caption", o=short, k=min(MATRIX_LABELS, len(matrix))),
             self.matrix_headline(self.n.tables[f"actions_{name}"], short))
         self.actions_table(self.n.tables[f"actions_{name}"], w("drivers.action_list", o=short),
                            limit=10)
@@ -372,7 +372,7 @@ class _Pages:
                     if sum(counts) else w("headlines.scatter_none"))
         self.figure("compare-scatter", lambda ax: importance_scatter(
             attr, ax=ax, x=f"share_{csat}", y=f"share_{nps}", labels=self.base,
-            lang=self.lang), 5.6, w("compare.scatter_caption"), headline)
+            lang=self.lang), 4.9, w("compare.scatter_caption"), headline)
         self.add("subsection", title=w("compare.leads"))
         lines = []
         for lead, rows in leads.items():
