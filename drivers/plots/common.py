@@ -173,7 +173,7 @@ def interval_lines(ax, at, low, high, horizontal: bool, color="black", linewidth
                  zorder=zorder)
     lines.set_gid("interval")
     marker = "|" if horizontal else "_"
-    for bound in (low[ok], high[ok]):
+    for bound in (low[ok], high[ok]) if cap > 0 else ():
         xy = (bound, at[ok]) if horizontal else (at[ok], bound)
         ax.plot(*xy, marker=marker, linestyle="none", color=color, markersize=cap,
                 alpha=alpha, zorder=zorder, markeredgewidth=linewidth)

@@ -107,6 +107,7 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
         y_ci = [f"{y}_ci_low", f"{y}_ci_high"]
         # Whiskers only where they stay readable; with many drivers the table holds them.
         has_ci = few and set(x_ci + y_ci) <= set(comparison.columns)
+        whiskers = []
         for i in range(len(drivers)):
             style = dimension_style(dimensions[i], order)
             if has_ci:
@@ -116,6 +117,7 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
                                color=style["color"], linewidth=0.8, alpha=0.7, cap=0)
                 interval_lines(ax, [xs[i]], [y_low], [y_high], horizontal=False,
                                color=style["color"], linewidth=0.8, alpha=0.7, cap=0)
+                whiskers += [(x_low, ys[i], x_high, ys[i]), (xs[i], y_low, xs[i], y_high)]
             ax.plot([xs[i]], [ys[i]], marker=style["marker"], color=style["color"],
                     markeredgecolor="black", markeredgewidth=0.7, markersize=MARKER_SIZE,
                     linestyle="none", zorder=4)
@@ -134,7 +136,8 @@ def importance_scatter(comparison: pd.DataFrame, ax=None, x: str | None = None,
         ranking = np.argsort(-distance, kind="mergesort")
         place_labels(ax, xs[ranking], ys[ranking],
                      [wrap_label(text_of[drivers[i]]) if chosen[i] else "" for i in ranking],
-                     fixed_texts=region_texts)
+                     fixed_texts=region_texts, whiskers=whiskers,
+                     rules=[(low, low, high, high)])
     return ax
 
 

@@ -232,6 +232,9 @@ def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence, *,
                                  textcoords="offset points", ha=ha, va=va, fontsize=fontsize,
                                  color=color, arrowprops=arrow, annotation_clip=False,
                                  zorder=5, gid=gid, **style)
+        # Placed for this layout: a later layout pass must not shrink the axes around it
+        # (which would move the points under fixed label offsets).
+        annotation.set_in_layout(False)
         annotations.append(annotation)
         scene["hard"] = np.vstack([scene["hard"], box[None, :]])
         if far:
@@ -526,7 +529,7 @@ def _segments_hit_box(start, ends: np.ndarray, box, samples: int = 24) -> np.nda
 # ---------------------------------------------------------------- checking a drawn chart
 
 
-def label_collisions(ax, tolerance: float = 0.5) -> list[str]:
+def label_collisions(ax, tolerance: float = 1.5) -> list[str]:
     """What a reader could misread in a drawn chart's point labels; empty when nothing.
 
     Reads the artists back (no knowledge of how the labels were placed): every label placed
@@ -544,7 +547,8 @@ def label_collisions(ax, tolerance: float = 0.5) -> list[str]:
     ax : Axes
         A drawn chart.
     tolerance : float
-        Pixels by which boxes may touch.
+        Pixels by which boxes may touch (a text box includes room above and below the
+        glyphs, so a line grazing its edge crosses no letter).
 
     Returns
     -------
@@ -552,7 +556,7 @@ def label_collisions(ax, tolerance: float = 0.5) -> list[str]:
         One line per problem, naming the label.
     """
     from matplotlib.collections import LineCollection
-    from matplotlib.text import Annotation
+    from matplotlib.text import Annotation, Text
 
     fig = ax.figure
     fig.canvas.draw()
@@ -595,7 +599,8 @@ def label_collisions(ax, tolerance: float = 0.5) -> list[str]:
                     markers.append((x - 3 * px, y - 3 * px, x + 3 * px, y + 3 * px))
     points = np.asarray(points, float).reshape(-1, 2)
     problems = []
-    boxes = [_shrunk(t.get_window_extent(renderer), tolerance) for t in labels]
+    # The text's own box: an Annotation's extent would include its leader line.
+    boxes = [_shrunk(Text.get_window_extent(t, renderer), tolerance) for t in labels]
     fixed = [_shrunk(t.get_window_extent(renderer), tolerance) for t in others]
     for i, (text, box) in enumerate(zip(labels, boxes, strict=True)):
         name = text.get_text().replace("\n", " ")

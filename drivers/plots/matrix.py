@@ -23,6 +23,7 @@ from drivers.plots.common import (
     _padded,
     _percent_axis,
     _require,
+    interval_lines,
 )
 from drivers.plots.labels import draw_label_key, place_labels, wrap_alternatives
 from drivers.style import (
@@ -202,10 +203,8 @@ def _matrix_base(ax, matrix, labels, lang, xlim, ylim, title) -> dict:
         style = dimension_style(dimensions[i], order)
         if has_ci and np.isfinite(low[i]) and np.isfinite(high[i]):
             # Thin and slightly transparent: intervals inform, points and labels lead.
-            ax.plot([perf[i], perf[i]], [low[i], high[i]], color=style["color"],
-                    linewidth=0.9, alpha=0.8, zorder=3, solid_capstyle="butt")
-            ax.plot([perf[i], perf[i]], [low[i], high[i]], marker="_", linestyle="none",
-                    color=style["color"], alpha=0.8, markersize=5, zorder=3)
+            interval_lines(ax, [perf[i]], [low[i]], [high[i]], horizontal=False,
+                           color=style["color"], linewidth=0.9, alpha=0.8, cap=5)
             whiskers.append((perf[i], low[i], perf[i], high[i]))
         ax.plot([perf[i]], [imp[i]], marker=style["marker"], linestyle="none",
                 markersize=MARKER_SIZE, markeredgecolor="black", markeredgewidth=0.7,

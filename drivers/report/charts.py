@@ -57,16 +57,14 @@ class Chart:
             if self.kind == "figure":
                 fig = plt.figure(figsize=(TEXT_WIDTH, self.height), layout="constrained")
                 self.draw(fig)
-                fig.canvas.draw()
                 fig.set_layout_engine("none")
             else:
                 fig, ax = plt.subplots(1, self.ncols, figsize=(TEXT_WIDTH, self.height),
                                        layout="constrained")
                 self.draw(ax)
-            # Keep the layout the labels were placed in: another constrained pass would
-            # count the placed labels and move the axes under them.
-            fig.canvas.draw()
-            fig.set_layout_engine("none")
+                # Keep the layout the labels were placed in (the charts lay the figure out
+                # before placing labels): another pass would move the axes under them.
+                fig.set_layout_engine("none")
             tidy_legends(fig)
         return fig
 
