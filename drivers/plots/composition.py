@@ -63,7 +63,7 @@ def nps_composition_plot(table: pd.DataFrame, ax=None, group: str | None = None,
     ['All', 'mobile app']
     >>> [t.get_text() for t in ax.texts if t.get_text().startswith("NPS")]
     ['NPS +20', 'NPS +30']
-    >>> plt.close("all")
+    >>> import matplotlib.pyplot as plt; plt.close("all")
     """
     _require(table, list(NPS_COLUMNS), "table")
     frame = table

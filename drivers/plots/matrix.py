@@ -71,8 +71,8 @@ def priority_matrix_plot(matrix: pd.DataFrame, ax=None, labels=None, title: str 
     legend : bool
         Draw the dimension legend under the axes.
     n_labels : int, optional
-        Label only this many drivers, in priority order (``priority`` column, else by
-        importance); default all.
+        Label this many drivers in priority order (``priority`` column, else by
+        importance), and always the three most important; default all.
 
     Returns
     -------
@@ -84,13 +84,15 @@ def priority_matrix_plot(matrix: pd.DataFrame, ax=None, labels=None, title: str 
 
     Examples
     --------
-    >>> matrix = pd.DataFrame({"driver": ["rate", "fees", "agent"],
-    ...                        "importance": [0.5, 0.2, 0.3], "performance": [3.1, 4.2, 3.9],
-    ...                        "importance_cross": 1 / 3, "performance_cross": 3.73,
-    ...                        "quadrant": ["Fix first", "Possible overinvestment", "Monitor"]})
-    >>> ax = priority_matrix_plot(matrix, n_labels=2)
-    >>> sorted(t.get_text() for t in ax.texts if t.get_text() in ("rate", "fees", "agent"))
-    ['agent', 'rate']
+    >>> matrix = pd.DataFrame({"driver": ["rate", "fees", "agent", "app"],
+    ...                        "importance": [0.5, 0.2, 0.25, 0.05],
+    ...                        "performance": [3.1, 4.2, 3.9, 4.0],
+    ...                        "importance_cross": 0.25, "performance_cross": 3.8,
+    ...                        "quadrant": ["Fix first", "Possible overinvestment", "Maintain",
+    ...                                     "Possible overinvestment"]})
+    >>> ax = priority_matrix_plot(matrix, n_labels=1)
+    >>> sorted(t.get_text() for t in ax.texts if t.get_gid() == "label")  # the top 3 by share
+    ['agent', 'fees', 'rate']
     >>> plt.close("all")
     """
     ax, created = _axes(ax, (9.0, 7.4), lang)

@@ -69,7 +69,7 @@ def penalty_reward_plot(table: pd.DataFrame, ax=None, labels=None, lang: str = "
     >>> ax = penalty_reward_plot(table)
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['fees', 'gift']
-    >>> plt.close("all")
+    >>> import matplotlib.pyplot as plt; plt.close("all")
     """
     from scipy import stats
 

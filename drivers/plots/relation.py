@@ -161,7 +161,7 @@ def divergent_profile_plot(profiles, group: str = "satisfied_not_promoting",
     >>> ax = divergent_profile_plot(profiles)
     >>> [t.get_text() for t in ax.get_yticklabels()]  # from the bottom up
     ['agent', 'rate']
-    >>> plt.close("all")
+    >>> import matplotlib.pyplot as plt; plt.close("all")
     """
     from drivers.relationship import DIVERGENT
 
