@@ -25,11 +25,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install the package with notebook and test tools
 
-report: $(STAMP) ## build the bank-loan outputs in reports/ (installs first)
+report: $(STAMP) ## build the bank-loan PDF, workbook and deck in reports/ (installs first)
 	mkdir -p reports
 	$(VENV)/bin/drivers validate $(STUDY) > reports/bank_loan_data_quality.txt
 	$(VENV)/bin/drivers metrics $(STUDY) --out reports/bank_loan_metrics.xlsx
-	$(VENV)/bin/papermill --log-output notebooks/report.ipynb reports/bank_loan_report.ipynb -p date 2026-11-23 -p pdf_name bank_loan_report.pdf -p workbook_name bank_loan_drivers.xlsx
+	$(VENV)/bin/papermill --log-output notebooks/report.ipynb reports/bank_loan_report.ipynb -p date 2026-11-23 -p pdf_name bank_loan_report.pdf -p workbook_name bank_loan_drivers.xlsx -p deck_name bank_loan_deck.pptx
 
 test: $(STAMP) ## run the whole test suite, doctests and notebooks (installs first)
 	$(PY) -m drivers.subset_sweep  # compiled once here, not in every test worker
@@ -52,5 +52,5 @@ data: $(STAMP) ## regenerate data/bank_loan byte-identically from its seed
 	$(PY) -m drivers.simulate --out data/bank_loan
 
 clean: ## remove the virtualenv, caches and generated reports
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis reports/*.pdf reports/*.png reports/*.xlsx reports/*.txt reports/*.ipynb
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis reports/*.pdf reports/*.png reports/*.xlsx reports/*.txt reports/*.ipynb reports/*.pptx
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

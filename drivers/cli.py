@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import datetime as dt
 import os
+import re
 import signal
 import sys
 import time
@@ -31,6 +32,7 @@ import pandas as pd
 
 from drivers import __version__
 from drivers.importance import METHODS
+from drivers.messages import languages
 from drivers.output import (
     FIGURE_SUFFIXES,
     TABLE_SUFFIXES,
@@ -103,6 +105,9 @@ def _run(argv: Sequence[str] | None) -> int:
         return EXIT_PROBLEMS
     except WriteError as error:
         _error(f"could not write {error.filename}: {error.strerror}; nothing was written")
+        # A writer abandoned by the failure (openpyxl's, through lxml) may raise again when
+        # collected at exit: the user has had the one line that matters.
+        sys.unraisablehook = lambda unraisable: None
         return EXIT_PROBLEMS
     except KeyError as error:
         text = str(error.args[0]) if error.args else ""
@@ -253,13 +258,26 @@ def _add_report_parser(commands) -> None:
     report.add_argument("study", type=Path, help="the study file (YAML)")
     report.add_argument("--out", type=Path, required=True, help="the PDF to write")
     report.add_argument("--title", help="report title (default: the study's title)")
-    report.add_argument("--lang", default="en", choices=["en", "zh"], help="language (en)")
+    report.add_argument("--lang", default="en", choices=languages(),
+                        help="language: a message catalog of drivers/messages (en)")
     report.add_argument("--bootstrap", type=_resamples(1), default=1000,
                         help=f"resamples, 1 to {MAX_BOOTSTRAP:,} (1000)")
     report.add_argument("--seed", type=_seed, default=1, help="random seed (1)")
     report.add_argument("--date", type=_date,
                         help="report date, YYYY-MM-DD (default: none printed)")
     report.add_argument("--workbook", type=Path, help="also write the tables to this .xlsx")
+    report.add_argument("--deck", type=Path, help="also write the slides to this .pptx")
+    brand = report.add_argument_group(
+        "brand", "override the study file's report: block (company, logo, colours, "
+                 "confidentiality, template)")
+    brand.add_argument("--company", help="company name on the title page and in the header")
+    brand.add_argument("--logo", type=Path, help="logo image (PNG, JPG or SVG) for the title page")
+    brand.add_argument("--primary-colour", type=_colour,
+                       help="headings and tables colour, e.g. '#1F3A5F'")
+    brand.add_argument("--confidentiality", help="line in every footer, e.g. 'Internal'")
+    brand.add_argument("--template", type=Path,
+                       help="your own Typst template (see drivers/report/templates/report.typ "
+                            "for its inputs)")
     report.set_defaults(run=run_report)
 
 
@@ -268,18 +286,19 @@ OUTPUTS = {
     "metrics": {"out": TABLE_SUFFIXES},
     "importance": {"out": TABLE_SUFFIXES},
     "compare": {"out": TABLE_SUFFIXES, "chart": FIGURE_SUFFIXES},
-    "report": {"out": (".pdf",), "workbook": (".xlsx",)},
+    "report": {"out": (".pdf",), "workbook": (".xlsx",), "deck": (".pptx",)},
 }
 
 
 # ---- commands ------------------------------------------------------------------------------
 def run_report(args: argparse.Namespace) -> int:
     from drivers.analysis import compare
-    from drivers.report import build_report, report_base
+    from drivers.report import brand_of, build_report, report_base
 
-    _check_outputs(args, [args.study])
+    given = [args.study, args.logo, args.template]
+    _check_outputs(args, given)
     study = _load_study(args.study)
-    _check_outputs(args, study_inputs(study))
+    _check_outputs(args, [*given, *study_inputs(study)])
 
     def resampled(bootstrap: int) -> None:  # the report's two paired bootstraps
         base = report_base(study)[0]
@@ -287,12 +306,16 @@ def run_report(args: argparse.Namespace) -> int:
             compare(base, level=level, bootstrap=bootstrap, missing="pairwise", seed=args.seed)
 
     _announce("report (two paired bootstraps)", args.bootstrap, resampled)
+    brand = brand_of(study, args.lang, company=args.company, logo=args.logo,
+                     primary=args.primary_colour, confidentiality=args.confidentiality,
+                     template=args.template)
     result = build_report(study, args.out, title=args.title, lang=args.lang,
                           bootstrap=args.bootstrap, seed=args.seed, date=args.date,
-                          workbook=args.workbook, progress=True)
+                          workbook=args.workbook, deck=args.deck, brand=brand, progress=True)
     print(f"wrote {result.pdf} ({result.pages} pages)", file=sys.stderr)
-    if result.workbook:
-        print(f"wrote {result.workbook}", file=sys.stderr)
+    for path in (result.workbook, result.deck):
+        if path:
+            print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
@@ -565,6 +588,12 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
     return value
+
+
+def _colour(text: str) -> str:
+    if not re.fullmatch(r"#[0-9A-Fa-f]{6}", text):
+        raise argparse.ArgumentTypeError(f"expected a colour such as '#1F3A5F', got {text!r}")
+    return text
 
 
 def _date(text: str) -> str:

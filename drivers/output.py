@@ -39,6 +39,7 @@ import fnmatch
 import math
 import numbers
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -250,8 +251,11 @@ def write_together(*paths: str | Path) -> Iterator[list[Path]]:
             for tmp in temps:
                 os.chmod(tmp, mode)
             _replace_all(temps, targets)
-        except OSError as error:
-            raise _write_error(error, temps, targets) from error
+        except Exception as error:
+            failed = _as_os_error(error)
+            if failed is None:
+                raise
+            raise _write_error(failed, temps, targets) from error
     finally:
         for tmp in temps:
             with contextlib.suppress(OSError):
@@ -296,6 +300,27 @@ def _replace_all(temps: list[Path], targets: list[Path]) -> None:
     for _, backup in done:
         if backup is not None:
             backup.unlink(missing_ok=True)
+
+
+def _as_os_error(error: BaseException) -> OSError | None:
+    """The system error behind a failed write, also when a library wrapped it.
+
+    lxml (which openpyxl and python-pptx write through) reports a full disk or a file-size
+    limit as ``SerialisationError("IO_ENOSPC")``, not as an ``OSError``.
+
+    >>> class SerialisationError(Exception): pass
+    >>> _as_os_error(SerialisationError("IO_EFBIG")).strerror
+    'File too large'
+    >>> _as_os_error(KeyError("x")) is None
+    True
+    """
+    if isinstance(error, OSError):
+        return error
+    found = re.search(r"\bIO_(E[A-Z]+)\b", str(error))
+    code = getattr(errno, found.group(1), None) if found else None
+    if type(error).__name__ != "SerialisationError" or code is None:
+        return None
+    return OSError(code, os.strerror(code))
 
 
 def _write_error(error: OSError, temps: list[Path], targets: list[Path]) -> WriteError:

@@ -25,7 +25,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -192,12 +192,15 @@ class Advice:
     """Questionnaire advice: keep both questions, or one is enough.
 
     ``keep_both`` is the decision, ``reasons`` the checks behind it (one sentence each) and
-    ``text`` the advice in plain words.
+    ``text`` the advice in plain words. ``checks`` holds the same checks as message ids of
+    :mod:`drivers.messages` (``advice.*``) with their parameters, so a report words them in
+    its own language.
     """
 
     keep_both: bool
     reasons: list[str]
     text: str
+    checks: list[tuple[str, dict]] = field(default_factory=list)
 
 
 @dataclass
@@ -601,51 +604,63 @@ def advice(result: Relationship, importance=None, min_waves: int = 3, min_r: flo
         overall = result.correlation.loc[result.correlation["method"] == method, "r"]
         waves = {"all": float(overall.iloc[0])}
     failed, passed = [], []
+    failed_ids: list[tuple[str, dict]] = []
+    passed_ids: list[tuple[str, dict]] = []
     count = len(waves)
     if count < min_waves:
         failed.append(f"Only {count} wave(s) measured; at least {min_waves} are needed to see "
                       "whether the relationship is stable.")
+        failed_ids.append(("advice.few_waves", {"count": count, "min_waves": min_waves}))
     else:
         passed.append(f"{count} waves measured (at least {min_waves} needed).")
+        passed_ids.append(("advice.enough_waves", {"count": count, "min_waves": min_waves}))
     weak = {wave: r for wave, r in waves.items() if r < min_r}
     if weak:
         listed = ", ".join(f"{wave}: r = {r:.2f}" for wave, r in weak.items())
         failed.append(f"The {method} correlation of CSAT and likelihood to recommend is below "
                       f"{min_r:.2f} ({listed}): the two questions measure different things.")
+        failed_ids.append(("advice.weak", {"min_r": min_r, "waves": weak}))
     else:
         passed.append(f"The {method} correlation is at least {min_r:.2f} in every wave "
                       f"(lowest {min(waves.values()):.2f}).")
+        passed_ids.append(("advice.strong", {"min_r": min_r, "lowest": min(waves.values())}))
     if count >= 2:
         spread = max(waves.values()) - min(waves.values())
         if spread > max_r_range:
             failed.append(f"The correlation moved by {spread:.2f} between waves (from "
                           f"{min(waves.values()):.2f} to {max(waves.values()):.2f}; more than "
                           f"{max_r_range:.2f}): the relationship is not stable.")
+            failed_ids.append(("advice.unstable", {"spread": spread, "max_spread": max_r_range}))
         else:
             passed.append(f"The correlation stayed within {max_r_range:.2f} across waves "
                           f"(spread {spread:.2f}).")
+            passed_ids.append(("advice.stable", {"spread": spread, "max_spread": max_r_range}))
     if importance is None:
         failed.append("No driver comparison was given, so it is unknown whether CSAT and NPS "
                       "share their top drivers.")
+        failed_ids.append(("advice.no_drivers", {}))
     else:
         top_csat, top_nps = top_drivers(importance, top_k)
         if set(top_csat) != set(top_nps):
             failed.append(f"The top {top_k} drivers differ: CSAT {', '.join(top_csat)}; NPS "
                           f"{', '.join(top_nps)}. Each question tells you something the "
                           "other does not.")
+            failed_ids.append(("advice.top_differ", {"k": top_k, "csat": top_csat,
+                                                     "nps": top_nps}))
         else:
             passed.append(f"CSAT and NPS share their top {top_k} drivers "
                           f"({', '.join(sorted(top_csat))}).")
+            passed_ids.append(("advice.top_same", {"k": top_k, "names": sorted(top_csat)}))
     keep_both = bool(failed)
     if keep_both:
         text = ("Keep measuring both CSAT and likelihood to recommend. "
                 + " ".join(failed)
                 + " Drop one only after several waves show a stable, strong relationship and "
                   "the same top drivers.")
-        return Advice(keep_both=True, reasons=failed, text=text)
+        return Advice(keep_both=True, reasons=failed, text=text, checks=failed_ids)
     text = ("One of the two questions could be dropped: " + " ".join(passed)
             + " Keep checking in later waves, and keep the one your stakeholders act on.")
-    return Advice(keep_both=False, reasons=passed, text=text)
+    return Advice(keep_both=False, reasons=passed, text=text, checks=passed_ids)
 
 
 def top_drivers(importance, top_k: int = 3) -> tuple[list[str], list[str]]:

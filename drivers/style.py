@@ -111,6 +111,9 @@ MPLFONTS_FILE = "NotoSansCJKsc-Regular.otf"
 #: Punctuation that must not open a line (kept with the character before it).
 CLOSING_PUNCTUATION = "、，。；：！？）》」』】,.;:!?)"
 
+#: Punctuation that must not end a line (kept with the word after it).
+OPENING_PUNCTUATION = "(（“‘《「『【"
+
 #: Languages whose labels need a CJK font.
 CJK_LANGUAGES = ("zh", "ja", "ko")
 
@@ -128,6 +131,7 @@ CHART_TEXTS = {
         "Importance (share of explained variance)": "重要性（解释方差占比）",
         "Importance": "重要性",
         "importance interval": "重要性置信区间",
+        "95% intervals": "95% 置信区间",
         "hollow: quadrant holds in under {p}% of resamples": "空心：象限成立的重抽样不足 {p}%",
         "Share of explained variance": "解释方差占比",
         "NPS-led: matters more for recommending": "NPS主导：对推荐意愿影响更大",
@@ -449,11 +453,13 @@ def text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
-def wrap_label(text: str, width: int = WRAP_WIDTH) -> str:
+def wrap_label(text: str, width: int = WRAP_WIDTH, segment: bool | None = None) -> str:
     """Wrap a label into balanced lines of at most ``width`` display characters.
 
     Latin text breaks at spaces (a word longer than a line is split); Chinese text, which has
-    no spaces, breaks between characters. The line count is the fewest that fit ``width``,
+    no spaces, breaks between words found by the jieba segmenter (``segment``, on by default
+    for text with Chinese characters), so 授信额度 never splits into 授信额 / 度; a word
+    longer than a line is split between characters. The line count is the fewest that fit ``width``,
     and among the layouts with that many lines the one breaking after punctuation, then the
     most even one, wins (so no one-character last line).
 
@@ -469,16 +475,21 @@ def wrap_label(text: str, width: int = WRAP_WIDTH) -> str:
     >>> print(wrap_label("额度可循环使用、随借随还"))
     额度可循环使用、
     随借随还
+    >>> print(wrap_label("授信额度(最高30万元)满足需要", 16))
+    授信额度(最高
+    30万元)满足需要
     """
     wrapped = []
     for paragraph in str(text).split("\n"):
-        lines = _greedy_wrap(paragraph, width)
+        use = segment if segment is not None else any(text_width(ch) == 2 for ch in paragraph)
+        tokens = _tokens(paragraph, use)
+        lines = _greedy_wrap(tokens, width)
         if len(lines) > 1:
             # Same number of lines, but prefer breaks after punctuation (Chinese has no
             # spaces to break at), then the most even lines.
             best = None
             for target in range(-(-text_width(paragraph) // len(lines)), width + 1):
-                trial = _greedy_wrap(paragraph, target)
+                trial = _greedy_wrap(tokens, target)
                 if len(trial) != len(lines):
                     continue
                 breaks = sum(line[-1:] in CLOSING_PUNCTUATION for line in trial[:-1] if line)
@@ -490,10 +501,10 @@ def wrap_label(text: str, width: int = WRAP_WIDTH) -> str:
     return "\n".join(wrapped)
 
 
-def _greedy_wrap(paragraph: str, width: int) -> list[str]:
+def _greedy_wrap(tokens: list[str], width: int) -> list[str]:
     lines: list[str] = []
     line = ""
-    for token in _tokens(paragraph):
+    for token in tokens:
         candidate = (line + token) if line else token.lstrip()
         if line and text_width(candidate.rstrip()) > width:
             lines.append(line.rstrip())
@@ -507,8 +518,10 @@ def _greedy_wrap(paragraph: str, width: int) -> list[str]:
     return lines
 
 
-def _tokens(text: str) -> list[str]:
-    """Words with their leading space; each wide character is a token of its own."""
+def _tokens(text: str, segment: bool = False) -> list[str]:
+    """Words with their leading space; Chinese words (jieba) or single wide characters."""
+    if segment:
+        return _word_tokens(text)
     tokens: list[str] = []
     current = ""
     for ch in text:
@@ -529,6 +542,32 @@ def _tokens(text: str) -> list[str]:
     if current:
         tokens.append(current)
     return tokens
+
+
+def _word_tokens(text: str) -> list[str]:
+    """Tokens at word boundaries: jieba's words for Chinese, spaces for Latin text.
+
+    Closing punctuation stays with the word before it (a line never starts with it); a
+    Latin word keeps its leading space.
+    """
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokens: list[str] = []
+    for word in jieba.cut(text, HMM=False):
+        if word == " ":
+            tokens.append(" ")
+        elif tokens and (word[0] in CLOSING_PUNCTUATION or tokens[-1] == " "
+                         or tokens[-1][-1] in OPENING_PUNCTUATION
+                         or tokens[-1][-1].isdigit()
+                         or (tokens[-1][-1].isascii() and tokens[-1][-1].isalnum()
+                             and word[0].isascii() and word[0].isalnum())):
+            tokens[-1] += word
+        else:
+            tokens.append(word)
+    return [t for t in tokens if t]
 
 
 def _split_at_width(line: str, width: int) -> tuple[str, str]:

@@ -350,10 +350,14 @@ def test_matrix_pair_shares_limits_and_one_legend(bank):
     numbers = {t.get_text() for ax in axes for t in ax.texts if t.get_gid() == "label-number"}
     key = {t.get_text() for t in axes[0].figure.texts if t.get_gid() == "label-key"}
     assert numbers <= key
-    # Both panels carry interval whiskers from the bootstrap.
+    # Both panels carry interval whiskers from the bootstrap: importance (up) and
+    # performance (across) for every driver.
     for ax in axes:
-        assert sum(len(line.get_xdata()) == 2 and line.get_linestyle() == "-"
-                   for line in ax.lines) == len(bank["csat"])
+        segments = [s for c in ax.collections if c.get_gid() == "interval"
+                    for s in c.get_segments()]
+        vertical = sum(s[0][0] == s[1][0] for s in segments)
+        horizontal = sum(s[0][1] == s[1][1] for s in segments)
+        assert vertical == horizontal == len(bank["csat"])
 
 
 def test_matrix_labels_stay_off_the_cross_hairs_where_possible(bank):
@@ -378,8 +382,13 @@ def test_segment_panels_share_scales_and_name_their_size(bank):
     sizes = bank["segments"].attrs["n"]
     for ax, segment in zip(axes, segments, strict=True):
         assert f"(n = {sizes[segment]:,})" in ax.get_title(loc="left")
-        labelled = [t for t in ax.texts if t.get_transform() != ax.transAxes]
-        assert len(labelled) == 4
+        # The top 4 priorities and the 3 most important drivers (ALWAYS_LABELLED), each by
+        # its name or by a number keyed under the panels.
+        part = bank["segments"][bank["segments"]["segment"] == segment]
+        wanted = set(part.nsmallest(4, "priority")["driver"]) | set(
+            part.nlargest(3, "importance")["driver"])
+        labelled = [t for t in ax.texts if t.get_transform() != ax.transAxes and t.get_text()]
+        assert len(labelled) == len(wanted)
 
 
 def test_segment_priority_needs_a_segment_column(bank):

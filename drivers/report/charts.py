@@ -1,0 +1,111 @@
+"""The report's charts as objects: drawn once, written as SVG (the PDF) or PNG (the deck).
+
+A :class:`Chart` knows how to draw itself (a function of its axes) and at which size. Its
+width is the text width of the page (:data:`TEXT_WIDTH` inches), so the PDF places it at its
+natural size and every chart font prints at the size the house style gives it (7.5 pt and
+more); nothing is scaled down on the page.
+
+SVG keeps text as text (``svg.fonttype = "none"``): Typst embeds it with the same fonts as the
+page, so chart labels, Chinese included, are selectable and searchable in the PDF.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+#: Width of the text block of the A4 page (210 mm less two 20 mm margins), in inches.
+TEXT_WIDTH = 170 / 25.4
+
+
+@dataclass
+class Chart:
+    """One figure of the report.
+
+    Attributes
+    ----------
+    key : str
+        A stable name (the figure's file name in the build folder, the deck's picture).
+    draw : callable
+        ``draw(ax)`` (or ``draw(axes)`` for ``ncols > 1``, ``draw(fig)`` for ``kind="figure"``)
+        draws the chart with :mod:`drivers.plots`.
+    height : float
+        Height in inches (the width is :data:`TEXT_WIDTH`).
+    lang : str
+        Language of the house style (fonts).
+    ncols : int
+        Panels side by side.
+    kind : {"axes", "figure"}
+        Whether ``draw`` gets axes or the whole figure.
+    """
+
+    key: str
+    draw: Callable
+    height: float
+    lang: str = "en"
+    ncols: int = 1
+    kind: str = "axes"
+
+    def figure(self):
+        """The drawn matplotlib figure (close it with ``plt.close``)."""
+        import matplotlib.pyplot as plt
+
+        from drivers.style import use_house_style
+
+        with use_house_style(self.lang):
+            if self.kind == "figure":
+                fig = plt.figure(figsize=(TEXT_WIDTH, self.height), layout="constrained")
+                self.draw(fig)
+                fig.set_layout_engine("none")
+            else:
+                fig, ax = plt.subplots(1, self.ncols, figsize=(TEXT_WIDTH, self.height),
+                                       layout="constrained")
+                self.draw(ax)
+                # Keep the layout the labels were placed in (the charts lay the figure out
+                # before placing labels): another pass would move the axes under them.
+                fig.set_layout_engine("none")
+            tidy_legends(fig)
+        return fig
+
+    def render(self, fmt: str, dpi: int = 200) -> bytes:
+        """The chart as ``svg`` (text kept as text) or ``png`` bytes, reproducibly."""
+        import matplotlib.pyplot as plt
+
+        from drivers.style import save_metadata, use_house_style
+
+        fig = self.figure()
+        try:
+            buffer = io.BytesIO()
+            with use_house_style(self.lang) as rc:
+                rc = {"svg.fonttype": "none"} if fmt == "svg" else {}
+                with plt.rc_context(rc):
+                    fig.savefig(buffer, format=fmt, dpi=dpi, metadata=save_metadata(fmt))
+            return buffer.getvalue()
+        finally:
+            plt.close(fig)
+
+
+def tidy_legends(fig) -> None:
+    """Move legends anchored under the axes just below the axis title and tick labels.
+
+    Anchored at a fixed fraction of the axes height, they run into the x-axis title on the
+    short axes a report page gives a chart.
+    """
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        anchor = legend.get_bbox_to_anchor()
+        box = ax.transAxes.inverted().transform(anchor.get_points())
+        if box[1][1] >= 0:  # not under the axes
+            continue
+        axis = ax.xaxis.get_tightbbox(renderer)
+        if axis is None:
+            continue
+        bottom = ax.transAxes.inverted().transform((0, axis.y0))[1]
+        gap = 4 / ax.get_window_extent(renderer).height  # 4 px
+        if box[1][1] > bottom - gap:
+            legend.set_bbox_to_anchor((0.5, bottom - gap), transform=ax.transAxes)
