@@ -192,3 +192,78 @@ def test_adding_mismatched_moments_is_refused():
         Moments.from_arrays(X, -np.ones(50))
     with pytest.raises(ValueError, match="inf"):
         Moments.from_arrays(np.array([[1.0, np.inf], [2.0, 3.0]]))
+
+
+# ------------------------------------------------- the public API runs from the moments
+
+
+@pytest.fixture(scope="module")
+def bank():
+    import drivers
+
+    return drivers.load_study(drivers.bank_loan_study_file())
+
+
+def weighted_corr(values: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return DescrStatsW(values, weights=w).corrcoef
+
+
+def test_bank_importance_equals_statsmodels_correlations(bank):
+    """Every correlation method through the front door equals the same method applied to
+    correlations computed independently (statsmodels DescrStatsW) on the complete rows,
+    and the diagnostics' R^2 equals a statsmodels WLS fit."""
+    import statsmodels.api as sm
+
+    import drivers
+    from drivers.importance import from_correlations
+
+    outcome, attributes = "csat", bank.attribute_columns[:10]
+    frame = bank.data[[*attributes, outcome, bank.weight_column]].dropna()
+    values, w = frame[[*attributes, outcome]].to_numpy(float), frame[bank.weight_column].to_numpy()
+    corr = weighted_corr(values, w)
+    for method in ("shapley", "relative_weights", "pratt", "correlation"):
+        table = drivers.importance(bank.data, outcome, attributes, method=method,
+                                   weights=bank.weight_column)
+        expected = from_correlations(method, corr[:-1, :-1], corr[:-1, -1])
+        np.testing.assert_allclose(table["importance"], expected, atol=1e-12, err_msg=method)
+    fit = sm.WLS(values[:, -1], sm.add_constant(values[:, :-1]), weights=w).fit()
+    assert table.attrs["r2"] == pytest.approx(fit.rsquared, abs=1e-12)
+    assert table.attrs["n_used"] == len(frame)
+    assert table.attrs["n_effective"] == pytest.approx(w.sum() ** 2 / (w ** 2).sum(), rel=1e-12)
+    # VIF_j = 1 / (1 - R^2_j) of driver j on the others (weighted least squares).
+    for j in (0, 4):
+        others = np.delete(values[:, :-1], j, axis=1)
+        r2_j = sm.WLS(values[:, j], sm.add_constant(others), weights=w).fit().rsquared
+        assert table.attrs["vif"][attributes[j]] == pytest.approx(1 / (1 - r2_j), rel=1e-10)
+
+
+def test_bank_pairwise_importance_equals_pairwise_statsmodels(bank):
+    import drivers
+    from drivers.correlation import is_positive_definite
+    from drivers.importance import from_correlations
+
+    outcome, attributes = "recommend", bank.attribute_columns[:8]
+    columns = [*attributes, outcome]
+    data, w = bank.data[columns].to_numpy(float), bank.data[bank.weight_column].to_numpy()
+    k = len(columns)
+    corr = np.eye(k)
+    for i in range(k):
+        for j in range(i):
+            both = ~np.isnan(data[:, i]) & ~np.isnan(data[:, j])
+            corr[i, j] = corr[j, i] = weighted_corr(data[both][:, [i, j]], w[both])[0, 1]
+    assert is_positive_definite(corr)
+    table = drivers.importance(bank.data, outcome, attributes, method="shapley",
+                               weights=bank.weight_column, missing="pairwise")
+    np.testing.assert_allclose(table["importance"],
+                               from_correlations("shapley", corr[:-1, :-1], corr[:-1, -1]),
+                               atol=1e-12)
+
+
+def test_study_missing_is_categorical_and_small(bank):
+    numeric = bank.data[bank.attribute_columns].to_numpy(float).nbytes
+    assert all(isinstance(bank.missing[c].dtype, pd.CategoricalDtype) for c in bank.missing)
+    assert bank.missing.memory_usage(deep=True).sum() < numeric / 2
+    summary = bank.missing_summary()
+    assert (summary["n"] > 0).all()
+    total = int(summary.loc[summary["column"] == "sx_resolution", "n"].sum())
+    assert total == bank.data["sx_resolution"].isna().sum()
