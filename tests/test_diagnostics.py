@@ -205,3 +205,16 @@ def test_select_rows_reads_categorical_reasons_like_text():
     assert rows.missing_cells == expected.missing_cells
     assert rows.reason_columns == {"not_applicable": ["a", "b"], "dont_know": ["a"],
                                    "refused": ["y"]}
+
+
+def test_out_of_fold_r2_does_not_depend_on_the_shift_of_the_moments():
+    from drivers.diagnostics import fold_moments, r2_out_of_fold
+
+    rng = np.random.default_rng(21)
+    X = 8 + rng.normal(size=(400, 3))
+    y = X @ [0.5, 0.2, 0.0] + rng.normal(size=400)
+    w = rng.uniform(0.5, 2.0, size=400)
+    parts = fold_moments(np.column_stack([X, y]), w, folds=5, seed=3)
+    raw = [m.shifted(np.zeros(4)) for m in parts]
+    assert r2_out_of_fold(raw) == pytest.approx(r2_out_of_fold(parts), abs=1e-9)
+    assert r2_out_of_fold(parts) == pytest.approx(cross_validated_r2(X, y, w, 5, 3), abs=1e-12)
