@@ -35,6 +35,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_shapley import survey  # noqa: E402  (the same synthetic drivers as the engine's)
 
 SEED = 20261127
 N_ROWS, N_DRIVERS = 1_000_000, 20
@@ -57,16 +60,6 @@ def timed(function, repeats: int = 1):
 
 
 # ------------------------------------------------------------------------------- data
-
-
-def survey(n: int, p: int, seed: int) -> pd.DataFrame:
-    """Drivers sharing a common factor, an outcome driven by them, design weights."""
-    rng = np.random.default_rng(seed)
-    factor = rng.normal(size=(n, 1))
-    X = 0.6 * factor + rng.normal(size=(n, p))
-    y = X @ rng.uniform(0.05, 0.5, size=p) + rng.normal(scale=1.5, size=n)
-    frame = pd.DataFrame(X, columns=[f"attr_{j:02d}" for j in range(p)])
-    return frame.assign(csat=y, weight=rng.uniform(0.5, 2.0, size=n))
 
 
 def rated_survey(n: int, p: int, seed: int) -> pd.DataFrame:

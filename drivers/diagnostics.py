@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from drivers.blas import one_blas_thread
-from drivers.moments import Moments
+from drivers.moments import Moments, design_weight_faults
 
 #: VIF above which collinearity is worth a caution, and above which it is severe.
 VIF_CAUTION, VIF_SEVERE = 5.0, 10.0
@@ -159,11 +159,10 @@ def weight_values(data: pd.DataFrame, weights) -> np.ndarray | None:
         if values.shape != (len(data),):
             raise ValueError(f"weights must have one value per data row ({len(data)}), got "
                              f"shape {values.shape}")
-    blank = ~np.isfinite(values)
+    blank, not_positive = design_weight_faults(values)
     if blank.any():
         raise ValueError(f"{name}: weights must be finite numbers; blank or infinite in data "
                          f"rows {row_list(blank)}")
-    not_positive = values <= 0
     if not_positive.any():
         raise ValueError(f"{name}: weights must be positive; zero or negative in data rows "
                          f"{row_list(not_positive)} (drop those respondents first if they are "

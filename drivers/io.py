@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drivers.moments import design_weight_faults
 from drivers.readers import READERS, ReadOptions, TableMeta, read_table
 from drivers.reasons import NO_ANSWER, normalize_text, reason_for_label
 from drivers.schema import (
@@ -758,6 +759,8 @@ def _check_ids(ids: pd.Series, column: str) -> list[str]:
 def _check_weights(raw: pd.Series, column: str, ids: pd.Series | None) -> list[str]:
     problems = []
     weights = pd.to_numeric(raw, errors="coerce")
+    blank, not_positive = design_weight_faults(weights.to_numpy(dtype=np.float64,
+                                                                na_value=np.nan))
     bad_text = weights.isna() & raw.notna()
     if bad_text.any():
         problems.append(f"column {column!r} (weight): expected positive numbers, found text in "
@@ -766,7 +769,10 @@ def _check_weights(raw: pd.Series, column: str, ids: pd.Series | None) -> list[s
     if empty.any():
         problems.append(f"column {column!r} (weight): empty weight in data rows "
                         f"{_rows(empty, ids)}; every respondent needs a positive weight")
-    not_positive = weights <= 0
+    infinite = blank & weights.notna().to_numpy()
+    if infinite.any():
+        problems.append(f"column {column!r} (weight): infinite weight in data rows "
+                        f"{_rows(infinite, ids)}; expected finite positive numbers")
     if not_positive.any():
         problems.append(f"column {column!r} (weight): weights must be positive; zero or negative "
                         f"in data rows {_rows(not_positive, ids)}")

@@ -75,6 +75,22 @@ def frequency_weights(weights, n: int) -> np.ndarray | None:
     return w
 
 
+def design_weight_faults(values) -> tuple[np.ndarray, np.ndarray]:
+    """The rule for design weights given by a user, as masks: ``(blank or infinite, zero or
+    negative)``. A design weight must be a finite positive number; a weight of zero is a
+    filter, and filtering belongs before the analysis. Loading a study
+    (:mod:`drivers.io`) and every analysis (:func:`drivers.diagnostics.weight_values`)
+    apply this one rule, each naming the rows in its own words.
+
+    >>> [mask.tolist() for mask in design_weight_faults([1.0, np.nan, 0.0, -1.0])]
+    [[False, True, False, False], [False, False, True, True]]
+    """
+    w = np.asarray(values, dtype=np.float64)
+    blank = ~np.isfinite(w)
+    with np.errstate(invalid="ignore"):
+        return blank, ~blank & (w <= 0)
+
+
 def kish_n(weight_sum, weight_sq_sum):
     """Kish's effective sample size from the sum of the weights and of their squares.
 

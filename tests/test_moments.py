@@ -267,3 +267,25 @@ def test_study_missing_is_categorical_and_small(bank):
     assert (summary["n"] > 0).all()
     total = int(summary.loc[summary["column"] == "sx_resolution", "n"].sum())
     assert total == bank.data["sx_resolution"].isna().sum()
+
+
+def test_one_rule_for_design_weights_on_load_and_in_analysis():
+    import drivers
+    from drivers.diagnostics import select_rows
+    from drivers.study import StudyError
+
+    frame = pd.DataFrame({"id": range(1, 9), "sat": [5, 4, 2, 3, 5, 1, 4, 2],
+                          "a": [5, 4, 1, 3, 4, 2, 5, 1], "b": [4, 4, 2, 5, 3, 1, 2, 2],
+                          "w": [1.0, np.inf, 0.0, 1.0, 1.0, 1.0, 2.0, 1.0]})
+    spec = {"id": "id", "weight": "w",
+            "outcomes": {"csat": {"column": "sat", "kind": "csat", "scale": [1, 5]}},
+            "dimensions": {"PX": {"attributes": ["a", "b"]}}}
+    with pytest.raises(StudyError) as caught:
+        drivers.study_from_frame(frame, spec)
+    text = str(caught.value)
+    assert "infinite weight in data rows 2" in text and "zero or negative in data rows 3" in text
+    with pytest.raises(ValueError, match="infinite values in data rows 2"):
+        select_rows(frame, "sat", ["a", "b"], weights="w")
+    with pytest.raises(ValueError, match="zero or negative in data rows 3"):
+        select_rows(frame.assign(w=frame["w"].replace(np.inf, 1.0)), "sat", ["a", "b"],
+                    weights="w")
