@@ -104,6 +104,8 @@ def study_spec(p: int) -> dict:
 
 def section_importance() -> None:
     import drivers
+    from drivers.blas import one_blas_thread
+    from drivers.moments import Moments
     from drivers.shapley import shapley_values
 
     frame = survey(N_ROWS, N_DRIVERS, SEED)
@@ -111,8 +113,8 @@ def section_importance() -> None:
     print(f"\n1. drivers.importance (exact Shapley), {N_ROWS:,} weighted respondents x "
           f"{N_DRIVERS} drivers, from a DataFrame")
 
+    @one_blas_thread()   # as the front door runs: one BLAS thread (drivers/blas.py)
     def core():
-        from drivers.moments import Moments
         moments = Moments.from_frame(frame, [*columns, "csat"], weights="weight")
         corr = moments.correlation()
         return shapley_values(corr[:-1, :-1], corr[:-1, -1])

@@ -413,29 +413,39 @@ def cross_validated_r2(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None 
 
 
 def fold_moments(values: np.ndarray, weights: np.ndarray | None = None, folds: int = 5,
-                 seed: int | None = 0) -> list[Moments]:
+                 seed: int | None = 0, shift: np.ndarray | None = None) -> list[Moments]:
     """Moments of each of ``folds`` shuffled folds of complete rows, about one common shift.
 
     The folds are those of ``sklearn.model_selection.KFold(folds, shuffle=True,
-    random_state=seed)``; they add up to the moments of all rows.
+    random_state=seed)``; they add up to the moments of all rows. ``shift`` defaults to the
+    weighted column means (pass the total's, e.g. ``Rows.moments.shift``, to save a pass).
     """
-    from sklearn.model_selection import KFold
+    from sklearn.utils import check_random_state
 
     w = None if weights is None else np.asarray(weights, dtype=float)
-    centre = np.average(values, axis=0, weights=w)
+    if shift is None:
+        shift = np.average(values, axis=0, weights=w)
+    # KFold(folds, shuffle=True, random_state=seed)'s folds without its n-long test masks:
+    # the same shuffled positions cut into the same consecutive chunks (sorted for locality).
+    order = np.arange(len(values))
+    check_random_state(seed).shuffle(order)
+    sizes = np.full(folds, len(values) // folds)
+    sizes[:len(values) % folds] += 1
     parts = []
-    for _, test in KFold(folds, shuffle=True, random_state=seed).split(values):
+    for test in np.split(order, np.cumsum(sizes)[:-1]):
+        test.sort()
         parts.append(Moments.from_arrays(values[test], None if w is None else w[test],
-                                         shift=centre))
+                                         shift=shift))
     return parts
 
 
 def cross_validated_r2_from(values: np.ndarray, weights: np.ndarray | None = None,
-                            folds: int = 5, seed: int | None = 0) -> float:
+                            folds: int = 5, seed: int | None = 0,
+                            shift: np.ndarray | None = None) -> float:
     """:func:`cross_validated_r2` of complete rows given as one array, outcome last."""
     if folds < 2 or len(values) < 2 * folds:
         return float("nan")
-    return r2_out_of_fold(fold_moments(values, weights, folds, seed))
+    return r2_out_of_fold(fold_moments(values, weights, folds, seed, shift))
 
 
 def r2_out_of_fold(parts: list[Moments]) -> float:
@@ -602,5 +612,6 @@ def moments_diagnostics(moments: Moments, names: list[str], values: np.ndarray |
     corr = moments.correlation()
     table = diagnostics_table(corr[:-1, :-1], corr[:-1, -1], moments.n, names)
     table.attrs["cv_r2"] = (float("nan") if values is None
-                            else cross_validated_r2_from(values, weights, cv_folds, seed))
+                            else cross_validated_r2_from(values, weights, cv_folds, seed,
+                                                         moments.shift))
     return table

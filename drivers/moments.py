@@ -37,6 +37,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
+from drivers.blas import one_blas_thread
+
 #: Rows per block in the matrix-product passes: large enough for BLAS to run at full speed,
 #: small enough that the centred block (rows x columns x 8 bytes) stays a few tens of MB.
 BLOCK_ROWS = 1 << 16
@@ -299,15 +301,24 @@ class Moments:
             shift = _default_shift(values, w, complete, blank if any_blank else None)
         shift = np.asarray(shift, dtype=np.float64).reshape(p)
 
+        with one_blas_thread():    # thin products: threads cost more than they bring
+            return cls._summed(values, w, names, shift, blank if any_blank else None,
+                               complete, pairwise)
+
+    @classmethod
+    def _summed(cls, values, w, names, shift, blank, complete, pairwise) -> Moments:
+        n_rows, p = values.shape
         n = 0
         weight_sum = weight_sq_sum = 0.0
         sums, cross = np.zeros(p), np.zeros((p, p))
         pair = {name: np.zeros((p, p)) for name in _PAIR_FIELDS} if pairwise else None
         for start in range(0, n_rows, BLOCK_ROWS):
             stop = start + BLOCK_ROWS
-            block = values[start:stop]
+            # A DataFrame's values arrive column-major; one row-major block at a time keeps
+            # the products on BLAS's fast path without copying the whole table.
+            block = np.ascontiguousarray(values[start:stop])
             wb = np.ones(len(block)) if w is None else w[start:stop]
-            if any_blank:
+            if blank is not None:
                 rows = complete[start:stop]
                 z, wz = block[rows] - shift, wb[rows]
             else:
@@ -315,11 +326,13 @@ class Moments:
             n += len(z)
             weight_sum += float(wz.sum())
             weight_sq_sum += float(wz @ wz)
-            weighted = z * wz[:, None]
-            sums += weighted.sum(axis=0)
-            cross += weighted.T @ z
+            # sqrt(w) on both sides: zs' zs is one symmetric product (BLAS syrk), half a gemm.
+            root = np.sqrt(wz)
+            scaled = z * root[:, None]
+            sums += root @ scaled
+            cross += scaled.T @ scaled
             if pair is not None:
-                _add_pairs(pair, block - shift, wb, blank[start:stop] if any_blank else None)
+                _add_pairs(pair, block - shift, wb, None if blank is None else blank[start:stop])
         cross = (cross + cross.T) / 2
         if pair is not None:
             pair["pair_cross"] = (pair["pair_cross"] + pair["pair_cross"].T) / 2
