@@ -18,7 +18,7 @@ Sections:
 2. Exact Shapley from a correlation matrix at 20, 24 (one thread) and 30 drivers (two),
    with the arithmetic rate (about 16 flops per subset, see drivers/shapley.py) and the
    memory the sweep adds.
-3. 1,000,000 weighted respondents x 20 drivers from a DataFrame.
+3. (1,000,000 weighted respondents x 20 drivers: benchmarks/bench_scale.py.)
 4. 1,000 bootstrap resamples of a 12-driver Shapley on 2,000 weighted respondents.
 5. The bank-loan CSAT-vs-NPS comparison over 21 attributes with 1,000 paired resamples:
    ``drivers compare --level attribute --bootstrap 1000`` as a command (start-up included)
@@ -255,19 +255,6 @@ def section_exact() -> None:
           "peak resident memory during the run)")
 
 
-def section_million() -> None:
-    n, p = 1_000_000, 20
-    frame = survey(n, p, SEED)
-    print(f"\n3. {n:,} weighted respondents x {p} drivers from a DataFrame")
-    wall, cpu, table = measure(lambda: front_door(frame, True), repeats=1)
-    core_wall, core_cpu, values = measure(lambda: core(frame, True), repeats=3)
-    if np.abs(table["importance"].to_numpy() - values).max() > 1e-12:
-        raise AssertionError("front door and core disagree on 1,000,000 rows")
-    print(f"   front door drivers.importance: {wall:.2f} s wall, {cpu:.2f} s CPU; core "
-          f"(moments + sweep): {core_wall:.2f} s wall, {core_cpu:.2f} s CPU; front door / "
-          f"core {wall / core_wall:.1f}x wall (issue 9's goal: within 2x)")
-
-
 def section_bootstrap() -> None:
     n, p = 2000, 12
     frame = survey(n, p, SEED + 1)
@@ -340,7 +327,6 @@ def main() -> None:
     rows: list = []
     section_front_door(rows)
     section_exact()
-    section_million()
     section_bootstrap()
     section_compare()
     print("\nload average at the end: " + ", ".join(f"{v:.1f}" for v in os.getloadavg()))

@@ -5,9 +5,9 @@ so moments divide by the sum of the weights. Correlations do not depend on that 
 covariances do, and here they are the population (``ddof=0``) kind.
 
 Every function takes plain arrays (a DataFrame is converted) and returns float64 results.
-The complete-data path (:func:`weighted_correlation`) runs in one pass of matrix products
-over blocks of rows, so a million respondents by twenty-odd columns takes a fraction of a
-second and needs no copy of the data beyond one block.
+The sums behind them are :class:`drivers.moments.Moments` (one pass of matrix products over
+blocks of rows), so a million respondents by twenty-odd columns takes a fraction of a second
+and needs no copy of the data beyond one block.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: Rows per block in the matrix-product passes: large enough for BLAS to run at full speed,
-#: small enough that the centred block (rows x columns x 8 bytes) stays a few tens of MB.
-BLOCK_ROWS = 1 << 16
+from drivers.moments import Moments, effective_sample_size, frequency_weights
+
+__all__ = ["effective_sample_size", "is_positive_definite", "min_eigenvalue",
+           "nearest_positive_definite", "pairwise_correlation", "weighted_correlation",
+           "weighted_covariance"]
 
 
 def _as_matrix(X) -> np.ndarray:
@@ -27,52 +29,6 @@ def _as_matrix(X) -> np.ndarray:
     if values.shape[0] == 0 or values.shape[1] == 0:
         raise ValueError(f"expected at least one row and one column, got shape {values.shape}")
     return values
-
-
-def _as_weights(weights, n: int) -> np.ndarray | None:
-    if weights is None:
-        return None
-    w = np.asarray(weights, dtype=np.float64)
-    if w.ndim != 1 or w.shape[0] != n:
-        raise ValueError(f"weights must be a 1-D array with one value per row ({n}), "
-                         f"got shape {w.shape}")
-    if not np.isfinite(w).all():
-        raise ValueError("weights must be finite numbers (no NaN or inf)")
-    if (w < 0).any():
-        raise ValueError(f"weights must be non-negative; the smallest is {w.min():g}")
-    if w.sum() <= 0:
-        raise ValueError("weights sum to zero; at least one row needs a positive weight")
-    return w
-
-
-def effective_sample_size(weights) -> float:
-    """Kish's effective sample size of a weighted sample.
-
-    Parameters
-    ----------
-    weights : array-like (n,)
-        Non-negative respondent weights, at least one positive.
-
-    Returns
-    -------
-    float
-        ``(sum w)^2 / sum w^2``; equals ``n`` for equal weights and shrinks as weights vary.
-
-    Notes
-    -----
-    Kish, L. (1965). *Survey Sampling*. Wiley, section 11.7. It is the size of an
-    unweighted sample whose mean has the same variance as the weighted mean.
-
-    Examples
-    --------
-    >>> effective_sample_size([1.0, 1.0, 1.0, 1.0])
-    4.0
-    >>> effective_sample_size([1.0, 1.0, 2.0])
-    2.6666666666666665
-    """
-    w = np.asarray(weights, dtype=np.float64)
-    w = _as_weights(w, w.shape[0] if w.ndim == 1 else -1)
-    return float(w.sum() ** 2 / np.dot(w, w))
 
 
 def weighted_covariance(X, weights=None) -> np.ndarray:
@@ -106,40 +62,15 @@ def weighted_covariance(X, weights=None) -> np.ndarray:
     >>> weighted_covariance(X, [1, 1, 2]).round(4).tolist()
     [[0.6875, 1.75], [1.75, 4.5]]
     """
-    return _moments(X, weights)[1]
+    return _complete_moments(X, weights).covariance()
 
 
-def _moments(X, weights) -> tuple[np.ndarray, np.ndarray]:
+def _complete_moments(X, weights) -> Moments:
     values = _as_matrix(X)
-    n, k = values.shape
     if not np.isfinite(values).all():
         raise ValueError("X contains NaN or inf; drop incomplete rows first or use "
                          "pairwise_correlation for pairwise-complete correlations")
-    w = _as_weights(weights, n)
-    total = float(n) if w is None else float(w.sum())
-    mean = (values.sum(axis=0) if w is None else w @ values) / total
-    cov = np.zeros((k, k))
-    for start in range(0, n, BLOCK_ROWS):
-        block = values[start:start + BLOCK_ROWS] - mean
-        if w is not None:
-            block *= np.sqrt(w[start:start + BLOCK_ROWS])[:, None]
-        cov += block.T @ block
-    cov /= total
-    return mean, (cov + cov.T) / 2
-
-
-def _scale_to_correlation(mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    variance = np.diag(cov).copy()
-    # A constant column centred at a rounded mean keeps a variance of pure rounding noise,
-    # of order (n * eps * mean)^2; a real rating never has sd below 1e-9 of its mean.
-    constant = variance <= (1e-9 * mean) ** 2
-    scale = np.sqrt(np.where(constant, 1.0, variance))
-    corr = cov / np.outer(scale, scale)
-    np.clip(corr, -1.0, 1.0, out=corr)
-    np.fill_diagonal(corr, 1.0)
-    corr[constant, :] = np.nan
-    corr[:, constant] = np.nan
-    return corr
+    return Moments.from_arrays(values, frequency_weights(weights, values.shape[0]))
 
 
 def weighted_correlation(X, weights=None) -> np.ndarray:
@@ -173,7 +104,7 @@ def weighted_correlation(X, weights=None) -> np.ndarray:
     >>> weighted_correlation(X, weights=[1, 1, 1, 3]).round(4).tolist()
     [[1.0, 0.6124], [0.6124, 1.0]]
     """
-    return _scale_to_correlation(*_moments(X, weights))
+    return _complete_moments(X, weights).correlation()
 
 
 def pairwise_correlation(frame, weights=None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -203,8 +134,8 @@ def pairwise_correlation(frame, weights=None) -> tuple[pd.DataFrame, pd.DataFram
     Pairwise deletion uses every available answer but lets each correlation rest on a
     different set of respondents, so the matrix need not be positive definite; check it
     with :func:`is_positive_definite` (Wothke 1993, in Bollen & Long, *Testing Structural
-    Equation Models*). All pairs come from four matrix products of the missingness mask
-    with the (centred) data, in blocks of rows.
+    Equation Models*). The sums come from :class:`drivers.moments.Moments` with
+    ``pairwise=True``, in blocks of rows.
 
     Examples
     --------
@@ -224,49 +155,10 @@ def pairwise_correlation(frame, weights=None) -> tuple[pd.DataFrame, pd.DataFram
         values = np.asarray(frame, dtype=np.float64)
         labels = list(range(values.shape[1])) if values.ndim == 2 else []
     values = _as_matrix(values)
-    if np.isinf(values).any():
-        raise ValueError("data contain inf; only NaN may mark a missing answer")
-    n, k = values.shape
-    w = _as_weights(weights, n)
-    if w is None:
-        w = np.ones(n)
-    present = ~np.isnan(values)
-    # Shift each column by its available-case mean: the pairwise moments are shift-invariant
-    # and the raw-moment formulas below lose fewer digits on centred numbers.
-    col_weight = w @ present
-    centre = np.divide(w @ np.where(present, values, 0.0), col_weight,
-                       out=np.zeros(k), where=col_weight > 0)
-
-    count = np.zeros((k, k))       # rows answering both (unweighted)
-    weight = np.zeros((k, k))      # sum of w over those rows
-    first = np.zeros((k, k))       # sum w z_i over rows answering i and j
-    second = np.zeros((k, k))      # sum w z_i^2 over rows answering i and j
-    cross = np.zeros((k, k))       # sum w z_i z_j over rows answering i and j
-    for start in range(0, n, BLOCK_ROWS):
-        stop = start + BLOCK_ROWS
-        mask = present[start:stop].astype(np.float64)
-        z = np.where(present[start:stop], values[start:stop] - centre, 0.0)
-        wb = w[start:stop, None]
-        count += mask.T @ mask
-        weight += (mask * wb).T @ mask
-        first += (z * wb).T @ mask
-        second += (z * z * wb).T @ mask
-        cross += (z * wb).T @ z
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = first / weight                          # mean of i over pair (i, j)
-        square = second / weight
-        var = square - mean ** 2                       # variance of i over pair (i, j)
-        cov = cross / weight - mean * mean.T
-        # Variance that is rounding noise next to the mean square means a constant column.
-        flat = (var <= 1e-12 * square) | (count < 2)
-        corr = cov / np.sqrt(np.where(flat, 1.0, var) * np.where(flat.T, 1.0, var.T))
-    corr[flat | flat.T] = np.nan
-    np.clip(corr, -1.0, 1.0, out=corr)
-    diagonal = np.diag(flat)
-    corr[np.diag_indices(k)] = np.where(diagonal, np.nan, 1.0)
-    return (pd.DataFrame(corr, index=labels, columns=labels),
-            pd.DataFrame(np.rint(count).astype(np.int64), index=labels, columns=labels))
+    moments = Moments.from_arrays(values, frequency_weights(weights, values.shape[0]),
+                                  pairwise=True)
+    return (pd.DataFrame(moments.correlation("pairwise"), index=labels, columns=labels),
+            pd.DataFrame(moments.pair_n, index=labels, columns=labels))
 
 
 def min_eigenvalue(corr) -> float:

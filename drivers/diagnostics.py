@@ -24,14 +24,16 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from drivers.blas import one_blas_thread
-from drivers.correlation import weighted_correlation
+from drivers.moments import Moments, design_weight_faults
 
 #: VIF above which collinearity is worth a caution, and above which it is severe.
 VIF_CAUTION, VIF_SEVERE = 5.0, 10.0
@@ -50,8 +52,9 @@ TOO_FEW_ANSWERS = "fewer_than_two_answers"
 class Rows:
     """The analysable rows of a driver model and the account of the ones left out.
 
-    ``X`` (n_used x k) and ``y`` hold the used rows; under ``missing="pairwise"`` they may
-    still contain NaN. ``weights`` is None for an unweighted analysis. ``dropped_reasons``
+    ``X`` (n_used x k) and ``y`` hold the used rows (views of ``data``, drivers then
+    outcome); under ``missing="pairwise"`` they may still contain NaN. ``moments`` are their
+    weighted moments (:class:`drivers.moments.Moments`). ``weights`` is None for an unweighted analysis. ``dropped_reasons``
     counts every left-out row once, under the most widespread reason among its blank cells
     (the reason with most blank cells overall); ``missing_cells`` counts blank cells among the used rows and the left-out
     ones by reason.
@@ -69,10 +72,23 @@ class Rows:
     missing_cells: dict[str, int]
     warnings: list[str] = field(default_factory=list)
     reason_columns: dict[str, list[str]] = field(default_factory=dict)
+    data: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.data is None:
+            self.data = np.column_stack([self.X, self.y])
 
     @property
     def n_used(self) -> int:
         return len(self.y)
+
+    @cached_property
+    def moments(self) -> Moments:
+        """Weighted moments of the used rows, drivers then outcome (pairwise ones too under
+        ``missing="pairwise"``); computed once, on first use."""
+        return Moments.from_arrays(self.data, self.weights, columns=[*self.drivers,
+                                                                     self.outcome],
+                                   pairwise=self.missing == "pairwise")
 
 
 def row_list(mask: np.ndarray) -> str:
@@ -143,11 +159,10 @@ def weight_values(data: pd.DataFrame, weights) -> np.ndarray | None:
         if values.shape != (len(data),):
             raise ValueError(f"weights must have one value per data row ({len(data)}), got "
                              f"shape {values.shape}")
-    blank = ~np.isfinite(values)
+    blank, not_positive = design_weight_faults(values)
     if blank.any():
         raise ValueError(f"{name}: weights must be finite numbers; blank or infinite in data "
                          f"rows {row_list(blank)}")
-    not_positive = values <= 0
     if not_positive.any():
         raise ValueError(f"{name}: weights must be positive; zero or negative in data rows "
                          f"{row_list(not_positive)} (drop those respondents first if they are "
@@ -211,59 +226,94 @@ def select_rows(data: pd.DataFrame, outcome: str, drivers: list[str], weights=No
     if outcome in drivers:
         raise ValueError(f"outcome column {outcome!r} is also listed as a driver")
     codes = code_reasons(missing_codes)
-    columns = [outcome, *drivers]
-    values = np.column_stack([numeric_column(data, outcome, "outcome")]
-                             + [numeric_column(data, d, "driver") for d in drivers])
+    # Outcome last, as in every correlation matrix of the package: X and y are views of it.
+    columns = [*drivers, outcome]
+    values = np.empty((len(data), len(columns)))
+    for j, column in enumerate(columns):
+        values[:, j] = numeric_column(data, column, "outcome" if column == outcome else "driver")
     w = weight_values(data, weights)
 
-    # First reason per cell: a code (named) or a plain blank; each row keeps its first one.
-    reason = np.full(values.shape, "", dtype=object)
-    reason[np.isnan(values)] = OUTCOME_MISSING
-    reason[:, 1:][np.isnan(values[:, 1:])] = DRIVER_MISSING
+    # Why each blank cell is blank, as small integer codes into `labels` (0: answered): a
+    # code (named), a recorded reason, or a plain blank. No Python object per cell.
+    labels = ["", DRIVER_MISSING, OUTCOME_MISSING]
+    reason = np.zeros(values.shape, dtype=np.int16)
+    blank = np.isnan(values)
+    reason[blank] = 1
+    reason[:, -1][blank[:, -1]] = 2
     if missing_reasons is not None:
         for j, column in enumerate(columns):
-            if column in missing_reasons.columns:
-                recorded = missing_reasons[column].reindex(data.index).to_numpy(dtype=object)
-                known = np.isnan(values[:, j]) & pd.notna(recorded)
-                reason[known, j] = recorded[known]
+            if column in missing_reasons.columns and blank[:, j].any():
+                found, names = _reason_codes(missing_reasons[column], data.index, labels)
+                known = blank[:, j] & (found >= 0)
+                reason[known, j] = names[found[known]]
     for code, label in codes.items():
-        reason[values == code] = label
-    values = np.where(np.isin(values, list(codes)), np.nan, values) if codes else values
-    blank = np.isnan(values)
-    missing_cells = _count(reason[blank])
+        is_code = values == code
+        if is_code.any():
+            reason[is_code] = _label_index(labels, label)
+            blank |= is_code
+    if codes:
+        values[blank] = np.nan
+    cell_counts = np.bincount(reason[blank], minlength=len(labels))
+    missing_cells = _ordered_counts(cell_counts, labels)
 
     reason_columns: dict[str, list[str]] = {}
     if missing == "listwise":
         keep = ~blank.any(axis=1)
+        dropped = reason[~keep]
         # A row with several blanks is counted under its most widespread reason, so that a
         # structural reason (a whole block "not applicable") is not hidden behind a stray
         # "don't know" in an earlier column.
-        priority = {label: rank for rank, label in enumerate(missing_cells)}
-        rank = np.full(values.shape, len(priority) + 1)
-        # Looked up for the blank cells only: a lookup per cell of the whole table cost more
-        # than the whole driver model (18,000 Python calls at 2,000 x 8).
-        rank[blank] = [priority.get(r, len(priority)) for r in reason[blank]]
-        first = np.argmin(rank, axis=1)
-        row_reason = reason[np.arange(len(values)), first][~keep]
-        for label in _count(row_reason):
-            hit = (reason[~keep] == label) & blank[~keep]
-            reason_columns[label] = [c for c, used in zip(columns, hit.any(axis=0), strict=True)
-                                     if used]
+        rank = np.full(len(labels), len(labels) + 1)
+        for position, label in enumerate(missing_cells):
+            rank[labels.index(label)] = position
+        first = np.argmin(rank[dropped], axis=1)
+        row_reason = dropped[np.arange(len(dropped)), first]
+        dropped_reasons = _ordered_counts(np.bincount(row_reason, minlength=len(labels)), labels)
+        for label in dropped_reasons:
+            hit = (dropped == labels.index(label)).any(axis=0)
+            reason_columns[label] = [c for c, used in zip(columns, hit, strict=True) if used]
+        # Outcome first in the account, as the table of columns reads.
+        reason_columns = {label: ([outcome] if outcome in found_in else []) +
+                          [c for c in found_in if c != outcome]
+                          for label, found_in in reason_columns.items()}
     else:
         keep = (~blank).sum(axis=1) >= 2
-        row_reason = np.full((~keep).sum(), TOO_FEW_ANSWERS, dtype=object)
-    rows = Rows(X=values[keep, 1:], y=values[keep, 0], weights=None if w is None else w[keep],
+        dropped_reasons = {TOO_FEW_ANSWERS: int((~keep).sum())} if (~keep).any() else {}
+    used = values if keep.all() else values[keep]
+    rows = Rows(X=used[:, :-1], y=used[:, -1], weights=None if w is None else w[keep],
                 index=data.index[keep], outcome=outcome, drivers=drivers, missing=missing,
-                n_dropped=int((~keep).sum()), dropped_reasons=_count(row_reason),
-                missing_cells=missing_cells, reason_columns=reason_columns)
+                n_dropped=int((~keep).sum()), dropped_reasons=dropped_reasons,
+                missing_cells=missing_cells, reason_columns=reason_columns, data=used)
     _check_usable(rows, columns)
     return rows
 
 
-def _count(labels: np.ndarray) -> dict[str, int]:
-    found, counts = np.unique(np.asarray(labels, dtype=str), return_counts=True)
-    order = np.argsort(-counts, kind="stable")
-    return {str(found[i]): int(counts[i]) for i in order}
+def _label_index(labels: list[str], label: str) -> int:
+    if label not in labels:
+        labels.append(label)
+    return labels.index(label)
+
+
+def _reason_codes(recorded: pd.Series, index: pd.Index, labels: list[str]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Recorded reasons of one column as codes (-1: none) and the label index of each code.
+
+    A categorical column (``Study.missing``) gives its codes directly; text is factorized.
+    """
+    if not recorded.index.equals(index):
+        recorded = recorded.reindex(index)
+    if isinstance(recorded.dtype, pd.CategoricalDtype):
+        found, categories = recorded.cat.codes.to_numpy(), recorded.cat.categories
+    else:
+        found, categories = pd.factorize(recorded, use_na_sentinel=True)
+    names = np.array([_label_index(labels, str(c)) for c in categories], dtype=np.int16)
+    return np.asarray(found), names
+
+
+def _ordered_counts(counts: np.ndarray, labels: list[str]) -> dict[str, int]:
+    """``{reason: count}`` of the reasons present, most frequent first (ties by name)."""
+    present = [(label, int(counts[i])) for i, label in enumerate(labels) if i and counts[i]]
+    return dict(sorted(present, key=lambda item: (-item[1], item[0])))
 
 
 def _check_usable(rows: Rows, columns: list[str]) -> None:
@@ -272,12 +322,14 @@ def _check_usable(rows: Rows, columns: list[str]) -> None:
         raise ValueError(f"only {rows.n_used} complete rows for {k} drivers (need at least "
                          f"{k + 2}); dropped {rows.dropped_reasons}; consider fewer drivers, "
                          "composite scores or missing='pairwise'")
-    values = np.column_stack([rows.y, rows.X])
-    for j, column in enumerate(columns):
-        answered = values[~np.isnan(values[:, j]), j]
-        if answered.size and np.ptp(answered) == 0:
-            raise ValueError(f"column {column!r} has the same value ({answered[0]:g}) in every "
-                             "used row; a constant cannot drive or be driven")
+    if rows.n_used == 0:
+        return
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)     # an all-blank column: no range
+        low, high = np.nanmin(rows.data, axis=0), np.nanmax(rows.data, axis=0)
+    for j in np.flatnonzero(low == high):
+        raise ValueError(f"column {columns[j]!r} has the same value ({low[j]:g}) in every "
+                         "used row; a constant cannot drive or be driven")
 
 
 def standardized_fit(corr_xx: np.ndarray, corr_xy: np.ndarray) -> tuple[np.ndarray, float]:
@@ -356,19 +408,60 @@ def cross_validated_r2(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None 
     >>> bool(0.35 < cross_validated_r2(X, y, seed=0) < 0.6)
     True
     """
-    from sklearn.model_selection import KFold
-
-    n = len(y)
-    if folds < 2 or n < 2 * folds:
-        return float("nan")
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     values = np.column_stack([X, y])
-    values = values - np.average(values, axis=0, weights=w)
-    design = np.column_stack([np.ones(n), values])  # intercept, drivers, outcome (last)
-    moments = []
-    for _, test in KFold(folds, shuffle=True, random_state=seed).split(X):
-        part = design[test]
-        moments.append(part.T @ (part * w[test, None]))
+    return cross_validated_r2_from(values, weights, folds, seed)
+
+
+def fold_moments(values: np.ndarray, weights: np.ndarray | None = None, folds: int = 5,
+                 seed: int | None = 0, shift: np.ndarray | None = None) -> list[Moments]:
+    """Moments of each of ``folds`` shuffled folds of complete rows, about one common shift.
+
+    The folds are those of ``sklearn.model_selection.KFold(folds, shuffle=True,
+    random_state=seed)``; they add up to the moments of all rows. ``shift`` defaults to the
+    weighted column means (pass the total's, e.g. ``Rows.moments.shift``, to save a pass).
+    """
+    from sklearn.utils import check_random_state
+
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    if shift is None:
+        shift = np.average(values, axis=0, weights=w)
+    # KFold(folds, shuffle=True, random_state=seed)'s folds without its n-long test masks:
+    # the same shuffled positions cut into the same consecutive chunks (sorted for locality).
+    order = np.arange(len(values))
+    check_random_state(seed).shuffle(order)
+    sizes = np.full(folds, len(values) // folds)
+    sizes[:len(values) % folds] += 1
+    parts = []
+    for test in np.split(order, np.cumsum(sizes)[:-1]):
+        test.sort()
+        parts.append(Moments.from_arrays(values[test], None if w is None else w[test],
+                                         shift=shift))
+    return parts
+
+
+def cross_validated_r2_from(values: np.ndarray, weights: np.ndarray | None = None,
+                            folds: int = 5, seed: int | None = 0,
+                            shift: np.ndarray | None = None) -> float:
+    """:func:`cross_validated_r2` of complete rows given as one array, outcome last."""
+    if folds < 2 or len(values) < 2 * folds:
+        return float("nan")
+    return r2_out_of_fold(fold_moments(values, weights, folds, seed, shift))
+
+
+def r2_out_of_fold(parts: list[Moments]) -> float:
+    """Pooled out-of-fold R^2 of the linear model of the last column on the others, from the
+    moments of each fold (about one common shift).
+
+    Each fold's coefficients solve the normal equations of the other folds' moments (the
+    total minus the fold's; minimum-norm least squares when drivers are collinear); its
+    squared error is a quadratic form in its own moments.
+    """
+    def augmented(m: Moments) -> np.ndarray:
+        # Cross-products of [1, x - shift] weighted: the normal equations with an intercept.
+        return np.block([[np.array([[m.weight_sum]]), m.sums[None, :]],
+                         [m.sums[:, None], m.cross]])
+
+    moments = [augmented(m) for m in parts]
     total = np.sum(moments, axis=0)
     squared_error = 0.0
     for fold in moments:
@@ -377,7 +470,10 @@ def cross_validated_r2(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None 
         # sum over the fold of w (y - design coef)^2, from the fold's moments alone.
         squared_error += (fold[-1, -1] - 2.0 * coef @ fold[:-1, -1]
                           + coef @ fold[:-1, :-1] @ coef)
-    return float(1.0 - squared_error / total[-1, -1])
+    whole = sum(parts)
+    centre = whole.sums[-1] / whole.weight_sum
+    total_ss = whole.cross[-1, -1] - whole.weight_sum * centre ** 2
+    return float(1.0 - squared_error / total_ss)
 
 
 def diagnostics_table(corr_xx: np.ndarray, corr_xy: np.ndarray, n: int,
@@ -501,7 +597,21 @@ def regression_diagnostics(data: pd.DataFrame, outcome: str, drivers: list[str],
 def fit_diagnostics(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
                     names: list[str], cv_folds: int = 5, seed: int | None = 0) -> pd.DataFrame:
     """:func:`regression_diagnostics` on arrays of complete rows (adds ``cv_r2``)."""
-    corr = weighted_correlation(np.column_stack([X, y]), weights)
-    table = diagnostics_table(corr[:-1, :-1], corr[:-1, -1], len(y), names)
-    table.attrs["cv_r2"] = cross_validated_r2(X, y, weights, cv_folds, seed)
+    values = np.column_stack([X, y])
+    moments = Moments.from_arrays(values, weights, columns=[*names, "outcome"])
+    return moments_diagnostics(moments, names, values, weights, cv_folds, seed)
+
+
+def moments_diagnostics(moments: Moments, names: list[str], values: np.ndarray | None = None,
+                        weights: np.ndarray | None = None, cv_folds: int = 5,
+                        seed: int | None = 0) -> pd.DataFrame:
+    """The diagnostics table from the moments of complete rows (drivers, outcome last).
+
+    ``cv_r2`` needs the rows (``values``, outcome last) to cut folds; NaN without them.
+    """
+    corr = moments.correlation()
+    table = diagnostics_table(corr[:-1, :-1], corr[:-1, -1], moments.n, names)
+    table.attrs["cv_r2"] = (float("nan") if values is None
+                            else cross_validated_r2_from(values, weights, cv_folds, seed,
+                                                         moments.shift))
     return table

@@ -220,12 +220,11 @@ def dominance_analysis(data: pd.DataFrame, outcome: str, drivers: Sequence[str],
     >>> result.summary["driver"][result.summary["rank"] == 1].tolist()
     ['bx_trust']
     """
-    from drivers.correlation import weighted_correlation
     from drivers.diagnostics import select_rows
 
     rows = select_rows(data, outcome, list(drivers), weights, "listwise", missing_codes,
                        missing_reasons)
-    corr = weighted_correlation(np.column_stack([rows.X, rows.y]), rows.weights)
+    corr = rows.moments.correlation()
     result = dominance(corr[:-1, :-1], corr[:-1, -1], names=rows.drivers)
     result.summary.attrs.update({"n_used": rows.n_used, "n_dropped": rows.n_dropped,
                                  "dropped_reasons": rows.dropped_reasons})

@@ -70,7 +70,7 @@ from drivers.diagnostics import (
     Rows,
     code_reasons,
     diagnostics_table,
-    fit_diagnostics,
+    moments_diagnostics,
     numeric_column,
     select_rows,
     standardized_fit,
@@ -643,7 +643,7 @@ def importance_details(data: pd.DataFrame, outcome: str, drivers: list[str] | No
     if method in outcome_models.NPS_MODELS:
         table = outcome_models.nps_model(data, outcome, drivers, kind=method, weights=weights,
                                          missing_codes=missing_codes)
-        diagnostics = fit_diagnostics(rows.X, rows.y, rows.weights, drivers, seed=0)
+        diagnostics = moments_diagnostics(rows.moments, drivers, rows.data, rows.weights, seed=0)
         table.attrs.update({"dropped_reasons": rows.dropped_reasons, "seed": seed,
                             "groups": None})
         warnings.extend(table.attrs["warnings"])
@@ -795,9 +795,12 @@ def noise_benchmark(method: str, rows: Rows, importances: np.ndarray,
     observed = _magnitude(np.asarray(importances, dtype=float), rule) * _answered_scale(rows,
                                                                                        units)
     w = np.ones(rows.n_used) if rows.weights is None else np.asarray(rows.weights, float)
-    data = np.column_stack([rows.X, rows.y])
-    corr_xx, corr_xy = (_pairwise(rows, [])[:2] if rows.missing == "pairwise"
-                        else correlations(rows.X, rows.y, rows.weights))
+    data = rows.data
+    if rows.missing == "pairwise":
+        corr_xx, corr_xy = _pairwise(rows, [])[:2]
+    else:
+        corr = rows.moments.correlation()
+        corr_xx, corr_xy = corr[:-1, :-1], corr[:-1, -1]
     sizes = sorted({len(u) for u in units})
     noise = {m: np.empty(draws) for m in sizes}
     children = stream_seed(seed, "noise").spawn(int(np.ceil(draws / BLOCK)))
@@ -829,11 +832,8 @@ def _answered_scale(rows: Rows, units: list[list[int]]) -> np.ndarray:
     """Per unit: Kish n of (driver and outcome answered) over Kish n of (outcome answered)."""
     if rows.missing != "pairwise":
         return np.ones(len(units))
-    w = np.ones(rows.n_used) if rows.weights is None else np.asarray(rows.weights, float)
-    outcome = ~np.isnan(rows.y)
-    base = effective_sample_size(w[outcome])
-    per_driver = [effective_sample_size(w[outcome & ~np.isnan(rows.X[:, j])]) / base
-                  for j in range(rows.X.shape[1])]
+    kish = rows.moments.pair_n_effective
+    per_driver = kish[:-1, -1] / kish[-1, -1]
     return np.array([np.mean([per_driver[j] for j in unit]) for unit in units])
 
 
@@ -909,8 +909,10 @@ def _point_table(method, rows, names, indices, members, seed, warnings):
         diagnostics.attrs["cv_r2"] = float("nan")
     else:
         facts = {}
-        corr_xx, corr_xy = correlations(rows.X, rows.y, rows.weights)
-        diagnostics = fit_diagnostics(rows.X, rows.y, rows.weights, rows.drivers, seed=0)
+        corr = rows.moments.correlation()
+        corr_xx, corr_xy = corr[:-1, :-1], corr[:-1, -1]
+        diagnostics = moments_diagnostics(rows.moments, rows.drivers, rows.data, rows.weights,
+                                          seed=0)
     warnings.extend(diagnostics.attrs["warnings"])
 
     columns = _estimate(method, rows, corr_xx, corr_xy, indices, seed, facts, warnings)
@@ -938,7 +940,9 @@ def _point_table(method, rows, names, indices, members, seed, warnings):
         "share_rule": SHARE_RULES[method],
     })
     if rows.weights is not None:
-        table.attrs["n_effective"] = float(effective_sample_size(rows.weights))
+        # Kish n of the rows analysed (for pairwise: every row with two answers or more).
+        table.attrs["n_effective"] = (rows.moments.n_effective if rows.missing == "listwise"
+                                      else effective_sample_size(rows.weights))
     table.attrs.update(facts)
     return table, diagnostics
 
@@ -1057,9 +1061,8 @@ def robust_beta(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
 
 def _pairwise(rows: Rows, warnings: list[str]) -> tuple[np.ndarray, np.ndarray, dict]:
     """Pairwise-complete correlations, checked (and repaired) for positive definiteness."""
-    frame = pd.DataFrame(np.column_stack([rows.X, rows.y]), columns=[*rows.drivers, "__y__"])
-    corr, n_pairs = pairwise_correlation(frame, rows.weights)
-    corr, n_pairs = np.asarray(corr, dtype=float), np.asarray(n_pairs, dtype=float)
+    corr = rows.moments.correlation("pairwise")
+    n_pairs = rows.moments.pair_n.astype(float)
     labels = [*rows.drivers, rows.outcome]
     off = ~np.eye(len(labels), dtype=bool)
     if np.isnan(corr[off]).any() or n_pairs[off].min() < 3:
@@ -1068,7 +1071,7 @@ def _pairwise(rows: Rows, warnings: list[str]) -> tuple[np.ndarray, np.ndarray, 
                          f"{int(n_pairs[i, j])} rows; a correlation needs at least 3 with "
                          "variation in both")
     facts = {"n_pairwise_min": int(n_pairs[off].min()), "n_pairwise_max": int(n_pairs[off].max()),
-             "n_complete": int((~np.isnan(frame.to_numpy())).all(axis=1).sum())}
+             "n_complete": rows.moments.n}
     if not is_positive_definite(corr):
         smallest = min_eigenvalue(corr)
         corr = nearest_positive_definite(corr)

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drivers.moments import design_weight_faults
 from drivers.readers import READERS, ReadOptions, TableMeta, read_table
 from drivers.reasons import NO_ANSWER, normalize_text, reason_for_label
 from drivers.schema import (
@@ -51,7 +52,6 @@ from drivers.study import (
     ReportBrand,
     Study,
     StudyError,
-    is_whole_numbers,
     plain_value,
 )
 
@@ -239,8 +239,11 @@ def check_frame(frame: pd.DataFrame, spec: dict[str, Any] | StudySpec,
     problems += _merged_problems(meta, structure, found_warnings)
     ids = frame[structure.id_column] if structure.id_column in columns else None
 
-    data = frame.copy()
-    missing = pd.DataFrame(index=frame.index)
+    # The analysable table is assembled column by column and built once at the end: the
+    # columns left as read are shared, not copied (pandas copies on write), and nothing is
+    # consolidated into one big block along the way.
+    data = {column: frame[column] for column in frame.columns}
+    missing = {}
     quality_rows = []
     first_rows_text = []
     for column, role, scale, coding, reverse in structure.rated_columns():
@@ -250,7 +253,7 @@ def check_frame(frame: pd.DataFrame, spec: dict[str, Any] | StudySpec,
         problems += result["problems"]
         data[column] = result["values"]
         if reverse and scale is not None:
-            data[column] = scale[0] + scale[1] - data[column]
+            data[column] = scale[0] + scale[1] - result["values"]
         missing[column] = result["reasons"]
         quality_rows.append(result["quality"])
         first_rows_text.append(bool(len(frame)) and bool(result["non_numeric"].iloc[0]))
@@ -280,6 +283,8 @@ def check_frame(frame: pd.DataFrame, spec: dict[str, Any] | StudySpec,
     quality = pd.DataFrame(quality_rows)
     study = None
     if not problems:
+        data = pd.DataFrame(data, index=frame.index, copy=False)
+        missing = pd.DataFrame(missing, index=frame.index, copy=False)
         study = Study(
             title=structure.title, data=data, missing=missing,
             outcomes=structure.outcomes, dimensions=structure.dimensions,
@@ -561,15 +566,31 @@ def _check_rated(raw: pd.Series, column: str, role: str, scale: tuple[int, int] 
                  coding: _Coding, ids: pd.Series | None) -> dict[str, Any]:
     """Turn one rated column into numbers + missing reasons, listing what breaks the rules."""
     problems = []
-    reasons = pd.Series(None, index=raw.index, dtype=object)
+    # Reasons as integer codes into `labels` (-1: none), turned into one categorical column
+    # at the end: no Python string per cell (a million rows x 20 columns of strings took
+    # more memory than the data).
+    labels: list[str] = []
+
+    def label_code(reason: str) -> int:
+        if reason not in labels:
+            labels.append(reason)
+        return labels.index(reason)
+
+    n = len(raw)
+    reason = np.full(n, -1, dtype=np.int16)
     from_text = 0
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
-        numbers = raw.astype(float)
-        blank = numbers.isna()
-        non_numeric = pd.Series(False, index=raw.index)
+        numbers = raw.to_numpy(dtype=np.float64, na_value=np.nan)
+        blank = np.isnan(numbers)
+        non_numeric = np.zeros(n, dtype=bool)
     else:
         numbers, blank, non_numeric, text_reasons, from_text = _text_answers(raw, coding)
-        reasons[text_reasons.notna()] = text_reasons[text_reasons.notna()]
+        numbers = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+        blank, non_numeric = blank.to_numpy(dtype=bool), non_numeric.to_numpy(dtype=bool)
+        named = text_reasons.notna().to_numpy()
+        if named.any():
+            found, categories = pd.factorize(text_reasons[named])
+            reason[named] = np.array([label_code(str(c)) for c in categories])[found]
     if non_numeric.any():
         shown = raw[non_numeric].astype(str).unique()[:ROWS_SHOWN]
         problems.append(
@@ -577,50 +598,64 @@ def _check_rated(raw: pd.Series, column: str, role: str, scale: tuple[int, int] 
             f"{', '.join(repr(v) for v in shown)} in data rows {_rows(non_numeric, ids)}; "
             f"declare texts that mean a missing answer in missing_codes: (e.g. \"N/A\": "
             f"not_applicable) and answer texts in value_labels: (e.g. 非常满意: 5)")
-    reasons[blank] = NO_ANSWER
-    is_code = numbers.isin(list(coding.codes)) if coding.codes else pd.Series(
-        False, index=raw.index)
-    for code, reason in coding.codes.items():
-        reasons[numbers == code] = reason
+    if blank.any():
+        reason[blank] = label_code(NO_ANSWER)
+    is_code = np.zeros(n, dtype=bool)
+    for code, why in coding.codes.items():
+        hit = numbers == code
+        if hit.any():
+            reason[hit] = label_code(why)
+            is_code |= hit
         if scale is not None and scale[0] <= code <= scale[1]:
-            problems.append(f"column {column!r} ({role}): missing code {code:g} ({reason}) lies "
+            problems.append(f"column {column!r} ({role}): missing code {code:g} ({why}) lies "
                             f"inside the scale {scale[0]}-{scale[1]}; choose a code outside it")
-    for low, high, reason in coding.ranges:
-        in_range = numbers.between(low, high) & ~is_code
-        reasons[in_range] = reason
-        is_code = is_code | in_range
+    for low, high, why in coding.ranges:
+        with np.errstate(invalid="ignore"):
+            in_range = (numbers >= low) & (numbers <= high) & ~is_code
+        if in_range.any():
+            reason[in_range] = label_code(why)
+            is_code |= in_range
         if scale is not None and low <= scale[1] and high >= scale[0]:
             problems.append(f"column {column!r} ({role}): missing range {low:g} thru {high:g} "
                             f"overlaps the scale {scale[0]}-{scale[1]}; choose codes outside it")
-    values = numbers.where(~is_code)
-    out_of_range = pd.Series(False, index=raw.index)
+    values = np.where(is_code, np.nan, numbers)
+    out_of_range = np.zeros(n, dtype=bool)
     if scale is not None:
-        valid = values.notna()
-        whole = pd.Series(is_whole_numbers(values), index=raw.index)
-        out_of_range = valid & (~whole | (values < scale[0]) | (values > scale[1]))
+        with np.errstate(invalid="ignore"):
+            whole = np.floor(values) == values
+            out_of_range = ~np.isnan(values) & (~whole | (values < scale[0])
+                                                | (values > scale[1]))
         if out_of_range.any():
-            shown = sorted(values[out_of_range].unique())[:ROWS_SHOWN]
+            shown = sorted(np.unique(values[out_of_range]))[:ROWS_SHOWN]
             problems.append(
                 f"column {column!r} ({role}): values {', '.join(f'{v:g}' for v in shown)} are "
                 f"outside the scale {scale[0]}-{scale[1]} (whole numbers) and not declared "
                 f"missing codes ({coding.declared()}); data rows {_rows(out_of_range, ids)}")
-    values = values.where(~out_of_range & ~non_numeric).astype(float)
-    answered = int(values.notna().sum())
-    if answered == 0 and len(raw):
+    values[out_of_range | non_numeric] = np.nan
+    answered_mask = ~np.isnan(values)
+    answered = int(answered_mask.sum())
+    if answered == 0 and n:
         problems.append(f"column {column!r} ({role}): has no valid answers in any of the "
-                        f"{len(raw)} rows")
-    elif answered > 1 and values.nunique() == 1:
-        problems.append(f"column {column!r} ({role}): every answer is {values.dropna().iloc[0]:g};"
-                        f" a constant column cannot drive or measure anything")
-    quality = {"column": column, "role": role, "rows": len(raw), "answered": answered}
-    for reason, count in reasons.value_counts().items():
-        quality[f"missing_{reason}"] = int(count)
+                        f"{n} rows")
+    elif answered > 1 and np.nanmin(values) == np.nanmax(values):
+        problems.append(f"column {column!r} ({role}): every answer is "
+                        f"{values[answered_mask][0]:g}; a constant column cannot drive or "
+                        "measure anything")
+    quality = {"column": column, "role": role, "rows": n, "answered": answered}
+    counts = np.bincount(reason[reason >= 0], minlength=len(labels))
+    for position in np.argsort(-counts, kind="stable"):
+        if counts[position]:
+            quality[f"missing_{labels[position]}"] = int(counts[position])
     quality["out_of_range"] = int(out_of_range.sum())
     quality["non_numeric"] = int(non_numeric.sum())
     if from_text:
         quality["from_text"] = from_text
-    return {"values": values, "reasons": reasons, "problems": problems, "quality": quality,
-            "non_numeric": non_numeric}
+    reasons = pd.Series(pd.Categorical.from_codes(reason, categories=labels)
+                        if labels else pd.Categorical(np.full(n, np.nan), categories=[]),
+                        index=raw.index)
+    return {"values": pd.Series(values, index=raw.index), "reasons": reasons,
+            "problems": problems, "quality": quality,
+            "non_numeric": pd.Series(non_numeric, index=raw.index)}
 
 
 def _text_answers(raw: pd.Series, coding: _Coding):
@@ -724,6 +759,8 @@ def _check_ids(ids: pd.Series, column: str) -> list[str]:
 def _check_weights(raw: pd.Series, column: str, ids: pd.Series | None) -> list[str]:
     problems = []
     weights = pd.to_numeric(raw, errors="coerce")
+    blank, not_positive = design_weight_faults(weights.to_numpy(dtype=np.float64,
+                                                                na_value=np.nan))
     bad_text = weights.isna() & raw.notna()
     if bad_text.any():
         problems.append(f"column {column!r} (weight): expected positive numbers, found text in "
@@ -732,7 +769,10 @@ def _check_weights(raw: pd.Series, column: str, ids: pd.Series | None) -> list[s
     if empty.any():
         problems.append(f"column {column!r} (weight): empty weight in data rows "
                         f"{_rows(empty, ids)}; every respondent needs a positive weight")
-    not_positive = weights <= 0
+    infinite = blank & weights.notna().to_numpy()
+    if infinite.any():
+        problems.append(f"column {column!r} (weight): infinite weight in data rows "
+                        f"{_rows(infinite, ids)}; expected finite positive numbers")
     if not_positive.any():
         problems.append(f"column {column!r} (weight): weights must be positive; zero or negative "
                         f"in data rows {_rows(not_positive, ids)}")

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from drivers.moments import kish_n
 from drivers.study import NO_SEGMENT, Study, default_top_box
 
 #: Likelihood-to-recommend is read on 0-10; promoters answer 9-10, detractors 0-6.
@@ -781,8 +782,7 @@ class _Sample:
 
     @property
     def n_effective(self) -> float:
-        total = self.weights.sum()
-        return float(total ** 2 / np.sum(self.weights ** 2)) if self.n else 0.0
+        return kish_n(self.weights.sum(), self.weights @ self.weights) if self.n else 0.0
 
     def share(self, indicator: np.ndarray) -> float:
         return float(np.sum(self.weights * indicator) / self.weights.sum())
@@ -802,14 +802,21 @@ def _rating(kind: type[RatingResult], scores, scale, top, weights, ci, method) -
         return kind(score=np.nan, n_effective=0.0, se=np.nan, ci_low=np.nan, ci_high=np.nan,
                     **common)
     p = sample.share(sample.values >= scale[1] - top + 1)
-    se, low, high = _proportion_interval(p, sample.n_effective, ci, method)
+    se, low, high = proportion_ci(p, sample.n_effective, ci, method)
     return kind(score=100 * p, n_effective=sample.n_effective, se=100 * se, ci_low=100 * low,
                 ci_high=100 * high, **common)
 
 
-def _proportion_interval(p: float, n: float, ci: float, method: str
-                         ) -> tuple[float, float, float]:
-    """Standard error and (Wald or Wilson) interval of a proportion on ``n`` (effective)."""
+def proportion_ci(p: float, n: float, ci: float = 0.95, method: str = "wilson"
+                  ) -> tuple[float, float, float]:
+    """Standard error and (Wald or Wilson) interval of a proportion on ``n`` (effective).
+
+    The one Wilson (1927) score interval of the package; ``n`` is Kish's effective n under
+    weights.
+
+    >>> [round(v, 4) for v in proportion_ci(0.2, 100)]
+    [0.04, 0.1334, 0.2888]
+    """
     z = _z(ci)
     se = float(np.sqrt(p * (1 - p) / n))
     if method == "wilson":

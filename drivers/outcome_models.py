@@ -41,7 +41,9 @@ import pandas as pd
 from scipy import optimize, special
 
 from drivers.blas import one_blas_thread
-from drivers.diagnostics import fit_diagnostics, select_rows
+from drivers.diagnostics import moments_diagnostics, select_rows
+from drivers.metrics import DETRACTOR_TO, PROMOTER_FROM
+from drivers.moments import frequency_weights
 from drivers.shapley import shapley_from_r2
 
 #: The three NPS outcome models.
@@ -71,15 +73,15 @@ def nps_target(recommend: np.ndarray, kind: str) -> np.ndarray:
         raise ValueError(f"likelihood to recommend must be whole numbers 0-10; found {shown} "
                          f"in {int(invalid.sum())} used rows (recode or declare missing_codes)")
     if kind == "promoter":
-        return (recommend >= 9).astype(float)
+        return (recommend >= PROMOTER_FROM).astype(float)
     if kind == "detractor":
-        return (recommend <= 6).astype(float)
+        return (recommend <= DETRACTOR_TO).astype(float)
     return recommend
 
 
 def _weights(n: int, weights: np.ndarray | None) -> np.ndarray:
     # Mean-one weights: log-likelihoods keep the scale of n rows, so SEs are not inflated.
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    w = np.ones(n) if weights is None else frequency_weights(weights, n)
     return w * (n / w.sum())
 
 
@@ -401,7 +403,7 @@ def nps_model(data: pd.DataFrame, recommend: str, drivers: list[str], kind: str 
         "rank": pd.Series(np.abs(values)).rank(ascending=False, method="min").astype(int),
     })
     w = _weights(rows.n_used, rows.weights)
-    diagnostics = fit_diagnostics(rows.X, rows.y, rows.weights, rows.drivers)
+    diagnostics = moments_diagnostics(rows.moments, rows.drivers, rows.data, rows.weights)
     slopes, loglik = _slopes_and_loglik(rows.X, target, rows.weights, kind)
     eta = rows.X @ slopes
     latent = np.average((eta - np.average(eta, weights=w)) ** 2, weights=w)

@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from drivers.metrics import natural_levels
+from drivers.metrics import DETRACTOR_TO, PROMOTER_FROM, natural_levels, proportion_ci
+from drivers.moments import kish_n
 
 #: NPS groups in reading order.
 NPS_GROUPS = ("detractor", "passive", "promoter")
@@ -62,7 +63,7 @@ def effective_n(weights: np.ndarray | None, n: int | None = None) -> float:
     if weights is None:
         return float(n)
     w = np.asarray(weights, dtype=float)
-    return float(w.sum() ** 2 / (w ** 2).sum())
+    return kish_n(w.sum(), w @ w)
 
 
 def weighted_pearson(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> float:
@@ -166,11 +167,8 @@ def proportion_interval(p: float, n: float, ci: float = 0.95) -> tuple[float, fl
     """
     if n <= 0 or not np.isfinite(p):
         return float("nan"), float("nan")
-    z = stats.norm.ppf(0.5 + ci / 2)
-    denominator = 1 + z ** 2 / n
-    centre = (p + z ** 2 / (2 * n)) / denominator
-    half = z * np.sqrt(p * (1 - p) / n + z ** 2 / (4 * n ** 2)) / denominator
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+    _, low, high = proportion_ci(p, n, ci, "wilson")
+    return low, high
 
 
 def nps_group(recommend: np.ndarray) -> np.ndarray:
@@ -180,8 +178,8 @@ def nps_group(recommend: np.ndarray) -> np.ndarray:
     ['detractor', 'detractor', 'passive', 'passive', 'promoter', 'promoter']
     """
     recommend = np.asarray(recommend, dtype=float)
-    return np.where(recommend >= 9, "promoter",
-                    np.where(recommend >= 7, "passive", "detractor")).astype(object)
+    return np.where(recommend >= PROMOTER_FROM, "promoter",
+                    np.where(recommend > DETRACTOR_TO, "passive", "detractor")).astype(object)
 
 
 # ---------------------------------------------------------------- result objects

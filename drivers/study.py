@@ -82,7 +82,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 #: The default driver hierarchy of the "total experience" model.
@@ -229,9 +228,10 @@ class Study:
         One row per respondent, analysable values only: declared missing codes are NaN,
         reverse-scored attributes are recoded so that high is always good.
     missing : DataFrame
-        Same rows, one column per rated column (outcomes and attributes): the reason an
-        answer is missing (``"dont_know"``, ``"not_applicable"``, ``"no_answer"`` ...) or ``None``
-        where the respondent answered.
+        Same rows, one categorical column per rated column (outcomes and attributes): the
+        reason an answer is missing (``"dont_know"``, ``"not_applicable"``, ``"no_answer"``
+        ...) or NaN where the respondent answered. Categorical codes keep it at one or two
+        bytes a cell (a million rows of reason strings took more memory than the data).
     """
 
     title: str
@@ -359,7 +359,7 @@ class Study:
         rows = []
         for column in self.missing.columns:
             counts = self.missing[column].value_counts(dropna=True)
-            for reason, n in counts.items():
+            for reason, n in counts[counts > 0].items():
                 rows.append({"column": column, "reason": reason, "n": int(n)})
         return pd.DataFrame(rows, columns=["column", "reason", "n"])
 
@@ -387,10 +387,3 @@ def plain_value(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def is_whole_numbers(values: pd.Series) -> np.ndarray:
-    """Boolean mask of entries that are finite whole numbers."""
-    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(numbers) & (np.floor(numbers) == numbers)

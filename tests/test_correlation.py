@@ -63,7 +63,7 @@ def test_large_offset_keeps_precision():
 
 
 def test_block_boundaries_do_not_matter(monkeypatch):
-    import drivers.correlation as module
+    import drivers.moments as module
 
     X = survey(n=1000, seed=6)
     w = np.random.default_rng(6).uniform(0.5, 2.0, size=1000)

@@ -188,3 +188,33 @@ def test_input_errors_name_the_column():
         select_rows(frame, "y", ["y"])
     with pytest.raises(ValueError, match="only 1 complete rows for 1 drivers"):
         select_rows(pd.DataFrame({"y": [1.0, np.nan, 3], "a": [1.0, 2, np.nan]}), "y", ["a"])
+
+
+def test_select_rows_reads_categorical_reasons_like_text():
+    frame = pd.DataFrame({"y": [1.0, 2, 3, 4, np.nan, 6, 7, 8],
+                          "a": [1.0, np.nan, 3, np.nan, 5, 2, 1, 3],
+                          "b": [2.0, 1, np.nan, 4, 5, 1, 2, 2]})
+    text = pd.DataFrame({"y": [None] * 4 + ["refused"] + [None] * 3,
+                         "a": [None, "not_applicable", None, "dont_know"] + [None] * 4,
+                         "b": [None, None, "not_applicable"] + [None] * 5})
+    categorical = text.astype("category")
+    expected = select_rows(frame, "y", ["a", "b"], missing_reasons=text)
+    rows = select_rows(frame, "y", ["a", "b"], missing_reasons=categorical)
+    assert rows.dropped_reasons == expected.dropped_reasons == {
+        "not_applicable": 2, "dont_know": 1, "refused": 1}
+    assert rows.missing_cells == expected.missing_cells
+    assert rows.reason_columns == {"not_applicable": ["a", "b"], "dont_know": ["a"],
+                                   "refused": ["y"]}
+
+
+def test_out_of_fold_r2_does_not_depend_on_the_shift_of_the_moments():
+    from drivers.diagnostics import fold_moments, r2_out_of_fold
+
+    rng = np.random.default_rng(21)
+    X = 8 + rng.normal(size=(400, 3))
+    y = X @ [0.5, 0.2, 0.0] + rng.normal(size=400)
+    w = rng.uniform(0.5, 2.0, size=400)
+    parts = fold_moments(np.column_stack([X, y]), w, folds=5, seed=3)
+    raw = [m.shifted(np.zeros(4)) for m in parts]
+    assert r2_out_of_fold(raw) == pytest.approx(r2_out_of_fold(parts), abs=1e-9)
+    assert r2_out_of_fold(parts) == pytest.approx(cross_validated_r2(X, y, w, 5, 3), abs=1e-12)
