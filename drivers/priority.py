@@ -805,9 +805,10 @@ def performance_resamples(scores: pd.DataFrame, weights: pd.Series | None, resam
 
     w = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=float)
     values, answered = _performance_inputs(scores, kind, scale)
-    blocks = [weighted_performance(values, answered, counts * w[None, :])
-              for counts in data_counts(resamples, scores.index)]
-    return pd.DataFrame(np.vstack(blocks), columns=list(scores.columns))
+    # One resample at a time: a block of counts for a million respondents would be 400 MB.
+    rows = [weighted_performance(values, answered, (counts * w)[None, :])
+            for counts in data_counts(resamples, scores.index).rows()]
+    return pd.DataFrame(np.vstack(rows), columns=list(scores.columns))
 
 
 def wave_movement(study, outcome: str, waves: tuple | None = None, level: str = "attribute",
