@@ -58,15 +58,27 @@ def inner_threads() -> int:
     return 1 if inside_worker() else cores()
 
 
+def on_cluster() -> bool:
+    """True when joblib work goes to a Dask cluster (``joblib.parallel_config(backend="dask")``,
+    :func:`drivers.cells.dask_cluster`): its workers, not this machine's cores, bound it."""
+    from joblib.parallel import get_active_backend
+
+    backend, _ = get_active_backend()
+    return type(backend).__name__ == "DaskDistributedBackend"
+
+
 def worker_processes(n_jobs: int | None) -> int:
     """Processes to start for ``n_jobs`` asked: at most the cores (more only queue for
-    them), none inside a worker (1 = run here), every core for None or -1.
+    them), none inside a worker (1 = run here), every core for None or -1. On a Dask
+    cluster (:func:`on_cluster`) ``n_jobs`` as asked, None meaning every worker (-1).
 
     >>> worker_processes(None) == worker_processes(-1) == cores()
     True
     """
     if inside_worker():
         return 1
+    if on_cluster():
+        return -1 if n_jobs is None else int(n_jobs)
     if n_jobs is None or n_jobs == -1:
         return cores()
     if int(n_jobs) != n_jobs or n_jobs < 1:
