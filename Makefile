@@ -41,6 +41,7 @@ lab: $(STAMP) ## open JupyterLab on notebooks/
 bench: $(STAMP) ## print speed and memory benchmarks (front door beside core; relaimpo if R has it)
 	$(PY) -m drivers.subset_sweep
 	$(PY) benchmarks/bench_shapley.py
+	$(PY) benchmarks/bench_parallel.py
 
 validity: $(STAMP) ## print coverage and error rates of intervals and tests (every benchmarks/validity*.py)
 	@set -e; for script in benchmarks/validity*.py; do echo "== $$script"; $(PY) $$script; done

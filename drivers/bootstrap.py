@@ -226,7 +226,7 @@ def bootstrap_samples(statistic: Callable[[np.ndarray, np.ndarray, np.ndarray], 
     """
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be a positive whole number, got {n_resamples}")
-    from drivers.parallel import worker_processes
+    from drivers.parallel import on_cluster, worker_processes
 
     # Only the plan (a seed and a size per block) is made here: each block's counts are
     # drawn where the block runs, so no process holds more than one resample's counts.
@@ -245,12 +245,20 @@ def bootstrap_samples(statistic: Callable[[np.ndarray, np.ndarray, np.ndarray], 
     remaining = plan[1:]
     projected = (time.perf_counter() - start) * len(remaining)
     processes = worker_processes(n_jobs)
-    if processes > 1 and len(remaining) > 1 and projected > PROCESS_WORTH_SECONDS:
+    if processes != 1 and len(remaining) > 1 and projected > PROCESS_WORTH_SECONDS:
         from joblib import Parallel, delayed
 
         jobs = (delayed(_run_block)(statistic, X, y, weights, block_seed, size, worker=True)
                 for block_seed, size in remaining)
-        rest = Parallel(n_jobs=processes, return_as="generator")(jobs)
+        if on_cluster():
+            from joblib import parallel_config
+
+            # The data goes to the cluster's workers once, not with every block.
+            shipped = [a for a in (X, y, weights) if a is not None]
+            with parallel_config(backend="dask", scatter=shipped):
+                rest = iter(Parallel(n_jobs=processes)(jobs))
+        else:
+            rest = Parallel(n_jobs=processes, return_as="generator")(jobs)
     else:
         rest = (_run_block(statistic, X, y, weights, block_seed, size)
                 for block_seed, size in remaining)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import drivers
+import drivers.bootstrap
 from drivers.analysis import driver_base
-from drivers.cells import Cell, run_cells, segment_cells
+from drivers.bootstrap import BLOCK, bootstrap_samples
+from drivers.cells import Cell, dask_cluster, run_cells, segment_cells
 from drivers.priority import study_priority, subset_study
 
 
@@ -68,10 +71,19 @@ def test_segment_matrices_are_cells_run_in_parallel(study):
     pd.testing.assert_frame_equal(east, alone, check_exact=True)
 
 
-def test_cells_on_a_dask_cluster_equal_the_local_run(study):
+def resample_mean(X, y, w):
+    from drivers.parallel import inner_threads
+
+    return np.array([np.average(y, weights=w), inner_threads()])
+
+
+def test_cells_on_a_dask_cluster_equal_the_local_run(study, monkeypatch):
     distributed = pytest.importorskip("distributed")
     cells = bank_cells(study)
     local = run_cells(cells, n_jobs=1)
+    y = np.random.default_rng(2).normal(size=120)
+    alone = bootstrap_samples(resample_mean, y[:, None], y, None, n_resamples=130, seed=4)
+    monkeypatch.setattr(drivers.bootstrap, "PROCESS_WORTH_SECONDS", -1.0)  # blocks go out
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         remote = run_cells(cells, scheduler=cluster.scheduler_address)
@@ -80,5 +92,29 @@ def test_cells_on_a_dask_cluster_equal_the_local_run(study):
             with distributed.get_task_stream(client) as stream:
                 again = run_cells(cells[:2], scheduler=client)
             assert len(stream.data) >= 2  # the cells ran on the cluster's workers
+            with dask_cluster(client), distributed.get_task_stream(client) as stream:
+                spread = bootstrap_samples(resample_mean, y[:, None], y, None,
+                                           n_resamples=130, seed=4, n_jobs=None)
+            assert len(stream.data) >= 2  # bootstrap blocks 2 and 3 ran on the workers
+    np.testing.assert_array_equal(alone[:, 0], spread[:, 0])
+    assert (spread[BLOCK:, 1] == 1).all()  # one thread for nested steps on a worker
     assert_same_tables(local, remote)
     assert_same_tables(local[:2], again)
+
+
+def test_jobs_on_the_command_line_give_the_same_table(monkeypatch, capsys):
+    from drivers.cli import main
+
+    monkeypatch.setattr(drivers.bootstrap, "PROCESS_WORTH_SECONDS", -1.0)  # workers start
+    survey = drivers.bank_loan_study_file().parent / "survey.csv"
+    argv = ["importance", str(survey), "--outcome", "csat", "--drivers",
+            "bx_promise_limit,px_app_usability,sx_agent_expertise", "--missing-codes", "98,99",
+            "--bootstrap", "120", "--seed", "5"]
+    tables = []
+    for jobs in ("1", "2"):
+        assert main([*argv, "--jobs", jobs]) == 0
+        tables.append(capsys.readouterr().out)
+    assert tables[0] == tables[1] and "ci_low" in tables[0]
+    assert main([*argv, "--jobs", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "expected a number of processes" in err[0]
