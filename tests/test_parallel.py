@@ -42,3 +42,26 @@ def test_the_forest_grows_on_one_thread_inside_a_worker(monkeypatch):
     with in_worker():
         forest_importance(X, y, seed=1)
     assert set(asked) == {1}
+
+
+def test_forest_bootstrap_from_the_command_line(monkeypatch, capsys, tmp_path):
+    # `drivers importance --method random_forest --bootstrap N` was reported to stop with
+    # "KeyError: 'driver'". (Worker processes import the module afresh, so the small
+    # forest below holds in this process only: the bootstrap runs here.)
+    import drivers
+    from drivers.cli import main
+
+    monkeypatch.setitem(FOREST, "n_estimators", 4)
+    survey = drivers.bank_loan_study_file().parent / "survey.csv"
+    small = tmp_path / "survey.csv"
+    small.write_text("".join(survey.read_text().splitlines(keepends=True)[:151]))
+    code = main(["importance", str(small), "--outcome", "csat", "--drivers",
+                 "bx_promise_limit,bx_promise_rate,px_app_usability", "--method",
+                 "random_forest", "--missing-codes", "98,99", "--bootstrap", "20", "--seed", "2",
+                 "--jobs", "1"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Traceback" not in err and "internal error" not in err
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("driver,importance,share,rank,std,ci_low,ci_high")
+    assert len(lines) == 4
