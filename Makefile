@@ -42,6 +42,7 @@ bench: $(STAMP) ## print speed and memory benchmarks (front door beside core; re
 	$(PY) -m drivers.subset_sweep
 	$(PY) benchmarks/bench_shapley.py
 	$(PY) benchmarks/bench_scale.py
+	$(PY) benchmarks/bench_parallel.py
 
 validity: $(STAMP) ## print coverage and error rates of intervals and tests (every benchmarks/validity*.py)
 	@set -e; for script in benchmarks/validity*.py; do echo "== $$script"; $(PY) $$script; done

@@ -26,8 +26,9 @@ True
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -68,40 +69,129 @@ def stream_seed(seed: int | None, stream: str | None = None) -> np.random.SeedSe
     return np.random.SeedSequence(seed, spawn_key=(STREAMS[stream],))
 
 
+def block_plan(n_resamples: int, seed: int | None, stream: str | None = None
+               ) -> list[tuple[np.random.SeedSequence, int]]:
+    """The blocks of a bootstrap: each block's seed sequence and its number of resamples.
+
+    Block ``i`` draws from the child ``(i,)`` of the stream's seed sequence
+    (:func:`stream_seed`) and holds :data:`BLOCK` resamples (the last one the rest). This plan
+    and :func:`block_rows` define the resamples: whoever draws a block, in whichever process,
+    gets the same counts.
+
+    >>> [size for _, size in block_plan(120, seed=3)]
+    [50, 50, 20]
+    """
+    children = stream_seed(seed, stream).spawn(int(np.ceil(n_resamples / BLOCK)))
+    sizes = [min(BLOCK, n_resamples - i * BLOCK) for i in range(len(children))]
+    return list(zip(children, sizes, strict=True))
+
+
+def block_rows(n: int, block_seed: np.random.SeedSequence, size: int) -> Iterator[np.ndarray]:
+    """The ``size`` resamples of one block, one at a time: how often each of ``n``
+    respondents is drawn (float array of length ``n`` summing to ``n``).
+
+    One resample is held at a time (``8 n`` bytes), whatever the block size; drawing the
+    rows one by one from the block's generator gives the same counts as drawing the block
+    at once (numpy's ``multinomial`` with ``size``).
+
+    >>> seed, size = block_plan(3, seed=0)[0]
+    >>> [int(row.sum()) for row in block_rows(4, seed, size)]
+    [4, 4, 4]
+    """
+    if n == 0:
+        for _ in range(size):
+            yield np.zeros(0)
+        return
+    rng = np.random.default_rng(block_seed)
+    uniform = np.full(n, 1.0 / n)
+    for _ in range(size):
+        yield rng.multinomial(n, uniform).astype(np.float64)
+
+
+class CountBlocks(Sequence):
+    """Resample counts in blocks, drawn when read and never kept.
+
+    ``blocks[i]`` draws block ``i`` (an array of shape (block size, n)); :meth:`rows` yields
+    the resamples one at a time, in order, holding one resample in memory. A bootstrap of
+    1,000 resamples of 1,000,000 respondents has 8 GB of counts: they are drawn again from
+    their seeds wherever they are needed instead of being stored.
+
+    Parameters
+    ----------
+    sizes : list of int
+        Resamples in each block.
+    draw : callable
+        ``draw(i)`` yields the rows of block ``i``.
+    width : int
+        Respondents per resample (columns of a block).
+    """
+
+    def __init__(self, sizes: list[int], draw: Callable[[int], Iterator[np.ndarray]],
+                 width: int):
+        self.sizes, self._draw, self.width = list(sizes), draw, int(width)
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"block {i} of {len(self)}")
+        i = i % len(self)
+        return np.vstack(list(self._draw(i))).reshape(self.sizes[i], self.width)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return (self[i] for i in range(len(self)))
+
+    def rows(self) -> Iterator[np.ndarray]:
+        """Every resample's counts, one at a time, in the order of the blocks."""
+        for i in range(len(self)):
+            yield from self._draw(i)
+
+
 def resample_counts(n: int, n_resamples: int, seed: int | None,
-                    stream: str | None = None) -> list[np.ndarray]:
+                    stream: str | None = None) -> CountBlocks:
     """How often each of ``n`` respondents is drawn, per resample, in blocks of :data:`BLOCK`.
 
     ``stream`` draws from one of the :data:`STREAMS` instead of the resample stream (the
     respondents outside a model base are resampled from ``"outside"``).
 
-    Returns a list of float arrays of shape (block size, n); each row sums to n.
+    Returns
+    -------
+    CountBlocks
+        A sequence of float arrays of shape (block size, n), drawn when read; each row sums
+        to n.
+
+    >>> counts = resample_counts(30, 120, seed=3)
+    >>> [block.shape for block in counts]
+    [(50, 30), (50, 30), (20, 30)]
     """
-    children = stream_seed(seed, stream).spawn(int(np.ceil(n_resamples / BLOCK)))
-    blocks = []
-    remaining = n_resamples
-    for child in children:
-        size = min(BLOCK, remaining)
-        if n == 0:
-            blocks.append(np.zeros((size, 0)))
-        else:
-            rng = np.random.default_rng(child)
-            blocks.append(rng.multinomial(n, np.full(n, 1.0 / n), size=size)
-                          .astype(np.float64))
-        remaining -= size
-    return blocks
+    plan = block_plan(n_resamples, seed, stream)
+    return CountBlocks([size for _, size in plan], partial(_plan_rows, n, plan), n)
+
+
+def _plan_rows(n: int, plan: list, i: int) -> Iterator[np.ndarray]:
+    return block_rows(n, *plan[i])
 
 
 def _run_block(statistic: Callable, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
-               counts: np.ndarray) -> np.ndarray:
+               block_seed: np.random.SeedSequence, size: int, worker: bool = False
+               ) -> np.ndarray:
+    """One block of resamples, its counts drawn here from the block's seed (a worker
+    receives the seed, not the ``size x n`` counts). In a ``worker`` process, steps that
+    could start threads of their own (the random forest) keep to one
+    (:func:`drivers.parallel.in_worker`)."""
+    from contextlib import nullcontext
+
     from drivers.blas import one_blas_thread
+    from drivers.parallel import in_worker
 
     base = np.ones(X.shape[0]) if weights is None else weights
     # A resample's matrices are small (tens of columns): a multi-threaded BLAS spends more
     # time waking its threads than computing (5x slower measured on 2 cores), and the
     # resamples are already spread over processes.
-    with one_blas_thread():
-        return np.vstack([statistic(X, y, base * row) for row in counts])
+    with one_blas_thread(), in_worker() if worker else nullcontext():
+        return np.vstack([statistic(X, y, base * row)
+                          for row in block_rows(len(y), block_seed, size)])
 
 
 def bootstrap_samples(statistic: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
@@ -136,7 +226,11 @@ def bootstrap_samples(statistic: Callable[[np.ndarray, np.ndarray, np.ndarray], 
     """
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be a positive whole number, got {n_resamples}")
-    blocks = resample_counts(len(y), n_resamples, seed)
+    from drivers.parallel import on_cluster, worker_processes
+
+    # Only the plan (a seed and a size per block) is made here: each block's counts are
+    # drawn where the block runs, so no process holds more than one resample's counts.
+    plan = block_plan(n_resamples, seed)
     bar = None
     if progress:
         from tqdm import tqdm
@@ -145,18 +239,29 @@ def bootstrap_samples(statistic: Callable[[np.ndarray, np.ndarray, np.ndarray], 
     # The first block runs here and is timed: worker processes cost a second or two to
     # start, which only pays when the remaining blocks would take longer than that.
     start = time.perf_counter()
-    results = [_run_block(statistic, X, y, weights, blocks[0])]
+    results = [_run_block(statistic, X, y, weights, *plan[0])]
     if bar is not None:
-        bar.update(len(blocks[0]))
-    remaining = blocks[1:]
+        bar.update(len(results[0]))
+    remaining = plan[1:]
     projected = (time.perf_counter() - start) * len(remaining)
-    if n_jobs > 1 and len(remaining) > 1 and projected > PROCESS_WORTH_SECONDS:
+    processes = worker_processes(n_jobs)
+    if processes != 1 and len(remaining) > 1 and projected > PROCESS_WORTH_SECONDS:
         from joblib import Parallel, delayed
 
-        jobs = (delayed(_run_block)(statistic, X, y, weights, counts) for counts in remaining)
-        rest = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+        jobs = (delayed(_run_block)(statistic, X, y, weights, block_seed, size, worker=True)
+                for block_seed, size in remaining)
+        if on_cluster():
+            from joblib import parallel_config
+
+            # The data goes to the cluster's workers once, not with every block.
+            shipped = [a for a in (X, y, weights) if a is not None]
+            with parallel_config(backend="dask", scatter=shipped):
+                rest = iter(Parallel(n_jobs=processes)(jobs))
+        else:
+            rest = Parallel(n_jobs=processes, return_as="generator")(jobs)
     else:
-        rest = (_run_block(statistic, X, y, weights, counts) for counts in remaining)
+        rest = (_run_block(statistic, X, y, weights, block_seed, size)
+                for block_seed, size in remaining)
     for block in rest:
         results.append(block)
         if bar is not None:
@@ -216,8 +321,9 @@ class Resamples:
     def n_resamples(self) -> int:
         return self.samples.shape[0]
 
-    def counts(self) -> list[np.ndarray]:
-        """The resample counts of :attr:`rows`, in blocks, as the bootstrap drew them."""
+    def counts(self) -> CountBlocks:
+        """The resample counts of :attr:`rows`, in blocks, as the bootstrap drew them (drawn
+        again from :attr:`seed` when read)."""
         return resample_counts(len(self.rows), self.n_resamples, self.seed)
 
     def shares(self) -> np.ndarray:
@@ -236,7 +342,7 @@ class Resamples:
                          self.share_rule)
 
 
-def data_counts(resamples: Resamples, index: pd.Index) -> list[np.ndarray]:
+def data_counts(resamples: Resamples, index: pd.Index) -> CountBlocks:
     """Resample counts of every row of ``index``, the model base drawn as the bootstrap drew it.
 
     A respondent-level statistic that uses rows outside the model base (performance rests on
@@ -255,8 +361,9 @@ def data_counts(resamples: Resamples, index: pd.Index) -> list[np.ndarray]:
 
     Returns
     -------
-    list of ndarray
-        Blocks of shape (block size, len(index)), in the order of ``resamples.samples``.
+    CountBlocks
+        Blocks of shape (block size, len(index)), in the order of ``resamples.samples``,
+        drawn when read; ``.rows()`` gives one resample at a time.
 
     Examples
     --------
@@ -274,15 +381,23 @@ def data_counts(resamples: Resamples, index: pd.Index) -> list[np.ndarray]:
         raise ValueError(f"{int((positions < 0).sum())} resampled respondents are not rows of "
                          "this data; use the data the importance table was fitted on")
     outside = np.setdiff1d(np.arange(len(index)), positions)
-    inner = resamples.counts()
-    outer = resample_counts(len(outside), resamples.n_resamples, resamples.seed, "outside")
-    blocks = []
-    for model_block, outside_block in zip(inner, outer, strict=True):
-        full = np.zeros((len(model_block), len(index)))
-        full[:, positions] = model_block
-        full[:, outside] = outside_block
-        blocks.append(full)
-    return blocks
+    inner = block_plan(resamples.n_resamples, resamples.seed)
+    outer = block_plan(resamples.n_resamples, resamples.seed, "outside")
+    return CountBlocks([size for _, size in inner],
+                       partial(_stratified_rows, inner, outer, positions, outside, len(index)),
+                       len(index))
+
+
+def _stratified_rows(inner: list, outer: list, positions: np.ndarray, outside: np.ndarray,
+                     n: int, i: int) -> Iterator[np.ndarray]:
+    """Block ``i`` of :func:`data_counts`, one resample at a time."""
+    model_rows = block_rows(len(positions), *inner[i])
+    outside_rows = block_rows(len(outside), *outer[i])
+    for model_row, outside_row in zip(model_rows, outside_rows, strict=True):
+        full = np.zeros(n)
+        full[positions] = model_row
+        full[outside] = outside_row
+        yield full
 
 
 # ---------------------------------------------------------------- jackknife

@@ -53,8 +53,7 @@ EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
 #: The most bootstrap resamples a command accepts: ten times the 1,000 that stable 95 %
-#: percentile intervals need (Efron & Tibshirani 1993, ch. 13 and 19). More only costs time
-#: and memory (every resample's counts are drawn up front).
+#: percentile intervals need (Efron & Tibshirani 1993, ch. 13 and 19). More only costs time.
 MAX_BOOTSTRAP = 10_000
 #: Resamples run to time the bootstrap before a long run, when no progress bar can be shown.
 PROBE_RESAMPLES = 20
@@ -212,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     importance.add_argument("--ci", type=_level, default=0.95, help="interval level (0.95)")
     importance.add_argument("--seed", type=_seed, default=None, help="random seed")
     importance.add_argument("--out", type=Path, help="write to .csv or .xlsx")
+    _add_parallel_options(importance)
     importance.set_defaults(run=run_importance)
 
     compare = commands.add_parser(
@@ -244,9 +244,18 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", type=Path, help="write the table to .csv or .xlsx")
     compare.add_argument("--chart", type=Path,
                          help=f"write the CSAT-vs-NPS chart ({'/'.join(FIGURE_SUFFIXES)})")
+    _add_parallel_options(compare)
     compare.set_defaults(run=run_compare)
     _add_report_parser(commands)
     return parser
+
+
+def _add_parallel_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--jobs", type=_jobs, default=None,
+                         help="processes sharing the resamples (default: every core; 1: none)")
+    command.add_argument("--scheduler", metavar="ADDRESS",
+                         help="run the resamples on a Dask cluster, e.g. tcp://10.0.0.5:8786 "
+                              "(needs pip install 'drivers[dask]')")
 
 
 def _add_report_parser(commands) -> None:
@@ -390,12 +399,14 @@ def run_importance(args: argparse.Namespace) -> int:
     drivers = _split(args.drivers, ",")
     options = {"method": args.method, "weights": args.weights, "groups": args.groups,
                "missing": args.missing, "missing_codes": args.missing_codes, "seed": args.seed}
-    _announce(f"importance ({args.method})", args.bootstrap,
-              lambda bootstrap: importance(frame, args.outcome, drivers, bootstrap=bootstrap,
-                                           progress=False, **options))
+    options["n_jobs"] = args.jobs
     kwargs = {"bootstrap": args.bootstrap, "ci": args.ci} if args.bootstrap else {}
-    table = importance(frame, args.outcome, drivers, progress=sys.stderr.isatty(), **options,
-                       **kwargs)
+    with _cluster(args.scheduler):
+        _announce(f"importance ({args.method})", args.bootstrap,
+                  lambda bootstrap: importance(frame, args.outcome, drivers, bootstrap=bootstrap,
+                                               progress=False, **options), args.jobs)
+        table = importance(frame, args.outcome, drivers, progress=sys.stderr.isatty(),
+                           **options, **kwargs)
     _warn(table.attrs.get("warnings", []))
     if args.missing_codes is None:
         from drivers.reasons import code_warnings
@@ -415,9 +426,13 @@ def run_compare(args: argparse.Namespace) -> int:
     options = {"outcomes": outcomes, "level": args.level, "method": args.method,
                "ci": args.ci, "seed": args.seed, "missing": args.missing, "base": args.base,
                "min_difference": args.min_difference, "dimension_mode": args.dimension_mode}
-    _announce(f"compare ({args.method})", args.bootstrap,
-              lambda bootstrap: compare(study, bootstrap=bootstrap, progress=False, **options))
-    table = compare(study, bootstrap=args.bootstrap, progress=sys.stderr.isatty(), **options)
+    options["n_jobs"] = args.jobs
+    with _cluster(args.scheduler):
+        _announce(f"compare ({args.method})", args.bootstrap,
+                  lambda bootstrap: compare(study, bootstrap=bootstrap, progress=False,
+                                            **options), args.jobs)
+        table = compare(study, bootstrap=args.bootstrap, progress=sys.stderr.isatty(),
+                        **options)
     facts = table.attrs
     dropped = ", ".join(f"{reason} {n}" for reason, n in facts["dropped_reasons"].items())
     print(f"base: {facts['n_used']:,} of {facts['n_used'] + facts['n_dropped']:,} respondents, "
@@ -500,7 +515,20 @@ def _load_study(path: Path):
 
 
 # ---- progress ------------------------------------------------------------------------------
-def _announce(what: str, resamples: int, run: Callable[[int], object]) -> None:
+@contextlib.contextmanager
+def _cluster(address: str | None) -> Iterator[None]:
+    """Send the resamples to the Dask scheduler at ``address`` (nothing without one)."""
+    if address is None:
+        yield
+        return
+    from drivers.cells import dask_cluster
+
+    with dask_cluster(address):
+        yield
+
+
+def _announce(what: str, resamples: int, run: Callable[[int], object],
+              jobs: int | None = None) -> None:
     """Say how long the resampling will take when no progress bar can be shown.
 
     On a terminal the bootstrap draws a progress bar with the time left. Elsewhere (a log, a
@@ -512,6 +540,7 @@ def _announce(what: str, resamples: int, run: Callable[[int], object]) -> None:
     if resamples < 10 * PROBE_RESAMPLES or sys.stderr.isatty():
         return
     from drivers.bootstrap import PROCESS_WORTH_SECONDS
+    from drivers.parallel import worker_processes
 
     run(0)  # the first call pays for imports and caches
     start = time.perf_counter()
@@ -522,7 +551,7 @@ def _announce(what: str, resamples: int, run: Callable[[int], object]) -> None:
     each = max(time.perf_counter() - start - point, 0.0) / PROBE_RESAMPLES
     total = each * resamples
     if total > PROCESS_WORTH_SECONDS:  # the bootstrap then shares the work between processes
-        total /= max(1, min(2, os.cpu_count() or 1))
+        total /= max(1, worker_processes(jobs))
     print(f"{what}: {_duration(total)} for {resamples:,} resamples (estimated; no progress bar "
           f"as standard error is not a terminal)", file=sys.stderr, flush=True)
 
@@ -556,6 +585,18 @@ def _resamples(lowest: int) -> Callable[[str], int]:
         return value
 
     return resamples
+
+
+def _jobs(text: str) -> int:
+    """An argparse type: a number of processes, 1 or more (-1: every core)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1 and value != -1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (1, 2, ...; -1 for "
+                                         f"every core), got {text!r}")
+    return value
 
 
 def _level(text: str) -> float:

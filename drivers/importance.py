@@ -75,6 +75,7 @@ from drivers.diagnostics import (
     select_rows,
     standardized_fit,
 )
+from drivers.parallel import inner_threads
 from drivers.shapley import sampled_shapley, shapley_values
 
 #: Methods that work from a correlation matrix alone (and so allow missing="pairwise").
@@ -85,7 +86,7 @@ GROUPED_METHODS = ("shapley", "shapley_sampled", "relative_weights", "random_for
 #: Permutations of the sampled Shapley value.
 N_PERMUTATIONS = 2000
 #: Forest settings: fast on 2,000 x 20 while deep enough to pick up non-linearity.
-FOREST = {"n_estimators": 200, "min_samples_leaf": 5, "max_features": 1 / 3, "n_jobs": 2}
+FOREST = {"n_estimators": 200, "min_samples_leaf": 5, "max_features": 1 / 3}
 #: Folds and permutation repeats of the random-forest importance.
 FOREST_FOLDS, FOREST_REPEATS = 5, 5
 
@@ -236,8 +237,10 @@ def forest_importance(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None =
     drops, predicted = [], np.empty(len(y))
     folds = KFold(FOREST_FOLDS, shuffle=True, random_state=seed)
     for fold, (train, test) in enumerate(folds.split(X)):
+        # Trees on every core here, on one inside a worker (drivers.parallel); the trees
+        # do not depend on the thread count.
         forest = RandomForestRegressor(random_state=None if seed is None else seed + fold,
-                                       **FOREST)
+                                       n_jobs=inner_threads(), **FOREST)
         forest.fit(X[train], y[train], sample_weight=w[train])
         predicted[test] = forest.predict(X[test])
         drops.append(permutation_drop(forest, X[test], y[test], w[test], units,

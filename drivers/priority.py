@@ -529,7 +529,8 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
     ci : float
         Confidence level of the interval.
     n_jobs : int
-        Processes sharing the resamples (the result does not depend on it).
+        Processes sharing the work (the result does not depend on it): with ``by`` the
+        segments run at once (:func:`drivers.cells.run_cells`), otherwise the resamples.
     importance_table : DataFrame, optional
         An importance table already computed for this outcome and level (e.g. the attribute
         or dimension rows of :func:`drivers.analysis.study_importance`), used instead of
@@ -599,16 +600,25 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
                          "segment needs its own importance")
     if by not in study.data.columns:
         raise ValueError(f"by={by!r} is not a column of the study data")
-    frames, sizes = [], {}
+    from drivers.cells import Cell, run_cells
+
+    # Each segment is a cell (drivers.cells): its matrix is what study_priority gives on the
+    # segment's rows (the base already taken), and n_jobs segments run at once.
+    options = {**importance_options, "level": level, "method": method,
+               "performance": performance, "cross": cross, "value": value,
+               "bootstrap": int(bootstrap), "seed": seed, "ci": ci, "base": "all"}
+    cells = []
     values = study.data[by]
     for segment in _levels(values):
-        mask = (values == segment).to_numpy()
-        if mask.sum() < min_n:
-            warnings.warn(f"segment {by}={segment!r} has {int(mask.sum())} respondents "
+        size = int((values == segment).sum())
+        if size < min_n:
+            warnings.warn(f"segment {by}={segment!r} has {size} respondents "
                           f"(fewer than min_n={min_n}); left out", UserWarning, stacklevel=2)
             continue
-        matrix = _one_matrix(subset_study(study, mask), outcome, level, method, performance,
-                             cross, value, importance_options, resampling)
+        cells.append(Cell(study, "priority", outcome, ((by, segment),), options))
+    frames, sizes = [], {}
+    for cell, matrix in zip(cells, run_cells(cells, n_jobs=n_jobs), strict=True):
+        segment = cell.where[0][1]
         matrix.insert(0, "segment", segment)
         frames.append(matrix)
         sizes[segment] = matrix.attrs["n"]
@@ -805,9 +815,10 @@ def performance_resamples(scores: pd.DataFrame, weights: pd.Series | None, resam
 
     w = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=float)
     values, answered = _performance_inputs(scores, kind, scale)
-    blocks = [weighted_performance(values, answered, counts * w[None, :])
-              for counts in data_counts(resamples, scores.index)]
-    return pd.DataFrame(np.vstack(blocks), columns=list(scores.columns))
+    # One resample at a time: a block of counts for a million respondents would be 400 MB.
+    rows = [weighted_performance(values, answered, (counts * w)[None, :])
+            for counts in data_counts(resamples, scores.index).rows()]
+    return pd.DataFrame(np.vstack(rows), columns=list(scores.columns))
 
 
 def wave_movement(study, outcome: str, waves: tuple | None = None, level: str = "attribute",

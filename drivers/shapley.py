@@ -33,7 +33,6 @@ pseudo-inverse would, so it adds nothing to that subset and the R^2 stays right.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -159,8 +158,9 @@ def _workers(n_jobs: int | None, m: int, tasks: int) -> int:
     if n_jobs is None:
         if m < THREADS_FROM:
             return 1
-        n_jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-            else os.cpu_count() or 1
+        from drivers.parallel import inner_threads
+
+        n_jobs = inner_threads()  # one inside a worker process: its siblings hold the cores
     if int(n_jobs) != n_jobs or n_jobs < 1:
         raise ValueError(f"n_jobs must be a positive whole number, got {n_jobs!r}")
     return max(1, min(int(n_jobs), tasks))

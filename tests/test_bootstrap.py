@@ -60,6 +60,68 @@ def test_same_seed_same_numbers_whatever_the_workers():
     assert not np.array_equal(one, other)
 
 
+@pytest.fixture
+def workers_always(monkeypatch):
+    """Send every block after the first to two worker processes, however quick the work."""
+    import drivers.bootstrap
+    import drivers.parallel
+
+    monkeypatch.setattr(drivers.bootstrap, "PROCESS_WORTH_SECONDS", -1.0)
+    monkeypatch.setattr(drivers.parallel, "cores", lambda: 2)
+
+
+def worker_flag(X, y, w):
+    from drivers.parallel import inner_threads
+
+    return np.array([np.average(y, weights=w), inner_threads()])
+
+
+@pytest.mark.usefixtures("workers_always")
+def test_workers_draw_the_same_resamples_from_their_seeds():
+    # Blocks 2 and 3 run in worker processes that receive a seed each and draw the counts
+    # themselves: the samples equal those of one process, bit for bit, and those of the
+    # counts the record regenerates; inside the workers nested steps get one thread.
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=90)
+    one = bootstrap_samples(worker_flag, y[:, None], y, None, n_resamples=130, seed=42,
+                            n_jobs=1)
+    two = bootstrap_samples(worker_flag, y[:, None], y, None, n_resamples=130, seed=42,
+                            n_jobs=2)
+    np.testing.assert_array_equal(one[:, 0], two[:, 0])
+    assert (one[:, 1] == 2).all()
+    assert (two[:BLOCK, 1] == 2).all() and (two[BLOCK:, 1] == 1).all()
+    rows = resample_counts(90, 130, seed=42).rows()
+    np.testing.assert_array_equal([np.average(y, weights=row) for row in rows], one[:, 0])
+
+
+@pytest.mark.usefixtures("workers_always")
+def test_importance_bootstrap_is_the_same_whatever_the_processes():
+    from drivers.importance import importance
+
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(rng.normal(size=(150, 3)), columns=["a", "b", "c"])
+    frame["y"] = frame @ [1.0, 0.5, 0.2] + rng.normal(size=150)
+    frame["w"] = rng.uniform(0.5, 2.0, 150)
+    tables = [importance(frame, "y", ["a", "b", "c"], weights="w", bootstrap=120, seed=8,
+                         n_jobs=jobs, noise_draws=0) for jobs in (1, 2)]
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    np.testing.assert_array_equal(tables[0].attrs["resamples"].samples,
+                                  tables[1].attrs["resamples"].samples)
+
+
+def test_count_blocks_are_drawn_when_read_and_match_the_rows():
+    counts = resample_counts(12, 120, seed=3)
+    assert len(counts) == 3 and counts[-1].shape == (20, 12)
+    np.testing.assert_array_equal(np.vstack(list(counts)), np.vstack(list(counts.rows())))
+    # a block drawn at once by numpy equals the block drawn row by row
+    block_seed = np.random.SeedSequence(3).spawn(2)[1]
+    at_once = np.random.default_rng(block_seed).multinomial(12, np.full(12, 1 / 12), size=50)
+    np.testing.assert_array_equal(counts[1], at_once)
+    with pytest.raises(IndexError):
+        counts[3]
+    assert resample_counts(0, 3, seed=1)[0].shape == (3, 0)
+
+
 def test_interval_of_a_mean_matches_the_t_interval():
     # Reference: for a mean of normal data the percentile bootstrap approximates the t interval.
     rng = np.random.default_rng(5)

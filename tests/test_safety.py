@@ -133,13 +133,13 @@ def no_long_resampling(monkeypatch):
     """Fail at once, rather than run for hours, if an absurd --bootstrap gets through."""
     import drivers.bootstrap
 
-    real = drivers.bootstrap.resample_counts
+    real = drivers.bootstrap.block_plan
 
-    def counts(n, n_resamples, seed):
+    def plan(n_resamples, seed, stream=None):
         assert n_resamples <= MAX_BOOTSTRAP, f"{n_resamples} resamples were started"
-        return real(n, n_resamples, seed)
+        return real(n_resamples, seed, stream)
 
-    monkeypatch.setattr(drivers.bootstrap, "resample_counts", counts)
+    monkeypatch.setattr(drivers.bootstrap, "block_plan", plan)
 
 
 @pytest.mark.parametrize("arguments, code, words", BAD_INVOCATIONS,

@@ -1,0 +1,159 @@
+"""Bootstrap memory and parallel work: printed figures, not tests (``make bench``).
+
+1. 1,000 resamples of the exact Shapley importance at 1,000,000 weighted respondents x 20
+   drivers: time and peak memory of the whole process tree, against the former plan (every
+   resample's counts drawn in the parent, blocks of counts shipped to the workers), which is
+   measured at 100 resamples: at 1,000 it needs n x B x 8 bytes = 8 GB of counts.
+2. The bank study's ``compare`` at 1,000 paired resamples, with 1 and 2 local processes.
+3. The bank study's segment priority matrices (by region, 200 resamples each) as cells, with
+   1 and 2 local processes.
+
+Peak memory is the largest sum of resident memory over this process and its workers,
+sampled every 20 ms (data the workers map from disk is counted once per process, so the
+figure is an upper bound). The machine may be shared: compare ratios, not seconds.
+
+Environment: BENCH_RESAMPLES (default 1000) and BENCH_RESPONDENTS (default 1000000) shrink
+the first benchmark for a quick look.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from contextlib import contextmanager
+
+import numpy as np
+import psutil
+
+import drivers
+from drivers.analysis import compare
+from drivers.blas import one_blas_thread
+from drivers.bootstrap import BLOCK, bootstrap_samples, resample_counts
+from drivers.importance import bootstrap_statistic
+from drivers.parallel import cores
+from drivers.priority import study_priority
+
+RESAMPLES = int(os.environ.get("BENCH_RESAMPLES", 1000))
+RESPONDENTS = int(os.environ.get("BENCH_RESPONDENTS", 1_000_000))
+DRIVERS = 20
+FORMER_RESAMPLES = 100
+
+
+@contextmanager
+def peak_memory():
+    """Yield a dict whose ``"peak"`` is the largest summed RSS (bytes) of the process tree."""
+    me = psutil.Process()
+    result = {"peak": 0}
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            total = 0
+            for process in [me, *me.children(recursive=True)]:
+                try:
+                    total += process.memory_info().rss
+                except psutil.Error:
+                    pass
+            result["peak"] = max(result["peak"], total)
+            done.wait(0.02)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    try:
+        yield result
+    finally:
+        done.set()
+        watcher.join()
+
+
+def survey(n: int, k: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, k)) + rng.normal(size=(n, 1))  # correlated drivers
+    y = X @ rng.uniform(0.1, 1.0, k) + rng.normal(size=n) * 2
+    return X, y, rng.uniform(0.5, 2.0, n)
+
+
+def former_plan(statistic, X, y, w, n_resamples, seed, n_jobs):
+    """The bootstrap as it was: all counts drawn in the parent, blocks of counts shipped."""
+    from joblib import Parallel, delayed
+
+    blocks = [np.asarray(block) for block in resample_counts(len(y), n_resamples, seed)]
+    results = Parallel(n_jobs=n_jobs)(delayed(_counts_block)(statistic, X, y, w, counts)
+                                      for counts in blocks)
+    return np.vstack(results)
+
+
+def _counts_block(statistic, X, y, w, counts):
+    with one_blas_thread():
+        return np.vstack([statistic(X, y, w * row) for row in counts])
+
+
+def timed(run):
+    start = time.perf_counter()
+    with peak_memory() as memory:
+        value = run()
+    return value, time.perf_counter() - start, memory["peak"]
+
+
+def bench_bootstrap_memory() -> None:
+    jobs = min(2, cores())
+    X, y, w = survey(RESPONDENTS, DRIVERS)
+    data_mb = (X.nbytes + y.nbytes + w.nbytes) / 1e6
+    statistic = bootstrap_statistic("shapley")
+    with one_blas_thread():
+        start = time.perf_counter()
+        for _ in range(3):
+            statistic(X, y, w)
+        core = (time.perf_counter() - start) / 3
+        start = time.perf_counter()
+        drawn = sum(len(row) for row in resample_counts(RESPONDENTS, 3, seed=1).rows())
+        assert drawn == 3 * RESPONDENTS
+        draw = (time.perf_counter() - start) / 3
+    print(f"\n== bootstrap at {RESPONDENTS:,} weighted respondents x {DRIVERS} drivers "
+          f"(exact Shapley), {jobs} processes; data {data_mb:,.0f} MB")
+    print(f"core per resample: importance {core:.2f} s + drawing the counts {draw:.2f} s "
+          f"(one process: {RESAMPLES * (core + draw):,.0f} s for {RESAMPLES:,})")
+    former, former_time, former_peak = timed(lambda: former_plan(
+        statistic, X, y, w, FORMER_RESAMPLES, 1, jobs))
+    seeds, seeds_time, seeds_peak = timed(lambda: bootstrap_samples(
+        statistic, X, y, w, FORMER_RESAMPLES, seed=1, n_jobs=jobs))
+    assert np.allclose(former, seeds, rtol=1e-9, atol=0), "the two plans must draw alike"
+    counts_gb = RESPONDENTS * RESAMPLES * 8 / 1e9
+    print(f"{FORMER_RESAMPLES:>5} resamples, counts drawn up front: {former_time:7.1f} s, peak "
+          f"{former_peak / 1e9:5.2f} GB (at {RESAMPLES:,} its counts alone: "
+          f"{counts_gb:.1f} GB)")
+    print(f"{FORMER_RESAMPLES:>5} resamples, seeds to workers:      {seeds_time:7.1f} s, peak "
+          f"{seeds_peak / 1e9:5.2f} GB (same samples; memory x{seeds_peak / former_peak:.2f})")
+    _, full_time, full_peak = timed(lambda: bootstrap_samples(
+        statistic, X, y, w, RESAMPLES, seed=1, n_jobs=jobs))
+    print(f"{RESAMPLES:>5} resamples, seeds to workers:      {full_time:7.1f} s, peak "
+          f"{full_peak / 1e9:5.2f} GB ({full_time / RESAMPLES:.2f} s per resample; blocks of "
+          f"{BLOCK})")
+
+
+def bench_bank() -> None:
+    study = drivers.load_study(drivers.bank_loan_study_file())
+    print("\n== bank study: compare (attributes, 1,000 paired resamples)")
+    times = {}
+    tables = {}
+    for jobs in (1, 2):
+        start = time.perf_counter()
+        tables[jobs] = compare(study, bootstrap=1000, seed=1, n_jobs=jobs, progress=False)
+        times[jobs] = time.perf_counter() - start
+        print(f"{jobs} process{'es' if jobs > 1 else ''}: {times[jobs]:6.1f} s")
+    same = tables[1].equals(tables[2])
+    print(f"speed-up x{times[1] / times[2]:.2f}; identical tables: {same}")
+    print("\n== bank study: priority matrices by region (4 cells, 200 resamples each)")
+    for jobs in (1, 2):
+        start = time.perf_counter()
+        study_priority(study, "nps", by="region", bootstrap=200, seed=1, n_jobs=jobs)
+        times[jobs] = time.perf_counter() - start
+        print(f"{jobs} process{'es' if jobs > 1 else ''}: {times[jobs]:6.1f} s")
+    print(f"speed-up x{times[1] / times[2]:.2f}")
+
+
+if __name__ == "__main__":
+    print(f"cores: {cores()} (the machine may be shared: compare ratios)")
+    bench_bank()
+    bench_bootstrap_memory()

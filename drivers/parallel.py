@@ -1,0 +1,88 @@
+"""How many processes and threads the package keeps busy: as many as there are cores, never more.
+
+Work is parallel at one level at a time. Cells (:mod:`drivers.cells`) or bootstrap blocks
+(:mod:`drivers.bootstrap`) run in worker processes; inside a worker every step that could
+start threads of its own (the random forest, the Shapley sweep over many drivers) keeps to
+one, and linear algebra keeps to one BLAS thread (:mod:`drivers.blas`). Without workers the
+one process may use every core for those steps. On two cores, two bootstrap workers each
+growing a forest on two threads kept four threads busy and took longer than two.
+
+Examples
+--------
+>>> inner_threads() == cores()
+True
+>>> with in_worker():
+...     inner_threads(), worker_processes(4)
+(1, 1)
+>>> worker_processes(1)
+1
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+_depth = [0]
+_lock = threading.Lock()
+
+
+def cores() -> int:
+    """Cores this process may use: its CPU affinity and container quota (joblib's count)."""
+    from joblib import cpu_count
+
+    return max(1, int(cpu_count()))
+
+
+@contextmanager
+def in_worker():
+    """Mark the enclosed work as running inside a worker (of a process pool or a cluster):
+    :func:`inner_threads` and :func:`worker_processes` then give 1."""
+    with _lock:
+        _depth[0] += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth[0] -= 1
+
+
+def inside_worker() -> bool:
+    """True inside :func:`in_worker` (in this process)."""
+    return _depth[0] > 0
+
+
+def inner_threads() -> int:
+    """Threads a step may start for itself (a forest's ``n_jobs``, the Shapley sweep): one
+    inside a worker, where the other workers hold the other cores, every core otherwise."""
+    return 1 if inside_worker() else cores()
+
+
+def on_cluster() -> bool:
+    """True when joblib work goes to a Dask cluster (``joblib.parallel_config(backend="dask")``,
+    :func:`drivers.cells.dask_cluster`): its workers, not this machine's cores, bound it."""
+    from joblib.parallel import get_active_backend
+
+    backend, _ = get_active_backend()
+    return type(backend).__name__ == "DaskDistributedBackend"
+
+
+def worker_processes(n_jobs: int | None) -> int:
+    """Processes to start for ``n_jobs`` asked: at most the cores (more only queue for
+    them), none inside a worker (1 = run here), every core for None or -1. On a Dask
+    cluster (:func:`on_cluster`) ``n_jobs`` as asked, None meaning every worker (-1).
+
+    >>> worker_processes(None) == worker_processes(-1) == cores()
+    True
+    """
+    if inside_worker():
+        return 1
+    if on_cluster():
+        return -1 if n_jobs is None else int(n_jobs)
+    if n_jobs is None or n_jobs == -1:
+        return cores()
+    if int(n_jobs) != n_jobs or n_jobs < 1:
+        raise ValueError(f"n_jobs must be a positive whole number (or -1 for every core), "
+                         f"got {n_jobs!r}")
+    return min(int(n_jobs), cores())
+
