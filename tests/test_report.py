@@ -223,6 +223,13 @@ def test_summary_is_one_page_with_the_workbooks_numbers(second_built):
                                built.tables["priority_satisfaction"]["quadrant_probability"])
     shares = sheets["drivers_attribute"]["share_satisfaction"]
     assert shares.sum() == pytest.approx(1.0)
+    # ties at the top, as the workbook's paired-difference tie groups say
+    for outcome, short in (("satisfaction", "CSAT"), ("advocacy", "NPS")):
+        ranked = sheets["drivers_attribute"].sort_values(f"share_{outcome}", ascending=False)
+        tied = ranked.loc[ranked[f"tied_with_top_{outcome}"].astype(bool), "driver"].tolist()
+        assert tied and tied[0] == ranked["driver"].iloc[0]
+        if len(tied) > 1:
+            assert f"{short}: {en.join(tied)}" in summary
 
 
 def test_workbook_readme_names_every_sheet_and_column(second_built):

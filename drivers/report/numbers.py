@@ -216,6 +216,13 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
     tables["drivers_dimension"] = compare(base, level="dimension", **options)
     step()
     tables["drivers_attribute"] = compare(base, level="attribute", **options)
+    for level in ("dimension", "attribute"):  # the tie groups, for the workbook too
+        table = tables[f"drivers_{level}"]
+        for name in pair:
+            tied = per_outcome(table, name)
+            for column in ("tie_group", "tied_with_top"):
+                if column in tied.columns:
+                    table[f"{column}_{name}"] = tied[column].to_numpy()
     if ces:  # paired with CSAT, so it shares its resamples; only its own side is kept
         for level in ("dimension", "attribute"):
             tables[f"ces_drivers_{level}"] = per_outcome(

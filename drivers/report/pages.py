@@ -259,6 +259,7 @@ class _Pages:
             f"s_{csat}": w("table.share"), f"d_{nps}": w("table.driver_of", o="NPS"),
             f"s_{nps}": w("table.share")}, (5, 38, 9, 38, 9), title=w("summary.top_drivers"),
             align={f"s_{csat}": "right", f"s_{nps}": "right"})
+        self.add("paragraph", text=self.top_ties(), muted=True)
         chosen = self.n.tables["first_actions"]
         rule = chosen.attrs["rule"]
         if len(chosen):
@@ -274,6 +275,20 @@ class _Pages:
                               else self.w("summary.unit_top_box", o=self.short[o])
                               for o in (self.csat, self.nps))), muted=True)
         self.add("mark", name="summary-end")
+
+    def top_ties(self) -> str:
+        """Which drivers cannot be told apart from each outcome's top driver."""
+        w, items = self.w, []
+        for name in (self.csat, self.nps):
+            table = self.n.importance(name).sort_values("share", ascending=False,
+                                                        kind="mergesort")
+            tied = table[tied_with_top(table)]
+            if len(tied) > 1:
+                items.append(w("summary.tie", o=self.short[name],
+                               names=self.w.join(self.label(d) for d in tied["driver"])))
+        if not items:
+            return w("summary.no_ties")
+        return w("summary.ties", items=w("advice.separator").join(items))
 
     def trend_figure(self) -> None:
         from drivers.plots import trend_plot
@@ -293,7 +308,7 @@ class _Pages:
                      csat_test=self.trend_test(self.csat), nps_test=self.trend_test(self.nps))
         self.figure("trend", lambda ax: trend_plot(table, ax=ax, wave=wave,
                                                    labels=self.short, lang=self.lang),
-                    2.5, w("summary.trend_caption"), headline)
+                    2.8, w("summary.trend_caption"), headline)
 
     def actions_table(self, table: pd.DataFrame, title: str, with_outcome: bool = False,
                       limit: int | None = None) -> None:

@@ -36,7 +36,7 @@ COLUMNS = (
     (r"^(mean|mean_ci_low|mean_ci_high|performance.*)$", "mean", "scale", "0.00"),
     (r"^(n|n_.*|answered|dont_know|not_applicable|no_answer|refused|listwise|.*_n)$", "count",
      "respondents", "#,##0"),
-    (r"^(rank.*|priority|tie_group)$", "rank", "rank", "0"),
+    (r"^(rank.*|priority|tie_group.*)$", "rank", "rank", "0"),
     (r"^(vif.*|beta.*|r_.*|r|smd.*|se|.*_se|r2.*|cv_r2|adj_r2|max_vif)$", "coefficient",
      "none", "0.000"),
 )
