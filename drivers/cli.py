@@ -599,26 +599,24 @@ def _jobs(text: str) -> int:
     return value
 
 
-def _level(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a confidence level between 0 and 1 such as 0.95, got {text!r}")
-    return value
+def _fraction(what: str, example: str, zero: bool) -> Callable[[str], float]:
+    """An argparse type: a number below 1, above 0 (or from 0 when ``zero``)."""
+
+    def fraction(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not (0 <= value < 1 if zero else 0 < value < 1):
+            raise argparse.ArgumentTypeError(
+                f"expected {what} between 0 and 1 such as {example}, got {text!r}")
+        return value
+
+    return fraction
 
 
-def _share_difference(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a share difference between 0 and 1 such as 0.03, got {text!r}")
-    return value
+_level = _fraction("a confidence level", "0.95", zero=False)
+_share_difference = _fraction("a share difference", "0.03", zero=True)
 
 
 def _seed(text: str) -> int:

@@ -103,13 +103,19 @@ def _require(table: pd.DataFrame, columns, what: str) -> None:
                          f"{', '.join(map(str, table.columns))}")
 
 
-def _dimension_legend(ax, order, names, extra=(), ncol=None):
+def dimension_handles(order, names) -> list:
+    """One legend entry per dimension: its marker, colour and name."""
     handles = []
     for d in order:
         style = dimension_style(d, order)
         handles.append(Line2D([], [], marker=style["marker"], color=style["color"],
                               markeredgecolor="black", markeredgewidth=0.7, linestyle="none",
                               markersize=MARKER_SIZE, label=names.get(d, d)))
+    return handles
+
+
+def _dimension_legend(ax, order, names, extra=(), ncol=None):
+    handles = dimension_handles(order, names)
     handles.extend(extra)
     if not handles:
         return None

@@ -23,6 +23,7 @@ from drivers.plots.common import (
     _padded,
     _percent_axis,
     _require,
+    dimension_handles,
     interval_lines,
 )
 from drivers.plots.labels import draw_label_key, place_labels, wrap_alternatives
@@ -288,13 +289,7 @@ def _figure_legend(fig, layouts, ncol: int | None = None):
                 seen.add(handle.get_label())
                 extra.append(handle)
     order = _order(order)
-    handles = []
-    for d in order:
-        style = dimension_style(d, order)
-        handles.append(Line2D([], [], marker=style["marker"], color=style["color"],
-                              markeredgecolor="black", markeredgewidth=0.7, linestyle="none",
-                              markersize=MARKER_SIZE, label=names.get(d, d)))
-    handles += extra
+    handles = dimension_handles(order, names) + extra
     if not handles:
         return None
     columns = ncol or (len(handles) if len(handles) <= 6 else -(-len(handles) // 2))
