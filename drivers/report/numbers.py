@@ -132,11 +132,16 @@ def outcome_importance(tables: dict, name: str, level: str = "attribute") -> pd.
 
 
 def per_outcome(table: pd.DataFrame, name: str) -> pd.DataFrame:
-    """One outcome's importance table out of a :func:`drivers.analysis.compare` table."""
+    """One outcome's importance table out of a :func:`drivers.analysis.compare` table.
+
+    The tie groups are read from the table when :func:`compute_report` stored them there
+    (``tie_group_<outcome>``, ``tied_with_top_<outcome>``), computed otherwise.
+    """
     columns = {"driver": "driver", "label": "label", "dimension": "dimension",
                f"importance_{name}": "importance", f"share_{name}": "share",
                f"rank_{name}": "rank", f"share_{name}_ci_low": "share_ci_low",
-               f"share_{name}_ci_high": "share_ci_high"}
+               f"share_{name}_ci_high": "share_ci_high", f"tie_group_{name}": "tie_group",
+               f"tied_with_top_{name}": "tied_with_top"}
     out = table[[c for c in columns if c in table.columns]].rename(columns=columns)
     out.attrs = {"outcome": name, "method": table.attrs.get("method"),
                  "ci": table.attrs.get("ci")}
@@ -145,7 +150,8 @@ def per_outcome(table: pd.DataFrame, name: str) -> pd.DataFrame:
         own = resamples.select([f"{name}:{d}" for d in out["driver"]],
                                as_names=list(out["driver"]))
         out.attrs["resamples"] = own
-        out = with_ties(out, own, table.attrs.get("ci") or 0.95)
+        if "tie_group" not in out.columns:
+            out = with_ties(out, own, table.attrs.get("ci") or 0.95)
     return out
 
 
