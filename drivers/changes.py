@@ -499,7 +499,8 @@ def importance_changes(study: Study, outcome: str,
         fits[wave] = importance_details(
             part.data, column, method=method, weights=part.weight_column,
             bootstrap=int(bootstrap), ci=ci, seed=seeds[waves.index(wave)], missing=missing,
-            missing_reasons=part.missing, n_jobs=n_jobs, progress=progress, **options)
+            missing_reasons=part.missing, n_jobs=n_jobs, progress=progress,
+            noise_draws=0, **options)  # the noise test is not reported here: not drawn
     frames = []
     for first, second in pairs:
         a, b = fits[first], fits[second]

@@ -39,7 +39,7 @@ def _axes(ax, figsize, lang):
 def _freeze(ax, created: bool) -> None:
     """Lay the figure out once and keep it, so labels placed next stay where they are."""
     fig = ax.figure
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     if created:
         fig.set_layout_engine("none")
 

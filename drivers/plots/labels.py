@@ -137,7 +137,7 @@ def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence, *,
     """
     fig = ax.figure
     if draw:
-        fig.canvas.draw()
+        fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     fontsize = FONT_SIZES["label"] if fontsize is None else fontsize
     points = ax.transData.transform(np.column_stack([np.asarray(x, float),
@@ -352,7 +352,7 @@ def _grow_figure_bottom(fig, pixels: float) -> None:
     for text, (tx, ty) in texts:
         if text.get_transform() == fig.transFigure:
             text.set_position((tx, (ty * old + pixels) / new))
-    fig.canvas.draw()
+    fig.draw_without_rendering()
 
 
 def _spots(dx, dy, ha, va, boxes, far, alternative=0) -> dict:
@@ -559,7 +559,7 @@ def label_collisions(ax, tolerance: float = 1.5) -> list[str]:
     from matplotlib.text import Annotation, Text
 
     fig = ax.figure
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     labels = [t for t in ax.texts if isinstance(t, Annotation)
               and t.get_gid() in ("label", "label-number") and t.get_text()]

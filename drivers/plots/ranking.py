@@ -158,7 +158,7 @@ def _fit_texts_right(ax, texts, rounds: int = 6) -> None:
         # The texts keep their pixel width, so grow the data range by the overshoot ratio.
         inside = frame.x1 - frame.x0
         ax.set_xlim(low, low + (high - low) * (right - frame.x0 + 4) / inside)
-        ax.figure.canvas.draw()
+        ax.figure.draw_without_rendering()
 
 
 def ranking_pair_plot(csat_table: pd.DataFrame, nps_table: pd.DataFrame, axes=None,
@@ -204,14 +204,14 @@ def ranking_pair_plot(csat_table: pd.DataFrame, nps_table: pd.DataFrame, axes=No
         if panel == 0 and axes[0].get_legend() is not None:
             axes[0].get_legend().remove()
     if created:
-        axes[0].figure.canvas.draw()
+        axes[0].figure.draw_without_rendering()
         axes[0].figure.set_layout_engine("none")
     # One x scale for both panels, so bar lengths compare across CSAT and NPS; the second
     # panel can also change the layout of the first, so fit both value columns again.
     right = max(panel.get_xlim()[1] for panel in axes)
     for panel in axes:
         panel.set_xlim(panel.get_xlim()[0], right)
-    axes[0].figure.canvas.draw()
+    axes[0].figure.draw_without_rendering()
     for panel in axes:
         _fit_texts_right(panel, list(panel.texts))
     right = max(panel.get_xlim()[1] for panel in axes)

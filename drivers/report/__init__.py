@@ -124,7 +124,8 @@ def build_report(study: Study | str | Path, out_pdf: str | Path, title: str | No
         Print one line per step on standard error (and bootstrap progress bars on a
         terminal).
     n_jobs : int
-        Processes for the bootstrap (the numbers do not depend on it).
+        Processes for the bootstrap and the charts (the numbers and bytes do not depend
+        on it).
 
     Returns
     -------
@@ -183,11 +184,18 @@ def build_report(study: Study | str | Path, out_pdf: str | Path, title: str | No
                              progress=progress, n_jobs=n_jobs, step=step)
     step()
     doc = document(numbers, lang=lang, title=title, date=date, brand=brand)
-    from drivers.report.deck import write_deck
-    from drivers.report.typst import render_pdf
+    from drivers.report import deck as slides
+    from drivers.report import typst
+    from drivers.report.charts import render_charts
     from drivers.report.workbook import workbook_sheets, write_workbook
 
-    pdf, marks = render_pdf(doc, template=brand.template)
+    # Each chart drawn once for the PDF and the deck, the charts spread over the cores.
+    formats = typst.chart_formats(doc)
+    if deck is not None:
+        for key, wanted in slides.chart_formats(doc, numbers).items():
+            formats[key] = [*formats.get(key, []), *wanted]
+    render_charts([chart for _, chart in doc.charts()], formats, n_jobs=n_jobs)
+    pdf, marks = typst.render_pdf(doc, template=brand.template)
     sheets = workbook_sheets(numbers, lang)
     # All the files or none: each goes to a temporary file, renamed only when all succeed.
     with write_together(*outputs) as temps:
@@ -196,7 +204,7 @@ def build_report(study: Study | str | Path, out_pdf: str | Path, title: str | No
         if workbook is not None:
             write_workbook(numbers, lang, next(later))
         if deck is not None:
-            write_deck(doc, numbers, lang, next(later))
+            slides.write_deck(doc, numbers, lang, next(later))
     return ReportResult(pdf=Path(out_pdf), workbook=None if workbook is None else Path(workbook),
                         deck=None if deck is None else Path(deck), pages=marks["report-end"],
                         summary_pages=(marks["summary-start"], marks["summary-end"]),

@@ -12,8 +12,8 @@ page, so chart labels, Chinese included, are selectable and searchable in the PD
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 #: Width of the text block of the A4 page (210 mm less two 20 mm margins), in inches.
 TEXT_WIDTH = 170 / 25.4
@@ -46,6 +46,8 @@ class Chart:
     lang: str = "en"
     ncols: int = 1
     kind: str = "axes"
+    #: Bytes already rendered, by (format, dpi): see :func:`render_charts`.
+    rendered: dict = field(default_factory=dict, repr=False, compare=False)
 
     def figure(self):
         """The drawn matplotlib figure (close it with ``plt.close``)."""
@@ -69,21 +71,84 @@ class Chart:
         return fig
 
     def render(self, fmt: str, dpi: int = 200) -> bytes:
-        """The chart as ``svg`` (text kept as text) or ``png`` bytes, reproducibly."""
+        """The chart as ``svg`` (text kept as text) or ``png`` bytes, reproducibly (from
+        :attr:`rendered` when :func:`render_charts` made it already)."""
+        if (fmt, dpi) not in self.rendered:
+            self.rendered.update(self.render_formats([(fmt, dpi)]))
+        return self.rendered[fmt, dpi]
+
+    def render_formats(self, formats: Sequence[tuple[str, int]]) -> dict:
+        """Draw the chart once (layout and label placement included) and save it in each of
+        ``formats`` (``(format, dpi)`` pairs); returns ``{(format, dpi): bytes}``."""
         import matplotlib.pyplot as plt
 
         from drivers.style import save_metadata, use_house_style
 
         fig = self.figure()
         try:
-            buffer = io.BytesIO()
-            with use_house_style(self.lang) as rc:
-                rc = {"svg.fonttype": "none"} if fmt == "svg" else {}
-                with plt.rc_context(rc):
-                    fig.savefig(buffer, format=fmt, dpi=dpi, metadata=save_metadata(fmt))
-            return buffer.getvalue()
+            out = {}
+            for fmt, dpi in formats:
+                buffer = io.BytesIO()
+                with use_house_style(self.lang):
+                    rc = {"svg.fonttype": "none"} if fmt == "svg" else {}
+                    with plt.rc_context(rc):
+                        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=save_metadata(fmt))
+                out[fmt, dpi] = buffer.getvalue()
+            return out
         finally:
             plt.close(fig)
+
+
+#: Charts drawn in worker processes only from this many on: a worker's first chart pays for
+#: importing matplotlib and the house fonts (about a second).
+PARALLEL_FROM = 6
+
+
+def render_charts(charts: Sequence[Chart], formats: Mapping[str, Sequence[tuple[str, int]]],
+                  n_jobs: int | None = None) -> None:
+    """Render every chart in the formats it is needed in, each drawn once, on every core.
+
+    A report draws some 30 charts; laying one out and placing its labels costs about a
+    second and is the same for every format, so a chart shown in the PDF (SVG) and in the
+    deck (PNG) is drawn once and saved twice. The charts are independent, so they are spread
+    over worker processes (:func:`drivers.parallel.worker_processes`); the bytes do not depend
+    on which process drew them. Results go to each chart's :attr:`Chart.rendered`.
+
+    Parameters
+    ----------
+    charts : sequence of Chart
+    formats : mapping
+        Chart key to its ``(format, dpi)`` pairs; a chart without an entry is left alone.
+    n_jobs : int, optional
+        Processes (None: every core).
+
+    >>> chart = Chart("demo", lambda ax: ax.plot([0, 1], [0, 1]), height=1.0)
+    >>> render_charts([chart], {"demo": [("svg", 200), ("png", 72)]}, n_jobs=1)
+    >>> sorted(chart.rendered), chart.render("png", 72)[:4]
+    ([('png', 72), ('svg', 200)], b'\x89PNG')
+    """
+    from drivers.parallel import worker_processes
+
+    todo = [(chart, [f for f in formats.get(chart.key, ()) if f not in chart.rendered])
+            for chart in charts]
+    todo = [(chart, wanted) for chart, wanted in todo if wanted]
+    processes = worker_processes(n_jobs)
+    if processes > 1 and len(todo) >= PARALLEL_FROM:
+        from joblib import Parallel, delayed
+
+        done = Parallel(n_jobs=processes)(
+            delayed(_render_in_worker)(chart, wanted) for chart, wanted in todo)
+    else:
+        done = [chart.render_formats(wanted) for chart, wanted in todo]
+    for (chart, _), rendered in zip(todo, done, strict=True):
+        chart.rendered.update(rendered)
+
+
+def _render_in_worker(chart: Chart, formats) -> dict:
+    from drivers.parallel import in_worker
+
+    with in_worker():
+        return chart.render_formats(formats)
 
 
 def tidy_legends(fig) -> None:
@@ -92,7 +157,7 @@ def tidy_legends(fig) -> None:
     Anchored at a fixed fraction of the axes height, they run into the x-axis title on the
     short axes a report page gives a chart.
     """
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         legend = ax.get_legend()

@@ -21,6 +21,8 @@ from drivers.report.pages import Document
 
 #: Slide size: 16:9 in inches.
 SLIDE = (13.333, 7.5)
+#: Resolution of the chart pictures on the slides.
+SLIDE_DPI = 150
 
 
 def write_deck(doc: Document, numbers: ReportNumbers, lang: str, path: str | Path) -> Path:
@@ -65,6 +67,11 @@ def slide_plan(doc: Document, numbers: ReportNumbers) -> list[tuple[dict, str]]:
     plan = [(charts[key], kind) for key, kind in wanted if key in charts]
     plan += [(block, "segment") for key, block in charts.items() if key.startswith("mix-")]
     return plan
+
+
+def chart_formats(doc: Document, numbers: ReportNumbers) -> dict[str, list[tuple[str, int]]]:
+    """The picture format of each chart the deck shows (``{key: [("png", SLIDE_DPI)]}``)."""
+    return {block["chart"].key: [("png", SLIDE_DPI)] for block, _ in slide_plan(doc, numbers)}
 
 
 def notes(kind: str, numbers: ReportNumbers, lang: str) -> list[str]:
@@ -158,7 +165,7 @@ def _deck(doc: Document, numbers: ReportNumbers, lang: str):
         slide = deck.slides.add_slide(deck.slide_layouts[5])
         slide.shapes.title.text = block["headline"]
         _fit_title(slide, Pt)
-        png = block["chart"].render("png", dpi=150)
+        png = block["chart"].render("png", dpi=SLIDE_DPI)
         picture = slide.shapes.add_picture(io.BytesIO(png), Inches(0.5), Inches(1.5),
                                            height=Inches(5.7))
         if picture.width > Inches(12.3):  # wide charts: fit the width instead

@@ -24,6 +24,8 @@ from drivers.report.pages import Document
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "report.typ"
 #: Stroke (in points) that gives headings a bold weight in a font without a bold face.
 HEADING_STROKE = {"en": 0.0, "zh": 0.35}
+#: How the PDF embeds a chart: SVG (text stays text), at the resolution of its raster parts.
+FIGURE_FORMAT = ("svg", 200)
 
 
 def font_files(lang: str) -> list[Path]:
@@ -56,8 +58,14 @@ def font_families(lang: str) -> list[str]:
     return ["DejaVu Sans"] + ([family] if family else [])
 
 
+def chart_formats(doc: Document) -> dict[str, list[tuple[str, int]]]:
+    """The format of every chart the PDF shows (``{key: [FIGURE_FORMAT]}``)."""
+    return {chart.key: [FIGURE_FORMAT] for _, chart in doc.charts()}
+
+
 def render_pdf(doc: Document, template: str | Path | None = None) -> tuple[bytes, dict]:
-    """Compile the document to PDF bytes.
+    """Compile the document to PDF bytes (charts not rendered yet are drawn here, one by
+    one; :func:`drivers.report.charts.render_charts` draws them on every core first).
 
     Returns
     -------
@@ -83,7 +91,7 @@ def render_pdf(doc: Document, template: str | Path | None = None) -> tuple[bytes
             if block["kind"] == "figure":
                 chart = block["chart"]
                 name = f"figures/{chart.key}.svg"
-                (root / name).write_bytes(chart.render("svg"))
+                (root / name).write_bytes(chart.render(*FIGURE_FORMAT))
                 block = {k: v for k, v in block.items() if k != "chart"} | {"file": name}
             blocks.append(block)
         meta = dict(doc.meta)
