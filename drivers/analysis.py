@@ -710,14 +710,66 @@ def compare(study: Study, outcomes: Sequence[str] = ("csat", "nps"), level: str 
     >>> effort.columns[[3, 6]].tolist()
     ['importance_csat', 'importance_ces']
     """
+    outcomes = tuple(outcomes)
+    return compare_pairs(study, [outcomes], level=level, method=method, bootstrap=bootstrap,
+                         ci=ci, seed=seed, missing=missing, base=base,
+                         min_difference=min_difference, dimension_mode=dimension_mode,
+                         n_jobs=n_jobs, progress=progress)[outcomes]
+
+
+def compare_pairs(study: Study, pairs: Sequence[Sequence[str]], level: str = "attribute",
+                  method: str = "shapley", bootstrap: int = 1000, ci: float = 0.95,
+                  seed: int | None = None, missing: str | None = None, base: str = "driver",
+                  min_difference: float = MIN_DIFFERENCE, dimension_mode: str = "grouped",
+                  n_jobs: int = 2, progress: bool | None = None
+                  ) -> dict[tuple[str, str], pd.DataFrame]:
+    """Several :func:`compare` tables from one joint bootstrap of every outcome they name.
+
+    The outcomes share their drivers, so Shapley decomposes all of them in one sweep of the
+    driver subsets, and every resample draws the same respondents for all of them: CSAT
+    against NPS and CES against CSAT cost about one bootstrap instead of two. The common base
+    is the respondents who answered every outcome named (the base of :func:`compare` when
+    ``pairs`` holds one pair); with the same base and seed, each table is the table
+    :func:`compare` gives for its pair.
+
+    Parameters
+    ----------
+    study : Study
+    pairs : list of (str, str)
+        The comparisons, each (first, second) as ``outcomes`` in :func:`compare`.
+    level, method, bootstrap, ci, seed, missing, base, min_difference, dimension_mode,
+    n_jobs, progress
+        As in :func:`compare`.
+
+    Returns
+    -------
+    dict
+        ``{(first, second): table}``, each table as :func:`compare` returns it.
+
+    Examples
+    --------
+    >>> import drivers
+    >>> study = drivers.load_study(drivers.bank_loan_study_file())
+    >>> tables = compare_pairs(study, [("csat", "nps"), ("ces", "csat")], level="dimension",
+    ...                        bootstrap=0)
+    >>> sorted(tables)
+    [('ces', 'csat'), ('csat', 'nps')]
+    >>> one = compare(study, level="dimension", bootstrap=0)  # the driver base: all answered
+    >>> bool((tables["csat", "nps"]["share_csat"] - one["share_csat"]).abs().max() < 1e-12)
+    True
+    """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
     if dimension_mode not in DIMENSION_MODES:
         raise ValueError(f"dimension_mode must be one of {', '.join(DIMENSION_MODES)}, got "
                          f"{dimension_mode!r}")
-    outcomes = tuple(outcomes)
-    if len(outcomes) != 2 or outcomes[0] == outcomes[1]:
-        raise ValueError(f"compare needs two different outcomes, got {outcomes!r}")
+    pairs = [tuple(pair) for pair in pairs]
+    for pair in pairs:
+        if len(pair) != 2 or pair[0] == pair[1]:
+            raise ValueError(f"compare needs two different outcomes, got {pair!r}")
+    if not pairs:
+        raise ValueError("compare_pairs needs at least one pair of outcomes")
+    outcomes = tuple(dict.fromkeys(name for pair in pairs for name in pair))
     if not 0 <= min_difference < 1:
         raise ValueError(f"min_difference is a share difference between 0 and 1 (e.g. 0.03), "
                          f"got {min_difference!r}")
@@ -734,80 +786,86 @@ def compare(study: Study, outcomes: Sequence[str] = ("csat", "nps"), level: str 
         drivers = names = list(study.groups)
     else:
         names = list(drivers)
-    # The common base: both outcomes answered (the drivers are checked by select_rows).
-    both = frame[columns].notna().all(axis=1).to_numpy()
+    # The common base: every outcome answered (the drivers are checked by select_rows).
+    answered = frame[columns].notna().all(axis=1).to_numpy()
     reasons = study.missing
-    first = select_rows(frame.loc[both], columns[0], drivers, study.weight_column, missing,
-                        missing_reasons=reasons.loc[both])
-    second = select_rows(frame.loc[both], columns[1], drivers, study.weight_column, missing,
-                         missing_reasons=reasons.loc[both])
-    if not first.index.equals(second.index):  # pragma: no cover - both outcomes are present
-        raise RuntimeError("the two outcomes ended up on different respondents")
-    outcome_blank = _outcome_blanks(study, outcomes, both)
-    dropped = {**outcome_blank}
+    selected = [select_rows(frame.loc[answered], column, drivers, study.weight_column, missing,
+                            missing_reasons=reasons.loc[answered]) for column in columns]
+    first = selected[0]
+    if any(not rows.index.equals(first.index) for rows in selected[1:]):  # pragma: no cover
+        raise RuntimeError("the outcomes ended up on different respondents")
+    dropped = {**_outcome_blanks(study, outcomes, answered)}
     for reason, n in first.dropped_reasons.items():
         dropped[reason] = dropped.get(reason, 0) + n
 
     paired = _Paired(method, groups, missing, seed)
     rule = SHARE_RULES[method]
-    Y = np.column_stack([first.y, second.y])
-    both = paired(first.X, Y, first.weights)
-    point = [both[:len(names)], both[len(names):]]
-    table = pd.DataFrame({"driver": names})
-    for name, values in zip(outcomes, point, strict=True):
-        table[f"importance_{name}"] = values
-        table[f"share_{name}"] = shares(values, rule)
-        table[f"rank_{name}"] = ranks(values)
-    table["diff"] = table[f"share_{outcomes[0]}"] - table[f"share_{outcomes[1]}"]
-
+    k = len(names)
+    Y = np.column_stack([rows.y for rows in selected])
+    point = paired(first.X, Y, first.weights)
     warnings = base_warnings(first, len(frame))
-    resamples = None
+    samples = resample_seed = None
     if bootstrap:
         resample_seed = resolve_seed(seed)
         samples = bootstrap_samples(paired, first.X, Y, first.weights,
                                     n_resamples=int(bootstrap), seed=resample_seed,
-                                    n_jobs=n_jobs,
-                                    progress=_show(progress, bootstrap),
+                                    n_jobs=n_jobs, progress=_show(progress, bootstrap),
                                     description=f"paired bootstrap {method}")
-        k = len(names)
-        resamples = Resamples(samples, [f"{o}:{n}" for o in outcomes for n in names],
-                              first.index, resample_seed, rule)
-        share_a = share_samples(samples[:, :k], rule)
-        share_b = share_samples(samples[:, k:], rule)
-        for name, share_rows in zip(outcomes, (share_a, share_b), strict=True):
-            low, high = percentile_interval(share_rows, ci)
-            table[f"share_{name}_ci_low"], table[f"share_{name}_ci_high"] = low, high
-        table["diff_ci_low"], table["diff_ci_high"] = percentile_interval(share_a - share_b, ci)
-        labels = lead_labels(table["diff"].to_numpy(), share_a - share_b, outcomes, ci,
-                             min_difference)
     else:
-        table["diff_ci_low"] = table["diff_ci_high"] = np.nan
-        labels = lead_labels(table["diff"].to_numpy(), None, outcomes, ci, min_difference)
         warnings.append("no bootstrap: differences in share have no interval, so no driver is "
                         "labelled CSAT- or NPS-led; pass bootstrap=1000")
-    for column in labels.columns:
-        table[column] = labels[column].to_numpy()
-    table = with_labels(table, study)
-    ordered = ["driver", "label", "dimension"]
-    for name in outcomes:
-        ordered += [f"importance_{name}", f"share_{name}", f"rank_{name}"]
-        ordered += [c for c in (f"share_{name}_ci_low", f"share_{name}_ci_high")
-                    if c in table.columns]
-    ordered += ["diff", "diff_ci_low", "diff_ci_high", *labels.columns]
-    table = table[ordered]
     r2 = {name: _r2(first.X, rows.y, rows.weights, missing)
-          for name, rows in zip(outcomes, (first, second), strict=True)}
-    table.attrs = {"outcomes": list(outcomes), "level": level, "method": method,
-                   "dimension_mode": dimension_mode if level == "dimension" else None,
-                   "missing": missing, "n_used": first.n_used,
-                   "n_dropped": int(len(frame) - first.n_used), "dropped_reasons": dropped,
-                   "weighted": first.weights is not None, "r2": r2,
-                   "bootstrap": int(bootstrap), "ci": ci, "seed": seed,
-                   "adjustment": f"{ADJUSTMENT_TEXT} across the {len(names)} drivers",
-                   "min_difference": min_difference, "lead_rule": LEAD_RULE,
-                   "warnings": warnings, "resamples": resamples}
-    _account(table.attrs, base_facts)
-    return table
+          for name, rows in zip(outcomes, selected, strict=True)}
+    position = {name: j for j, name in enumerate(outcomes)}
+    tables = {}
+    for pair in pairs:
+        spans = [slice(position[name] * k, (position[name] + 1) * k) for name in pair]
+        table = pd.DataFrame({"driver": names})
+        for name, span in zip(pair, spans, strict=True):
+            table[f"importance_{name}"] = point[span]
+            table[f"share_{name}"] = shares(point[span], rule)
+            table[f"rank_{name}"] = ranks(point[span])
+        table["diff"] = table[f"share_{pair[0]}"] - table[f"share_{pair[1]}"]
+        resamples = None
+        if samples is not None:
+            own = np.hstack([samples[:, span] for span in spans])
+            resamples = Resamples(own, [f"{o}:{n}" for o in pair for n in names],
+                                  first.index, resample_seed, rule)
+            share_a, share_b = (share_samples(samples[:, span], rule) for span in spans)
+            for name, share_rows in zip(pair, (share_a, share_b), strict=True):
+                low, high = percentile_interval(share_rows, ci)
+                table[f"share_{name}_ci_low"], table[f"share_{name}_ci_high"] = low, high
+            table["diff_ci_low"], table["diff_ci_high"] = percentile_interval(share_a - share_b,
+                                                                              ci)
+            labels = lead_labels(table["diff"].to_numpy(), share_a - share_b, pair, ci,
+                                 min_difference)
+        else:
+            table["diff_ci_low"] = table["diff_ci_high"] = np.nan
+            labels = lead_labels(table["diff"].to_numpy(), None, pair, ci, min_difference)
+        for column in labels.columns:
+            table[column] = labels[column].to_numpy()
+        table = with_labels(table, study)
+        ordered = ["driver", "label", "dimension"]
+        for name in pair:
+            ordered += [f"importance_{name}", f"share_{name}", f"rank_{name}"]
+            ordered += [c for c in (f"share_{name}_ci_low", f"share_{name}_ci_high")
+                        if c in table.columns]
+        ordered += ["diff", "diff_ci_low", "diff_ci_high", *labels.columns]
+        table = table[ordered]
+        table.attrs = {"outcomes": list(pair), "level": level, "method": method,
+                       "dimension_mode": dimension_mode if level == "dimension" else None,
+                       "missing": missing, "n_used": first.n_used,
+                       "n_dropped": int(len(frame) - first.n_used),
+                       "dropped_reasons": dict(dropped),
+                       "weighted": first.weights is not None,
+                       "r2": {name: r2[name] for name in pair},
+                       "bootstrap": int(bootstrap), "ci": ci, "seed": seed,
+                       "adjustment": f"{ADJUSTMENT_TEXT} across the {len(names)} drivers",
+                       "min_difference": min_difference, "lead_rule": LEAD_RULE,
+                       "warnings": list(warnings), "resamples": resamples}
+        _account(table.attrs, base_facts)
+        tables[pair] = table
+    return tables
 
 
 #: The lead-label rule as data (a message id and its parameters), for reports to print.
@@ -862,10 +920,11 @@ def lead_labels(diff: np.ndarray, diff_samples: np.ndarray | None, outcomes: Seq
 
 
 class _Paired:
-    """Importances of both outcomes from one resample (picklable for worker processes).
+    """Importances of every outcome from one resample (picklable for worker processes), the
+    outcomes one after another: ``(outcome 0's drivers, outcome 1's drivers, ...)``.
 
-    Shapley decomposes both outcomes in one sweep of the driver subsets, which they share;
-    other methods, and pairwise correlations that one outcome needs repaired, run once per
+    Shapley decomposes all outcomes in one sweep of the driver subsets, which they share;
+    other methods, and pairwise correlations that an outcome needs repaired, run once per
     outcome as :func:`drivers.importance.bootstrap_statistic`.
     """
 
@@ -876,8 +935,7 @@ class _Paired:
     def __call__(self, X, Y, w):
         corr = self._joint_correlation(X, Y, w) if self.method == "shapley" else None
         if corr is None:
-            return np.concatenate([self.statistic(X, Y[:, 0], w),
-                                   self.statistic(X, Y[:, 1], w)])
+            return np.concatenate([self.statistic(X, Y[:, j], w) for j in range(Y.shape[1])])
         p = X.shape[1]
         return shapley_values(corr[:p, :p], corr[:p, p:], groups=self.groups).T.ravel()
 
@@ -887,7 +945,7 @@ class _Paired:
             return weighted_correlation(values, w)
         corr = pairwise_correlation(values, w)[0].to_numpy()
         p = X.shape[1]
-        for outcome in (p, p + 1):
+        for outcome in range(p, values.shape[1]):
             own = [*range(p), outcome]
             if not is_positive_definite(corr[np.ix_(own, own)]):
                 return None

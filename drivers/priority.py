@@ -650,8 +650,10 @@ def _one_matrix(study, outcome, level, method, performance, cross, value, option
 
     column = study.outcome(outcome).column
     resampling = resampling or {}
+    # A matrix shows importance against performance, not the noise test: none is drawn
+    # (199 fits with one more driver, twice the cost of the bootstrap behind the quadrants).
     common = {"method": method, "weights": study.weight_column,
-              "missing_reasons": study.missing, **resampling, **options}
+              "missing_reasons": study.missing, "noise_draws": 0, **resampling, **options}
     if level == "attribute":
         expected = list(study.attribute_columns)
         if table is None:

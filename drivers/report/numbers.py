@@ -182,7 +182,7 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
     of the label columns of the tables.
     """
     from drivers.actions import expected_gains
-    from drivers.analysis import DriverAnalysis, compare
+    from drivers.analysis import DriverAnalysis, compare_pairs
     from drivers.changes import importance_changes, segment_differences, wave_changes
     from drivers.diagnostics import regression_diagnostics
     from drivers.messages import words
@@ -216,23 +216,22 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
     tables["attribute_performance"] = attribute_performance(base, lang=lang)
     tables["dimension_performance"] = dimension_performance(base, lang=lang)
 
-    options = {"outcomes": pair, "bootstrap": int(bootstrap), "seed": seed,
+    options = {"bootstrap": int(bootstrap), "seed": seed,
                "missing": "pairwise", "n_jobs": n_jobs, "progress": bars}
-    step()
-    tables["drivers_dimension"] = compare(base, level="dimension", **options)
-    step()
-    tables["drivers_attribute"] = compare(base, level="attribute", **options)
-    for level in ("dimension", "attribute"):  # the tie groups, for the workbook too
-        table = tables[f"drivers_{level}"]
-        for name in pair:
+    # CES, paired with CSAT, comes from the same joint bootstrap (one sweep decomposes every
+    # outcome); only its own side is kept.
+    pairs = [pair] + ([(ces, csat)] if ces else [])
+    for level in ("dimension", "attribute"):
+        step()
+        compared = compare_pairs(base, pairs, level=level, **options)
+        table = tables[f"drivers_{level}"] = compared[pair]
+        for name in pair:  # the tie groups, for the workbook too
             tied = per_outcome(table, name)
             for column in ("tie_group", "tied_with_top"):
                 if column in tied.columns:
                     table[f"{column}_{name}"] = tied[column].to_numpy()
-    if ces:  # paired with CSAT, so it shares its resamples; only its own side is kept
-        for level in ("dimension", "attribute"):
-            tables[f"ces_drivers_{level}"] = per_outcome(
-                compare(base, level=level, **{**options, "outcomes": (ces, csat)}), ces)
+        if ces:
+            tables[f"ces_drivers_{level}"] = per_outcome(compared[ces, csat], ces)
 
     step()
     scales = {a.scale for a in base.attributes.values()}
