@@ -15,6 +15,7 @@ import drivers
 from drivers.analysis import (
     DriverAnalysis,
     compare,
+    compare_pairs,
     driver_base,
     lead_labels,
     study_importance,
@@ -113,6 +114,45 @@ def test_paired_difference_interval_equals_a_by_hand_paired_bootstrap(study):
     np.testing.assert_allclose(listwise["p_adjusted"],
                                multipletests(p, method="fdr_bh")[1], rtol=1e-9)
     assert listwise.attrs["base"]["rule"] == "all" and listwise.attrs["n_used"] < 1000
+
+
+def test_compare_pairs_shares_one_bootstrap_and_equals_compare_pair_by_pair(study):
+    """One joint bootstrap of CSAT, NPS and CES gives each pair's compare() table."""
+    joint = compare_pairs(study, [("csat", "nps"), ("ces", "csat")], level="dimension",
+                          bootstrap=60, seed=5, n_jobs=1)
+    for pair in (("csat", "nps"), ("ces", "csat")):
+        alone = compare(study, outcomes=pair, level="dimension", bootstrap=60, seed=5,
+                        n_jobs=1)
+        pd.testing.assert_frame_equal(joint[pair], alone, rtol=1e-12, atol=1e-14)
+        assert joint[pair].attrs["outcomes"] == list(pair)
+        assert joint[pair].attrs["n_used"] == alone.attrs["n_used"]
+
+
+def test_compare_pairs_difference_interval_by_hand(study):
+    """CES minus CSAT from the joint resamples, rebuilt with shapley_core on every outcome
+    answered (listwise, every respondent): the same percentile interval."""
+    joint = compare_pairs(study, [("csat", "nps"), ("ces", "csat")], level="dimension",
+                          bootstrap=80, seed=3, n_jobs=1, base="all", missing="listwise")
+    table = joint["ces", "csat"]
+    columns = ["csat", "recommend", "effort"]
+    complete = (study.data[columns].notna().all(axis=1)
+                & study.data[study.attribute_columns].notna().all(axis=1))
+    frame = study.data.loc[complete]
+    X = frame[study.attribute_columns].to_numpy(float)
+    w = frame["weight"].to_numpy(float)
+    groups = [[study.attribute_columns.index(c) for c in cols] for cols in study.groups.values()]
+    diffs = []
+    for block in resample_counts(len(frame), 80, seed=3):
+        for counts in block:
+            a = shapley_core(X, frame["effort"].to_numpy(float), w * counts, groups=groups)
+            b = shapley_core(X, frame["csat"].to_numpy(float), w * counts, groups=groups)
+            diffs.append(a / a.sum() - b / b.sum())
+    low, high = percentile_interval(np.array(diffs), 0.95)
+    np.testing.assert_allclose(table["diff_ci_low"], low, rtol=1e-10)
+    np.testing.assert_allclose(table["diff_ci_high"], high, rtol=1e-10)
+    assert table.attrs["n_used"] == int(complete.sum())
+    # The CSAT-NPS table of the same call stands on the same respondents.
+    assert joint["csat", "nps"].attrs["n_used"] == int(complete.sum())
 
 
 def test_compare_is_reproducible_and_independent_of_worker_count(study, dimension_comparison,
