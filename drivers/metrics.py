@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from drivers.moments import kish_n
 from drivers.study import NO_SEGMENT, Study, default_top_box
@@ -844,13 +844,13 @@ def _mean_summary(values: np.ndarray, weights: np.ndarray, ci: float) -> dict[st
     m = int(positive.sum())
     if m >= 2:
         se = float(np.sqrt(m / (m - 1) * np.sum((w * (x - mean)) ** 2)) / total)
-        t = float(stats.t.ppf((1 + ci) / 2, m - 1))
+        t = float(special.stdtrit(m - 1, (1 + ci) / 2))  # = scipy.stats.t.ppf
         out.update(mean_se=se, mean_ci_low=mean - t * se, mean_ci_high=mean + t * se)
     return out
 
 
 def _z(ci: float) -> float:
-    return float(stats.norm.ppf((1 + ci) / 2))
+    return float(special.ndtri((1 + ci) / 2))  # = scipy.stats.norm.ppf
 
 
 # ---- input checks --------------------------------------------------------------------------

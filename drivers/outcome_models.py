@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import special
 
 from drivers.blas import one_blas_thread
 from drivers.diagnostics import moments_diagnostics, select_rows
@@ -200,6 +200,8 @@ def ordinal_fit(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
     if X.shape[1] == 0:
         value, _ = _ordinal_negloglik(start, X, codes, w, k_levels)
         return start, -float(value)
+    from scipy import optimize  # imported here: a worker process seldom needs it
+
     result = optimize.minimize(_ordinal_negloglik, start, args=(X, codes, w, k_levels),
                                jac=True, method="BFGS", options={"gtol": 1e-8, "maxiter": 2000})
     if not np.all(np.isfinite(result.x)) or np.max(np.abs(result.jac)) > 1e-3:

@@ -12,6 +12,7 @@ a high rating helps?
 Examples
 --------
 >>> import pandas as pd
+from scipy import special
 >>> table = pd.DataFrame({"driver": ["rate", "fees", "app", "agent"],
 ...                       "importance": [0.20, 0.05, 0.04, 0.11],
 ...                       "share": [0.50, 0.125, 0.10, 0.275], "rank": [1, 3, 4, 2]})
@@ -29,7 +30,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 #: Quadrants in priority order (Martilla & James 1977, renamed for CX action lists).
 QUADRANTS = ("Fix first", "Maintain", "Monitor", "Possible overinvestment")
@@ -904,7 +905,7 @@ def wave_movement(study, outcome: str, waves: tuple | None = None, level: str = 
         moved[f"{name}_delta"] = moved[f"{name}_to"] - moved[f"{name}_from"]
         if name == "importance" and "importance_ci_low" in first and \
                 "importance_ci_low" in second:
-            z = stats.norm.ppf(0.5 + ci / 2)
+            z = special.ndtri(0.5 + ci / 2)  # = scipy.stats.norm.ppf
             se = [(m["importance_ci_high"] - m["importance_ci_low"]).reindex(first.index)
                   .to_numpy() / (2 * z) for m in (first, second)]
             spread = z * np.sqrt(se[0] ** 2 + se[1] ** 2)
@@ -1035,7 +1036,8 @@ def penalty_reward(data: pd.DataFrame, outcome: str, drivers: list[str], weights
     df = fit.df_resid
 
     def t_test(estimate: float, se: float) -> float:
-        return float(2 * stats.t.sf(abs(estimate / se), df)) if se > 0 else np.nan
+        # = 2 scipy.stats.t.sf(|t|, df)
+        return float(2 * special.stdtr(df, -abs(estimate / se))) if se > 0 else np.nan
 
     records = []
     for j, driver in enumerate(drivers):
