@@ -265,19 +265,25 @@ class GainStatistic:
         X, y, w = X[keep], y[keep], w[keep]
         groups = None if self.groups is None else self.groups[keep]
         answered = ~np.isnan(X)
-        means = np.array([np.average(X[answered[:, j], j], weights=w[answered[:, j]])
-                          for j in range(X.shape[1])])
+        answered_weight = answered.T @ w
+        if not np.all(answered_weight > 0):
+            raise ValueError("an attribute has no answer in this sample")
+        means = np.where(answered, X, 0.0).T @ w / answered_weight
         filled = np.where(answered, X, means)
-        predict = self.fit(filled, y, w)
-        baseline = np.average(predict(filled), weights=w)
+        slopes, expected = self.fit(filled, y, w)
+        # The model sees the drivers only through its linear index (one column, two for NPS
+        # from two logits): moving attribute j by delta moves the index by delta x slope_j,
+        # so each driver's what-if costs O(n), not a new n x k product.
+        index = filled @ slopes
+        total = w.sum()
+        baseline = w @ expected(index) / total
         gains, moved, mean_shift = [], [], []
         for j in range(X.shape[1]):
             delta = self.shifted(j, X[:, j], answered[:, j], w, groups)
-            shifted = filled.copy()
-            shifted[:, j] += delta
-            gains.append(100 * (np.average(predict(shifted), weights=w) - baseline))
-            moved.append(100 * np.average(delta > 0, weights=w))
-            mean_shift.append(np.average(delta, weights=w))
+            gains.append(100 * (w @ expected(index + delta[:, None] * slopes[j]) / total
+                                - baseline))
+            moved.append(100 * (w @ (delta > 0)) / total)
+            mean_shift.append(w @ delta / total)
         return {"gain": np.array(gains), "share_moved": np.array(moved),
                 "mean_shift": np.array(mean_shift)}
 
@@ -300,13 +306,15 @@ class GainStatistic:
         return delta
 
     def fit(self, X: np.ndarray, y: np.ndarray, w: np.ndarray):
-        """Fit the outcome model; return ``predict(X) -> expected score`` (0..1 or -1..1)."""
+        """Fit the outcome model; return ``(slopes, expected)``: the slopes ``(k, q)`` that
+        make the model's linear index ``X @ slopes`` (``q`` = 1, or 2 for NPS from two
+        logits) and ``expected(index) -> expected score`` per respondent (0..1 or -1..1)."""
         if self.model == "linear":
             score = self.score(y)
             design = np.column_stack([np.ones(len(y)), X])
             root = np.sqrt(w)
             coef = np.linalg.lstsq(design * root[:, None], score * root, rcond=None)[0]
-            return lambda Z: coef[0] + Z @ coef[1:]
+            return coef[1:, None], lambda index: coef[0] + index[:, 0]
         if self.model == "ordinal":
             params, _ = ordinal_fit(X, y, w)
             k = X.shape[1]
@@ -314,24 +322,26 @@ class GainStatistic:
             cuts = np.concatenate([[raw[0]], raw[0] + np.cumsum(np.exp(raw[1:]))])
             levels = np.unique(y)
 
-            def at_most(value, Z):  # P(rating <= value), value a threshold between levels
+            def at_most(value, index):  # P(rating <= value), value between two levels
                 position = np.searchsorted(levels, value, side="right") - 1
                 if position < 0:
-                    return np.zeros(len(Z))
+                    return np.zeros(len(index))
                 if position >= len(cuts):
-                    return np.ones(len(Z))
-                return special.expit(cuts[position] - Z @ beta)
+                    return np.ones(len(index))
+                return special.expit(cuts[position] - index[:, 0])
 
             if self.kind == "nps":
-                return lambda Z: (1 - at_most(PROMOTER_FROM - 0.5, Z)) - at_most(DETRACTOR_TO, Z)
-            return lambda Z: 1 - at_most(self.threshold - 0.5, Z)
+                return beta[:, None], lambda index: ((1 - at_most(PROMOTER_FROM - 0.5, index))
+                                                     - at_most(DETRACTOR_TO, index))
+            return beta[:, None], lambda index: 1 - at_most(self.threshold - 0.5, index)
         if self.kind == "nps":
             promoter, _ = logistic_fit(X, (y >= PROMOTER_FROM).astype(float), w)
             detractor, _ = logistic_fit(X, (y <= DETRACTOR_TO).astype(float), w)
-            return lambda Z: (special.expit(promoter[0] + Z @ promoter[1:])
-                              - special.expit(detractor[0] + Z @ detractor[1:]))
+            slopes = np.column_stack([promoter[1:], detractor[1:]])
+            return slopes, lambda index: (special.expit(promoter[0] + index[:, 0])
+                                          - special.expit(detractor[0] + index[:, 1]))
         coef, _ = logistic_fit(X, (y >= self.threshold).astype(float), w)
-        return lambda Z: special.expit(coef[0] + Z @ coef[1:])
+        return coef[1:, None], lambda index: special.expit(coef[0] + index[:, 0])
 
     def score(self, y: np.ndarray) -> np.ndarray:
         """Each respondent's outcome score: top box 0/1, or +1 promoter, -1 detractor."""
