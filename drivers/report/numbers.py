@@ -192,7 +192,7 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
         performance_resamples,
         performance_values,
         priority_matrix,
-        study_priority,
+        segment_priorities,
         wave_movement,
     )
     from drivers.relationship import relationship
@@ -318,14 +318,16 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
     step()
     if segments:
         by = segments[0]
-        for name in pair:
-            try:
-                with _quiet():
-                    tables[f"segment_priority_{name}"] = study_priority(
-                        base, name, level="attribute", by=by, performance=kind,
-                        missing="pairwise", seed=seed, n_jobs=n_jobs,
-                        bootstrap=min(int(bootstrap), SEGMENT_BOOTSTRAP))
-            except ValueError as error:  # no segment large enough: no segment matrices
+        try:
+            with _quiet():  # both outcomes' segment cells share the processes
+                matrices = segment_priorities(
+                    base, pair, by=by, level="attribute", performance=kind,
+                    missing="pairwise", seed=seed, n_jobs=n_jobs,
+                    bootstrap=min(int(bootstrap), SEGMENT_BOOTSTRAP))
+            for name in pair:
+                tables[f"segment_priority_{name}"] = matrices[name]
+        except ValueError as error:  # no segment large enough: no segment matrices
+            for name in pair:
                 warnings.append(f"{name.upper()} priority matrices by {by}: {error}")
                 findings.append(("findings.segment_small", {"o": name, "s": by}))
     if study.wave_column and base.data[study.wave_column].nunique() >= 2:
