@@ -287,6 +287,7 @@ def _add_report_parser(commands) -> None:
     brand.add_argument("--template", type=Path,
                        help="your own Typst template (see drivers/report/templates/report.typ "
                             "for its inputs)")
+    _add_parallel_options(report)
     report.set_defaults(run=run_report)
 
 
@@ -302,25 +303,30 @@ OUTPUTS = {
 # ---- commands ------------------------------------------------------------------------------
 def run_report(args: argparse.Namespace) -> int:
     from drivers.analysis import compare
+    from drivers.parallel import WARM_FROM, warm_workers
     from drivers.report import brand_of, build_report, report_base
 
     given = [args.study, args.logo, args.template]
     _check_outputs(args, given)
     study = _load_study(args.study)
     _check_outputs(args, [*given, *study_inputs(study)])
+    if args.bootstrap >= WARM_FROM and args.scheduler is None:
+        warm_workers(args.jobs)  # while the base, the tables and the point estimates run here
 
     def resampled(bootstrap: int) -> None:  # the report's two paired bootstraps
         base = report_base(study)[0]
         for level in ("dimension", "attribute"):
             compare(base, level=level, bootstrap=bootstrap, missing="pairwise", seed=args.seed)
 
-    _announce("report (two paired bootstraps)", args.bootstrap, resampled)
+    _announce("report (two paired bootstraps)", args.bootstrap, resampled, args.jobs)
     brand = brand_of(study, args.lang, company=args.company, logo=args.logo,
                      primary=args.primary_colour, confidentiality=args.confidentiality,
                      template=args.template)
-    result = build_report(study, args.out, title=args.title, lang=args.lang,
-                          bootstrap=args.bootstrap, seed=args.seed, date=args.date,
-                          workbook=args.workbook, deck=args.deck, brand=brand, progress=True)
+    with _cluster(args.scheduler):
+        result = build_report(study, args.out, title=args.title, lang=args.lang,
+                              bootstrap=args.bootstrap, seed=args.seed, date=args.date,
+                              workbook=args.workbook, deck=args.deck, brand=brand,
+                              progress=True, n_jobs=args.jobs)
     print(f"wrote {result.pdf} ({result.pages} pages)", file=sys.stderr)
     for path in (result.workbook, result.deck):
         if path:
@@ -418,10 +424,13 @@ def run_importance(args: argparse.Namespace) -> int:
 
 def run_compare(args: argparse.Namespace) -> int:
     from drivers.analysis import compare
+    from drivers.parallel import WARM_FROM, warm_workers
 
     _check_outputs(args, [args.study])
     study = _load_study(args.study)
     _check_outputs(args, study_inputs(study))
+    if args.bootstrap >= WARM_FROM and args.scheduler is None:
+        warm_workers(args.jobs)  # while the point estimates and the first block run here
     outcomes = _split(args.outcomes, ",")
     options = {"outcomes": outcomes, "level": args.level, "method": args.method,
                "ci": args.ci, "seed": args.seed, "missing": args.missing, "base": args.base,

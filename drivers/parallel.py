@@ -86,3 +86,47 @@ def worker_processes(n_jobs: int | None) -> int:
                          f"got {n_jobs!r}")
     return min(int(n_jobs), cores())
 
+
+
+#: Resamples from which a command starts its worker processes ahead (:func:`warm_workers`):
+#: a bootstrap this long on a survey of usual size is spread over processes.
+WARM_FROM = 200
+
+
+def warm_workers(n_jobs: int | None) -> threading.Thread | None:
+    """Start the worker processes now, in the background, so that the first parallel step
+    finds them ready.
+
+    A worker's first task pays for starting a Python process, importing the package and
+    loading the compiled Shapley kernel: about 4 s on this project's two-core machine, during
+    which the parent would wait. Started while the parent loads the study and computes the
+    point estimates, the two overlap. joblib keeps the workers for the later steps (its
+    reusable executor), so this is done once per command. Nothing is started inside a worker,
+    on a Dask cluster or for one process.
+
+    Returns the thread doing it (None when there is nothing to start).
+
+    >>> warm_workers(1) is None
+    True
+    """
+    processes = worker_processes(n_jobs)
+    if processes <= 1 or on_cluster():
+        return None
+
+    def start() -> None:
+        from joblib import Parallel, delayed
+
+        Parallel(n_jobs=processes)(delayed(_warm)() for _ in range(processes))
+
+    thread = threading.Thread(target=start, name="drivers-warm-workers", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm() -> None:
+    """What a worker needs before its first task: the analyses and the compiled kernel."""
+    import drivers.analysis  # noqa: F401  (the resampled statistics and cells live there)
+    import drivers.priority  # noqa: F401
+    from drivers.subset_sweep import compile_now
+
+    compile_now()

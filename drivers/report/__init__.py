@@ -162,6 +162,7 @@ def build_report(study: Study | str | Path, out_pdf: str | Path, title: str | No
     from drivers.io import load_study
     from drivers.messages import languages, words
     from drivers.output import check_output, study_inputs, write_together
+    from drivers.parallel import WARM_FROM, inside_worker, warm_workers
 
     if lang not in languages():
         raise ValueError(f"lang must be one of {', '.join(languages())}, not {lang!r}")
@@ -179,6 +180,8 @@ def build_report(study: Study | str | Path, out_pdf: str | Path, title: str | No
     for path, suffix in ((workbook, ".xlsx"), (deck, ".pptx")):
         if path is not None:
             outputs.append(check_output(path, inputs, (suffix,), outputs=outputs))
+    if bootstrap >= WARM_FROM and not inside_worker():
+        warm_workers(n_jobs)  # started while the base and the point estimates are computed
     step = Steps(words(lang).raw("steps"), progress)
     numbers = compute_report(study, bootstrap=bootstrap, seed=seed, lang=lang,
                              progress=progress, n_jobs=n_jobs, step=step)
