@@ -310,14 +310,14 @@ def run_report(args: argparse.Namespace) -> int:
     _check_outputs(args, given)
     study = _load_study(args.study)
     _check_outputs(args, [*given, *study_inputs(study)])
-    if args.bootstrap >= WARM_FROM and args.scheduler is None:
-        warm_workers(args.jobs)  # while the base, the tables and the point estimates run here
 
     def resampled(bootstrap: int) -> None:  # the report's two paired bootstraps
         base = report_base(study)[0]
         for level in ("dimension", "attribute"):
             compare(base, level=level, bootstrap=bootstrap, missing="pairwise", seed=args.seed)
 
+    if args.bootstrap >= WARM_FROM and args.scheduler is None:
+        warm_workers(args.jobs)  # they start while the estimate and the base are made here
     _announce("report (two paired bootstraps)", args.bootstrap, resampled, args.jobs)
     brand = brand_of(study, args.lang, company=args.company, logo=args.logo,
                      primary=args.primary_colour, confidentiality=args.confidentiality,
@@ -430,7 +430,7 @@ def run_compare(args: argparse.Namespace) -> int:
     study = _load_study(args.study)
     _check_outputs(args, study_inputs(study))
     if args.bootstrap >= WARM_FROM and args.scheduler is None:
-        warm_workers(args.jobs)  # while the point estimates and the first block run here
+        warm_workers(args.jobs)  # they start while the estimate and point estimates run here
     outcomes = _split(args.outcomes, ",")
     options = {"outcomes": outcomes, "level": args.level, "method": args.method,
                "ci": args.ci, "seed": args.seed, "missing": args.missing, "base": args.base,
@@ -552,12 +552,14 @@ def _announce(what: str, resamples: int, run: Callable[[int], object],
     from drivers.parallel import worker_processes
 
     run(0)  # the first call pays for imports and caches
-    start = time.perf_counter()
+    # CPU time of this process: worker processes starting beside it (warm_workers) share the
+    # cores for a moment but do not lengthen it. The probe runs on one core.
+    start = time.process_time()
     run(0)
-    point = time.perf_counter() - start
-    start = time.perf_counter()
+    point = time.process_time() - start
+    start = time.process_time()
     run(PROBE_RESAMPLES)
-    each = max(time.perf_counter() - start - point, 0.0) / PROBE_RESAMPLES
+    each = max(time.process_time() - start - point, 0.0) / PROBE_RESAMPLES
     total = each * resamples
     if total > PROCESS_WORTH_SECONDS:  # the bootstrap then shares the work between processes
         total /= max(1, worker_processes(jobs))

@@ -112,14 +112,36 @@ def warm_workers(n_jobs: int | None) -> threading.Thread | None:
     processes = worker_processes(n_jobs)
     if processes <= 1 or on_cluster():
         return None
+    import multiprocessing
+    import signal
+    import time
 
     def start() -> None:
         from joblib import Parallel, delayed
 
-        Parallel(n_jobs=processes)(delayed(_warm)() for _ in range(processes))
+        try:
+            Parallel(n_jobs=processes)(delayed(_warm)() for _ in range(processes))
+        except BaseException:  # noqa: BLE001 - a head start only: a pool the command is
+            pass  # stopping (Ctrl-C, SIGTERM) or that broke is started again when needed
 
-    thread = threading.Thread(target=start, name="drivers-warm-workers", daemon=True)
-    thread.start()
+    # Ctrl-C is for the parent, which then stops the pool: the workers are spawned with
+    # SIGINT ignored (a new process keeps an ignored signal, and Python then installs no
+    # KeyboardInterrupt), else a worker caught starting up prints a traceback of its own.
+    # Only the main thread may change a handler; it is back as soon as the processes exist
+    # (milliseconds), which is why commands call this as they start, before any long step.
+    shield = threading.current_thread() is threading.main_thread()
+    before = len(multiprocessing.active_children())
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if shield else None
+    try:
+        thread = threading.Thread(target=start, name="drivers-warm-workers", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 2.0
+        while (shield and thread.is_alive() and time.monotonic() < deadline
+               and len(multiprocessing.active_children()) < before + processes):
+            time.sleep(0.002)
+    finally:
+        if shield:
+            signal.signal(signal.SIGINT, previous)
     return thread
 
 

@@ -1,0 +1,39 @@
+"""Workers started ahead (drivers.parallel.warm_workers): Ctrl-C stays with the parent."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc (Linux)")
+
+
+def _run(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+
+
+def test_warm_workers_ignore_ctrl_c_and_the_parent_keeps_it():
+    result = _run("""
+        import os, signal, threading, time
+        from drivers.parallel import warm_workers
+        assert warm_workers(1) is None
+        thread = warm_workers(2)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        thread.join()
+        kids = [p for p in os.listdir('/proc') if p.isdigit()
+                and open(f'/proc/{p}/stat').read().split()[3] == str(os.getpid())
+                and 'loky' in open(f'/proc/{p}/cmdline').read()]
+        ignored = [int(next(line for line in open(f'/proc/{k}/status')
+                            if line.startswith('SigIgn')).split()[1], 16) >> 1 & 1
+                   for k in kids]
+        print(len(kids), ignored)
+    """)
+    assert result.returncode == 0, result.stderr
+    count, ignored = result.stdout.split(maxsplit=1)
+    assert int(count) >= 2 and ignored.strip() == str([1] * int(count))
