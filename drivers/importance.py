@@ -63,7 +63,7 @@ from drivers.correlation import (
     is_positive_definite,
     min_eigenvalue,
     nearest_positive_definite,
-    pairwise_correlation,
+    pairwise_correlation_matrix,
     weighted_correlation,
 )
 from drivers.diagnostics import (
@@ -935,7 +935,8 @@ def _point_table(method, rows, names, indices, members, seed, warnings):
     # One constructor call with every column (inserting columns one by one costs more).
     table = pd.DataFrame({"driver": names, "importance": values,
                           "share": shares(values, SHARE_RULES[method]), "rank": ranks(values),
-                          **({} if members is None else {"members": members}), **columns})
+                          **({} if members is None else {"members": members}), **columns},
+                         copy=False)
     if SHARE_RULES[method] == "ratio" and (values < 0).any():
         negative = ", ".join(n for n, v in zip(names, values, strict=True) if v < 0)
         warnings.append(f"negative {method} importance for {negative}: a suppressor; its share "
@@ -981,8 +982,7 @@ def _core_statistic(X, y, w, *, core, groups, seed):
 
 
 def _pairwise_statistic(X, y, w, *, method, groups, seed):
-    corr, _ = pairwise_correlation(np.column_stack([X, y]), w)
-    corr = corr.to_numpy()
+    corr = pairwise_correlation_matrix(np.column_stack([X, y]), w)
     if not is_positive_definite(corr):
         corr = nearest_positive_definite(corr)
     return from_correlations(method, corr[:-1, :-1], corr[:-1, -1], groups, seed)

@@ -218,3 +218,32 @@ def test_out_of_fold_r2_does_not_depend_on_the_shift_of_the_moments():
     raw = [m.shifted(np.zeros(4)) for m in parts]
     assert r2_out_of_fold(raw) == pytest.approx(r2_out_of_fold(parts), abs=1e-9)
     assert r2_out_of_fold(parts) == pytest.approx(cross_validated_r2(X, y, w, 5, 3), abs=1e-12)
+
+
+@pytest.mark.parametrize(("n", "folds", "seed"), [(10, 3, 4), (2000, 5, 0), (1337, 5, 11),
+                                                  (401, 7, 123)])
+def test_fold_index_is_sklearn_kfold(n, folds, seed):
+    from drivers.diagnostics import fold_index
+
+    expected = [test for _, test in KFold(folds, shuffle=True, random_state=seed).split(
+        np.zeros(n))]
+    found = fold_index(n, folds, seed)
+    assert [part.tolist() for part in found] == [part.tolist() for part in expected]
+    assert [part.tolist() for part in fold_index(n, folds, seed)] == [p.tolist() for p in found]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_listwise_moments_are_the_sum_of_the_folds(weighted):
+    # Rows.moments comes from the fold pass: it must equal the moments taken directly.
+    from drivers.moments import Moments
+
+    frame = survey(n=500, seed=8)
+    weights = np.random.default_rng(8).uniform(0.2, 3.0, 500) if weighted else None
+    rows = select_rows(frame, "y", ["a", "b", "c"], weights=weights)
+    direct = Moments.from_arrays(frame[["a", "b", "c", "y"]].to_numpy(), weights)
+    np.testing.assert_allclose(rows.moments.correlation(), direct.correlation(), atol=1e-13)
+    np.testing.assert_allclose(rows.moments.covariance(), direct.covariance(), atol=1e-13)
+    assert rows.moments.n == 500
+    assert rows.moments.n_effective == pytest.approx(direct.n_effective, rel=1e-13)
+    assert rows.cv_r2 == pytest.approx(cross_validated_r2(rows.X, rows.y, weights, 5, 0),
+                                       abs=1e-13)
