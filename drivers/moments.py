@@ -68,13 +68,29 @@ def frequency_weights(weights, n: int) -> np.ndarray | None:
     if w.ndim != 1 or w.shape[0] != n:
         raise ValueError(f"weights must be a 1-D array with one value per row ({n}), "
                          f"got shape {w.shape}")
-    if not np.isfinite(w).all():
+    blank, negative = frequency_weight_faults(w)
+    if blank.any():
         raise ValueError("weights must be finite numbers (no NaN or inf)")
-    if (w < 0).any():
+    if negative.any():
         raise ValueError(f"weights must be non-negative; the smallest is {w.min():g}")
     if w.sum() <= 0:
         raise ValueError("weights sum to zero; at least one row needs a positive weight")
     return w
+
+
+def frequency_weight_faults(values) -> tuple[np.ndarray, np.ndarray]:
+    """The rule for frequency weights, as masks: ``(blank or infinite, negative)``. A
+    frequency weight is a finite number of at least zero (a row drawn no time by a bootstrap
+    weighs zero); some weight must be positive. :func:`frequency_weights` and the scores of
+    :mod:`drivers.metrics` apply this one rule, each naming the rows in its own words.
+
+    >>> [mask.tolist() for mask in frequency_weight_faults([1.0, np.nan, 0.0, -1.0])]
+    [[False, True, False, False], [False, False, False, True]]
+    """
+    w = np.asarray(values, dtype=np.float64)
+    blank = ~np.isfinite(w)
+    with np.errstate(invalid="ignore"):
+        return blank, ~blank & (w < 0)
 
 
 def design_weight_faults(values) -> tuple[np.ndarray, np.ndarray]:
