@@ -247,3 +247,16 @@ def test_listwise_moments_are_the_sum_of_the_folds(weighted):
     assert rows.moments.n_effective == pytest.approx(direct.n_effective, rel=1e-13)
     assert rows.cv_r2 == pytest.approx(cross_validated_r2(rows.X, rows.y, weights, 5, 0),
                                        abs=1e-13)
+
+
+def test_pairwise_rows_need_two_answers():
+    # A row answering one column (or none) pairs with nothing: counted, never used.
+    frame = pd.DataFrame({"y": [1.0, 2.0, np.nan, 4.0, np.nan, 3.0, 5.0],
+                          "a": [2.0, np.nan, 3.0, 1.0, np.nan, 98.0, 4.0],
+                          "b": [1.0, np.nan, np.nan, 2.0, np.nan, 5.0, 3.0]})
+    rows = select_rows(frame, "y", ["a", "b"], missing="pairwise", missing_codes=[98])
+    # rows 1 (only y), 2 (only a) and 4 (nothing) go; row 5 keeps y and b around its code.
+    assert rows.index.tolist() == [0, 3, 5, 6]
+    assert rows.n_dropped == 3 and rows.dropped_reasons == {"fewer_than_two_answers": 3}
+    assert rows.missing_cells == {"driver_missing": 5, "outcome_missing": 2, "code_98": 1}
+    assert np.isnan(rows.X[2, 0]) and rows.y[2] == 3.0
