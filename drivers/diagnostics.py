@@ -667,15 +667,29 @@ def r2_from_fold_sums(sums: list[np.ndarray]) -> float:
     folds = np.asarray(sums)
     total = folds.sum(axis=0)
     train = total - folds
-    # One batched pseudo-inverse for every fold; rtol=None cuts singular values as lstsq's
-    # rcond=None does (max(rows, columns) x machine epsilon of the largest).
-    coef = (np.linalg.pinv(train[:, :-1, :-1], rtol=None) @ train[:, :-1, -1:])[..., 0]
+    coef = _min_norm_solve(train[:, :-1, :-1], train[:, :-1, -1])
     # sum over each fold of w (y - design coef)^2, from the fold's sums alone.
     squared_error = (folds[:, -1, -1] - 2.0 * np.einsum("fi,fi->f", coef, folds[:, :-1, -1])
                      + np.einsum("fi,fij,fj->f", coef, folds[:, :-1, :-1], coef)).sum()
     centre = total[0, -1] / total[0, 0]
     total_ss = total[-1, -1] - total[0, 0] * centre ** 2
     return float(1.0 - squared_error / total_ss)
+
+
+def _min_norm_solve(matrices: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Minimum-norm solutions of a stack of symmetric positive semidefinite systems.
+
+    What ``np.linalg.lstsq(a, b, rcond=None)`` gives for each, from one batched eigen
+    decomposition (for such a matrix the eigenvalues are the singular values): directions
+    whose eigenvalue is below ``size x machine epsilon`` of the largest are left out.
+    """
+    eigenvalues, vectors = np.linalg.eigh(matrices)
+    size = matrices.shape[-1]
+    cutoff = size * np.finfo(float).eps * np.abs(eigenvalues).max(axis=-1, keepdims=True)
+    kept = np.abs(eigenvalues) > cutoff
+    inverse = np.divide(1.0, eigenvalues, out=np.zeros_like(eigenvalues), where=kept)
+    projected = np.einsum("fji,fj->fi", vectors, targets)
+    return np.einsum("fij,fj->fi", vectors, inverse * projected)
 
 
 @dataclass(frozen=True, eq=False)
