@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 from statistics import median
 
@@ -39,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_shapley import survey  # noqa: E402  (the same synthetic drivers as the engine's)
+# The same synthetic drivers as the engine's, and the same memory probe.
+from bench_shapley import survey, traced_peak_mb  # noqa: E402
 
 SEED = 20261127
 N_ROWS, N_DRIVERS = 1_000_000, 20
@@ -59,15 +59,6 @@ def timed(function, repeats: int = 1):
         walls.append(time.perf_counter() - wall)
         cpus.append(cpu_seconds() - cpu)
     return median(walls), median(cpus), result
-
-
-def traced_peak_mb(function) -> float:
-    """Peak of the allocations traced by tracemalloc during one call (numpy reports its own)."""
-    tracemalloc.start()
-    function()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 1e6
 
 
 # ------------------------------------------------------------------------------- data
