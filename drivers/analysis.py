@@ -46,6 +46,7 @@ from drivers.correlation import (
     is_positive_definite,
     nearest_positive_definite,
     pairwise_correlation,
+    pairwise_correlation_matrix,
     weighted_correlation,
 )
 from drivers.diagnostics import select_rows, standardized_fit
@@ -943,7 +944,7 @@ class _Paired:
         values = np.column_stack([X, Y])
         if self.missing != "pairwise":
             return weighted_correlation(values, w)
-        corr = pairwise_correlation(values, w)[0].to_numpy()
+        corr = pairwise_correlation_matrix(values, w)
         p = X.shape[1]
         for outcome in range(p, values.shape[1]):
             own = [*range(p), outcome]

@@ -15,11 +15,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from drivers.moments import Moments, effective_sample_size, frequency_weights
+from drivers.blas import one_blas_thread
+from drivers.moments import (
+    Moments,
+    effective_sample_size,
+    frequency_weights,
+    pair_correlation,
+)
 
 __all__ = ["effective_sample_size", "is_positive_definite", "min_eigenvalue",
-           "nearest_positive_definite", "pairwise_correlation", "weighted_correlation",
-           "weighted_covariance"]
+           "nearest_positive_definite", "pairwise_correlation", "pairwise_correlation_matrix",
+           "weighted_correlation", "weighted_covariance"]
 
 
 def _as_matrix(X) -> np.ndarray:
@@ -134,8 +140,8 @@ def pairwise_correlation(frame, weights=None) -> tuple[pd.DataFrame, pd.DataFram
     Pairwise deletion uses every available answer but lets each correlation rest on a
     different set of respondents, so the matrix need not be positive definite; check it
     with :func:`is_positive_definite` (Wothke 1993, in Bollen & Long, *Testing Structural
-    Equation Models*). The sums come from :class:`drivers.moments.Moments` with
-    ``pairwise=True``, in blocks of rows.
+    Equation Models*). The sums are those of :class:`drivers.moments.Moments` with
+    ``pairwise=True`` (see :func:`pairwise_correlation_matrix`), in blocks of rows.
 
     Examples
     --------
@@ -154,11 +160,87 @@ def pairwise_correlation(frame, weights=None) -> tuple[pd.DataFrame, pd.DataFram
     else:
         values = np.asarray(frame, dtype=np.float64)
         labels = list(range(values.shape[1])) if values.ndim == 2 else []
+    corr, pair_n = _pairwise(values, weights)
+    return (pd.DataFrame(corr, index=labels, columns=labels),
+            pd.DataFrame(np.rint(pair_n).astype(np.int64), index=labels, columns=labels))
+
+
+def pairwise_correlation_matrix(values, weights=None) -> np.ndarray:
+    """The matrix of :func:`pairwise_correlation` for a plain array, without labels.
+
+    For loops that build one matrix per resample (the bootstrap): the same numbers (to
+    rounding) from five matrix products over the answered cells, with none of the listwise
+    moments, row counts or DataFrames the general function builds.
+
+    Parameters
+    ----------
+    values : ndarray (n, k)
+        Numeric columns; NaN marks a missing answer.
+    weights : array-like (n,), optional
+        Non-negative frequency weights (zeros allowed: a resample's counts); equal weights
+        when omitted.
+
+    Returns
+    -------
+    ndarray (k, k)
+        Weighted correlations over pairwise-complete rows (see :func:`pairwise_correlation`).
+
+    Notes
+    -----
+    With ``m`` the answered mask, ``z = m (x - c)`` (``c`` the mean of each column's
+    answered cells, which keeps the digits) and ``D = diag(w)``: the weight of the rows
+    answering i and j is ``(D m)' m``, the sums of ``w z_i`` and ``w z_i^2`` over them are
+    ``(D z)' m`` and ``(D z^2)' m``, and the cross-products ``(D z)' z``; the correlation
+    follows as in :meth:`drivers.moments.Moments.correlation` (one formula,
+    :func:`drivers.moments.pair_correlation`).
+
+    Examples
+    --------
+    >>> values = np.array([[1.0, 2.0, np.nan], [2.0, 1.0, 1.0], [3.0, 4.0, 2.0],
+    ...                    [4.0, 3.0, 2.0], [np.nan, 5.0, 3.0]])
+    >>> pairwise_correlation_matrix(values).round(3).tolist()
+    [[1.0, 0.6, 0.866], [0.6, 1.0, 0.956], [0.866, 0.956, 1.0]]
+    """
+    return _pairwise(np.asarray(values, dtype=np.float64), weights)[0]
+
+
+#: Rows per block of the pairwise sums: a few hundred KB of temporaries per block. Whole
+#: blocks of a bootstrap resample (2,000 x 23) took twice as long, fresh memory being slow
+#: to touch on a busy machine.
+PAIR_BLOCK_ROWS = 1024
+
+
+def _pairwise(values: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray]:
+    """Pairwise correlations and rows answering each pair, from sums over blocks of rows."""
     values = _as_matrix(values)
-    moments = Moments.from_arrays(values, frequency_weights(weights, values.shape[0]),
-                                  pairwise=True)
-    return (pd.DataFrame(moments.correlation("pairwise"), index=labels, columns=labels),
-            pd.DataFrame(moments.pair_n, index=labels, columns=labels))
+    if np.isinf(values).any():
+        raise ValueError("data contain inf; only NaN may mark a missing answer")
+    n, p = values.shape
+    w = frequency_weights(weights, n)
+    answered = ~np.isnan(values)
+    mask = answered.astype(np.float64)
+    count = mask.sum(axis=0)
+    zeroed = np.where(answered, values, 0.0)
+    shift = np.divide(zeroed.sum(axis=0), count, out=np.zeros(p), where=count > 0)
+    pair_weight, pair_sums, pair_squares, pair_cross, pair_n = np.zeros((5, p, p))
+    with one_blas_thread():     # small products: threads cost more than they bring
+        for start in range(0, n, PAIR_BLOCK_ROWS):
+            rows = slice(start, start + PAIR_BLOCK_ROWS)
+            m = mask[rows]
+            z = np.where(answered[rows], zeroed[rows] - shift, 0.0)
+            if w is None:
+                weighted_mask, weighted = m, z
+            else:
+                wb = w[rows, None]
+                weighted_mask, weighted = m * wb, z * wb
+            pair_weight += weighted_mask.T @ m
+            pair_sums += weighted.T @ m
+            pair_squares += (weighted * z).T @ m
+            pair_cross += weighted.T @ z
+            pair_n += m.T @ m
+    pair_cross = (pair_cross + pair_cross.T) / 2
+    corr = pair_correlation(pair_n, pair_weight, pair_sums, pair_squares, pair_cross, shift)
+    return corr, pair_n
 
 
 def min_eigenvalue(corr) -> float:

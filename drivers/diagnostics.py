@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from drivers.blas import one_blas_thread
-from drivers.moments import Moments, design_weight_faults
+from drivers.moments import BLOCK_ROWS, Moments, design_weight_faults, frequency_weights
 
 #: VIF above which collinearity is worth a caution, and above which it is severe.
 VIF_CAUTION, VIF_SEVERE = 5.0, 10.0
@@ -46,6 +47,8 @@ ROWS_SHOWN = 8
 OUTCOME_MISSING, DRIVER_MISSING = "outcome_missing", "driver_missing"
 #: Reason a row is left out of pairwise correlations: nothing left to pair.
 TOO_FEW_ANSWERS = "fewer_than_two_answers"
+#: Folds and seed of the cross-validated R^2 that every importance table reports.
+CV_FOLDS, CV_SEED = 5, 0
 
 
 @dataclass
@@ -85,10 +88,33 @@ class Rows:
     @cached_property
     def moments(self) -> Moments:
         """Weighted moments of the used rows, drivers then outcome (pairwise ones too under
-        ``missing="pairwise"``); computed once, on first use."""
+        ``missing="pairwise"``); computed once, on first use. Listwise, they are the sum of
+        the moments of the cross-validation folds (:attr:`fold_sums`): one pass serves both."""
+        if self.missing == "listwise":
+            return self._listwise_pass[0]
         return Moments.from_arrays(self.data, self.weights, columns=[*self.drivers,
                                                                      self.outcome],
-                                   pairwise=self.missing == "pairwise")
+                                   pairwise=True)
+
+    @property
+    def fold_sums(self) -> list[np.ndarray] | None:
+        """Listwise rows: the weighted sums of ``[1, x - shift]`` of each of the
+        :data:`CV_FOLDS` folds of the cross-validated R^2 (seed :data:`CV_SEED`), about
+        ``moments.shift`` (see :func:`fold_sums`); None under pairwise or with too few rows."""
+        return self._listwise_pass[1] if self.missing == "listwise" else None
+
+    @property
+    def cv_r2(self) -> float:
+        """Cross-validated R^2 of the linear model on the listwise rows, from
+        :attr:`fold_sums` (see :func:`cross_validated_r2`); NaN under pairwise or with fewer
+        than ``2 * CV_FOLDS`` rows."""
+        folds = self.fold_sums
+        return float("nan") if folds is None else r2_from_fold_sums(folds)
+
+    @cached_property
+    def _listwise_pass(self) -> tuple[Moments, list[np.ndarray] | None]:
+        return moments_and_folds(self.data, self.weights, [*self.drivers, self.outcome],
+                                 CV_FOLDS, CV_SEED)
 
 
 def row_list(mask: np.ndarray) -> str:
@@ -119,26 +145,39 @@ def code_reasons(missing_codes: Mapping | Iterable | None) -> dict[float, str]:
             for code in missing_codes}
 
 
-def numeric_column(data: pd.DataFrame, column: str, role: str) -> np.ndarray:
-    """A column as float64 with NaN for blanks; a clear error for text or infinite values."""
+def numeric_column(data: pd.DataFrame, column: str, role: str, out: np.ndarray | None = None
+                   ) -> np.ndarray:
+    """A column as float64 with NaN for blanks; a clear error for text or infinite values.
+
+    ``out``: a float64 array of one value per row to fill (e.g. a column of a table) instead
+    of a new array.
+    """
     if column not in data.columns:
         raise ValueError(f"{role} column {column!r} is not in the data; columns are "
                          f"{', '.join(map(str, data.columns[:20]))}")
     series = data[column]
     if isinstance(series, pd.DataFrame):
         raise ValueError(f"{role} column {column!r} appears more than once in the data")
-    if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        values = series.to_numpy()      # a plain numpy column: no blanks to fill in
+    elif pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
         converted = pd.to_numeric(series, errors="coerce")
         bad = converted.isna() & series.notna()
         examples = ", ".join(repr(v) for v in series[bad].unique()[:3])
         raise ValueError(f"{role} column {column!r} must be numeric; non-numeric values "
                          f"({examples}) in data rows {row_list(bad.to_numpy())}")
-    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    infinite = np.isinf(values)
-    if infinite.any():
-        raise ValueError(f"{role} column {column!r} has infinite values in data rows "
-                         f"{row_list(infinite)}; expected finite ratings or blanks")
-    return values
+    if dtype.kind == "f" or not isinstance(dtype, np.dtype):
+        infinite = np.isinf(values)
+        if infinite.any():
+            raise ValueError(f"{role} column {column!r} has infinite values in data rows "
+                             f"{row_list(infinite)}; expected finite ratings or blanks")
+    if out is None:
+        return np.array(values, dtype=np.float64)     # a copy: never a view of the data
+    out[:] = values
+    return out
 
 
 def weight_values(data: pd.DataFrame, weights) -> np.ndarray | None:
@@ -227,39 +266,57 @@ def select_rows(data: pd.DataFrame, outcome: str, drivers: list[str], weights=No
         raise ValueError(f"outcome column {outcome!r} is also listed as a driver")
     codes = code_reasons(missing_codes)
     # Outcome last, as in every correlation matrix of the package: X and y are views of it.
+    # Column-major: each column is copied in one contiguous run (row-major filling strides
+    # over the whole table once per column, several times slower at a million rows).
     columns = [*drivers, outcome]
-    values = np.empty((len(data), len(columns)))
+    values = np.empty((len(columns), len(data))).T
     for j, column in enumerate(columns):
-        values[:, j] = numeric_column(data, column, "outcome" if column == outcome else "driver")
+        numeric_column(data, column, "outcome" if column == outcome else "driver",
+                       out=values[:, j])
     w = weight_values(data, weights)
 
-    # Why each blank cell is blank, as small integer codes into `labels` (0: answered): a
-    # code (named), a recorded reason, or a plain blank. No Python object per cell.
-    labels = ["", DRIVER_MISSING, OUTCOME_MISSING]
-    reason = np.zeros(values.shape, dtype=np.int16)
     blank = np.isnan(values)
-    reason[blank] = 1
-    reason[:, -1][blank[:, -1]] = 2
-    if missing_reasons is not None:
+    is_code = [(values == code, label) for code, label in codes.items()]
+    is_code = [(cells, label) for cells, label in is_code if cells.any()]
+    if not is_code and not blank.any():
+        # Every cell answered: nothing to account for.
+        rows = Rows(X=values[:, :-1], y=values[:, -1], weights=w, index=data.index,
+                    outcome=outcome, drivers=drivers, missing=missing, n_dropped=0,
+                    dropped_reasons={}, missing_cells={}, reason_columns={}, data=values)
+        _check_usable(rows, columns, any_blank=False)
+        return rows
+    for cells, _ in is_code:
+        values[cells] = np.nan
+    # Only rows with a blank cell need their reasons: the rest are answered in full.
+    partial = blank.any(axis=1)
+    for cells, _ in is_code:
+        partial |= cells.any(axis=1)
+    hit = np.flatnonzero(partial)
+    # Why each blank cell of those rows is blank, as small integer codes into `labels` (0:
+    # answered): a code (named), a recorded reason, or a plain blank. No Python object per
+    # cell.
+    labels = ["", DRIVER_MISSING, OUTCOME_MISSING]
+    empty = blank[hit]
+    reason = empty.astype(np.int16)
+    reason[:, -1][empty[:, -1]] = 2
+    if missing_reasons is not None and len(hit):
         for j, column in enumerate(columns):
-            if column in missing_reasons.columns and blank[:, j].any():
+            if column in missing_reasons.columns and empty[:, j].any():
                 found, names = _reason_codes(missing_reasons[column], data.index, labels)
-                known = blank[:, j] & (found >= 0)
+                found = found[hit]
+                known = empty[:, j] & (found >= 0)
                 reason[known, j] = names[found[known]]
-    for code, label in codes.items():
-        is_code = values == code
-        if is_code.any():
-            reason[is_code] = _label_index(labels, label)
-            blank |= is_code
-    if codes:
-        values[blank] = np.nan
-    cell_counts = np.bincount(reason[blank], minlength=len(labels))
+    for cells, label in is_code:
+        coded = cells[hit]
+        reason[coded] = _label_index(labels, label)
+        empty |= coded
+    cell_counts = np.bincount(reason[empty], minlength=len(labels))
     missing_cells = _ordered_counts(cell_counts, labels)
 
     reason_columns: dict[str, list[str]] = {}
     if missing == "listwise":
-        keep = ~blank.any(axis=1)
-        dropped = reason[~keep]
+        keep = ~partial
+        dropped = reason        # every row with a blank is left out
         # A row with several blanks is counted under its most widespread reason, so that a
         # structural reason (a whole block "not applicable") is not hidden behind a stray
         # "don't know" in an earlier column.
@@ -270,21 +327,27 @@ def select_rows(data: pd.DataFrame, outcome: str, drivers: list[str], weights=No
         row_reason = dropped[np.arange(len(dropped)), first]
         dropped_reasons = _ordered_counts(np.bincount(row_reason, minlength=len(labels)), labels)
         for label in dropped_reasons:
-            hit = (dropped == labels.index(label)).any(axis=0)
-            reason_columns[label] = [c for c, used in zip(columns, hit, strict=True) if used]
+            found_in = (dropped == labels.index(label)).any(axis=0)
+            reason_columns[label] = [c for c, used in zip(columns, found_in, strict=True)
+                                     if used]
         # Outcome first in the account, as the table of columns reads.
         reason_columns = {label: ([outcome] if outcome in found_in else []) +
                           [c for c in found_in if c != outcome]
                           for label, found_in in reason_columns.items()}
     else:
-        keep = (~blank).sum(axis=1) >= 2
+        answered = len(columns) - empty.sum(axis=1)
+        keep = np.ones(len(data), dtype=bool)
+        keep[hit[answered < 2]] = False
         dropped_reasons = {TOO_FEW_ANSWERS: int((~keep).sum())} if (~keep).any() else {}
-    used = values if keep.all() else values[keep]
-    rows = Rows(X=used[:, :-1], y=used[:, -1], weights=None if w is None else w[keep],
-                index=data.index[keep], outcome=outcome, drivers=drivers, missing=missing,
-                n_dropped=int((~keep).sum()), dropped_reasons=dropped_reasons,
-                missing_cells=missing_cells, reason_columns=reason_columns, data=used)
-    _check_usable(rows, columns)
+    everyone = len(hit) == 0 or bool(keep.all())
+    used = values if everyone else values[keep]
+    rows = Rows(X=used[:, :-1], y=used[:, -1],
+                weights=None if w is None else (w if everyone else w[keep]),
+                index=data.index if everyone else data.index[keep], outcome=outcome,
+                drivers=drivers, missing=missing, n_dropped=len(data) - len(used),
+                dropped_reasons=dropped_reasons, missing_cells=missing_cells,
+                reason_columns=reason_columns, data=used)
+    _check_usable(rows, columns, any_blank=len(hit) > 0 and missing == "pairwise")
     return rows
 
 
@@ -316,7 +379,7 @@ def _ordered_counts(counts: np.ndarray, labels: list[str]) -> dict[str, int]:
     return dict(sorted(present, key=lambda item: (-item[1], item[0])))
 
 
-def _check_usable(rows: Rows, columns: list[str]) -> None:
+def _check_usable(rows: Rows, columns: list[str], any_blank: bool = True) -> None:
     k = len(rows.drivers)
     if rows.missing == "listwise" and rows.n_used < k + 2:
         raise ValueError(f"only {rows.n_used} complete rows for {k} drivers (need at least "
@@ -324,9 +387,12 @@ def _check_usable(rows: Rows, columns: list[str]) -> None:
                          "composite scores or missing='pairwise'")
     if rows.n_used == 0:
         return
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)     # an all-blank column: no range
-        low, high = np.nanmin(rows.data, axis=0), np.nanmax(rows.data, axis=0)
+    if any_blank:
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)     # an all-blank column: no range
+            low, high = np.nanmin(rows.data, axis=0), np.nanmax(rows.data, axis=0)
+    else:
+        low, high = rows.data.min(axis=0), rows.data.max(axis=0)
     for j in np.flatnonzero(low == high):
         raise ValueError(f"column {columns[j]!r} has the same value ({low[j]:g}) in every "
                          "used row; a constant cannot drive or be driven")
@@ -412,31 +478,162 @@ def cross_validated_r2(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None 
     return cross_validated_r2_from(values, weights, folds, seed)
 
 
+def fold_index(n: int, folds: int = CV_FOLDS, seed: int | None = CV_SEED) -> list[np.ndarray]:
+    """Row positions of each of ``folds`` shuffled folds of ``n`` rows, each sorted.
+
+    The test folds of ``sklearn.model_selection.KFold(folds, shuffle=True,
+    random_state=seed)`` without its n-long masks: the same shuffled positions cut into the
+    same consecutive chunks (sorted for locality).
+
+    >>> [part.tolist() for part in fold_index(10, folds=3, seed=4)]
+    [[3, 4, 8, 9], [0, 2, 6], [1, 5, 7]]
+    """
+    if isinstance(seed, int | np.integer):
+        # What sklearn's check_random_state makes of an int: RandomState(seed). A new
+        # RandomState first draws OS entropy that the seed then overwrites (about 0.2 ms);
+        # re-seeding one kept per thread gives the same stream in a tenth of the time.
+        rng = _legacy_generator()
+        rng.seed(seed)
+    else:
+        rng = _check_random_state(seed)
+    order = rng.permutation(n)      # RandomState: arange(n) shuffled in place
+    size, extra = divmod(n, folds)
+    parts, start = [], 0
+    for fold in range(folds):
+        stop = start + size + (fold < extra)
+        part = order[start:stop]
+        part.sort()
+        parts.append(part)
+        start = stop
+    return parts
+
+
+_per_thread = threading.local()
+
+
+def _legacy_generator() -> np.random.RandomState:
+    if not hasattr(_per_thread, "generator"):
+        _per_thread.generator = np.random.RandomState()
+    return _per_thread.generator
+
+
+def _check_random_state(seed):
+    from sklearn.utils import check_random_state
+
+    return check_random_state(seed)
+
+
+def fold_sums(values: np.ndarray, weights: np.ndarray | None, index: list[np.ndarray],
+              shift: np.ndarray) -> tuple[list[np.ndarray], list[float]]:
+    """Weighted sums of ``[1, x - shift]`` over each fold: the normal equations of a fold.
+
+    Parameters
+    ----------
+    values : ndarray (n, p)
+        Complete rows, outcome last.
+    weights : ndarray (n,) or None
+        Frequency weights (checked by the caller).
+    index : list of ndarray
+        Row positions of each fold (:func:`fold_index`).
+    shift : ndarray (p,)
+        Constant subtracted from each column (the weighted means keep the digits).
+
+    Returns
+    -------
+    sums : list of ndarray (p + 1, p + 1)
+        Per fold, ``sum w [1, z][1, z]'`` with ``z = x - shift``: ``[0, 0]`` is the sum of
+        the weights, ``[0, 1:]`` the weighted sums of ``z``, ``[1:, 1:]`` their weighted
+        cross-products (one symmetric product per block of rows).
+    weight_squares : list of float
+        Per fold, the sum of the squared weights (Kish's effective n).
+    """
+    p = values.shape[1]
+    if len(values) <= BLOCK_ROWS:
+        # Small tables: scale every row once, then one gather and product per fold.
+        scaled = _scaled(values, weights, shift)
+        sums = [_gram(scaled[rows]) for rows in index]
+        squares = (np.ones(len(values)) if weights is None else weights * weights)
+        return sums, [float(squares[rows].sum()) for rows in index]
+    sums, weight_squares = [], []
+    for rows in index:
+        total, squares = np.zeros((p + 1, p + 1)), 0.0
+        for start in range(0, len(rows), BLOCK_ROWS):
+            block_rows = rows[start:start + BLOCK_ROWS]
+            wb = None if weights is None else weights[block_rows]
+            scaled = _scaled(values[block_rows], wb, shift)
+            squares += float(len(block_rows)) if wb is None else float(wb @ wb)
+            total += _gram(scaled)
+        sums.append(total)
+        weight_squares.append(squares)
+    return sums, weight_squares
+
+
+def _gram(matrix: np.ndarray) -> np.ndarray:
+    """``matrix' matrix``, one symmetric product (BLAS syrk: exactly symmetric)."""
+    return matrix.T @ matrix
+
+
+def _scaled(values: np.ndarray, weights: np.ndarray | None, shift: np.ndarray) -> np.ndarray:
+    """``[sqrt(w), sqrt(w) (x - shift)]`` row by row: its Gram matrix holds the weighted sums."""
+    scaled = np.empty((len(values), values.shape[1] + 1))
+    scaled[:, 0] = 1.0
+    np.subtract(values, shift, out=scaled[:, 1:])
+    if weights is not None:
+        scaled *= np.sqrt(weights)[:, None]
+    return scaled
+
+
+def moments_and_folds(values: np.ndarray, weights: np.ndarray | None, columns: list[str],
+                      folds: int = CV_FOLDS, seed: int | None = CV_SEED
+                      ) -> tuple[Moments, list[np.ndarray] | None]:
+    """Moments of complete rows and the sums of their cross-validation folds, in one pass.
+
+    The moments of all rows are the sum of the folds' (about the weighted column means), so
+    the cross-validated R^2 costs no second pass over the data. With fewer than
+    ``2 * folds`` rows there are no folds (None) and the moments are taken directly.
+    """
+    weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+    if folds < 2 or len(values) < 2 * folds:
+        return Moments.from_arrays(values, weights, columns=columns), None
+    if weights is None:
+        shift = values.sum(axis=0) / len(values)
+    else:
+        shift = weights @ values / weights.sum()
+    sums, squares = fold_sums(values, weights, fold_index(len(values), folds, seed), shift)
+    total = np.sum(sums, axis=0)
+    moments = Moments(columns=tuple(columns), n=len(values), weight_sum=float(total[0, 0]),
+                      weight_sq_sum=float(np.sum(squares)), sums=total[0, 1:].copy(),
+                      cross=total[1:, 1:].copy(), shift=shift)
+    return moments, sums
+
+
 def fold_moments(values: np.ndarray, weights: np.ndarray | None = None, folds: int = 5,
                  seed: int | None = 0, shift: np.ndarray | None = None) -> list[Moments]:
     """Moments of each of ``folds`` shuffled folds of complete rows, about one common shift.
 
     The folds are those of ``sklearn.model_selection.KFold(folds, shuffle=True,
-    random_state=seed)``; they add up to the moments of all rows. ``shift`` defaults to the
-    weighted column means (pass the total's, e.g. ``Rows.moments.shift``, to save a pass).
+    random_state=seed)`` (:func:`fold_index`); they add up to the moments of all rows.
+    ``shift`` defaults to the weighted column means (pass the total's, e.g.
+    ``Rows.moments.shift``, to save a pass).
     """
-    from sklearn.utils import check_random_state
-
-    w = None if weights is None else np.asarray(weights, dtype=float)
+    values, w = _complete(values, weights)
     if shift is None:
         shift = np.average(values, axis=0, weights=w)
-    # KFold(folds, shuffle=True, random_state=seed)'s folds without its n-long test masks:
-    # the same shuffled positions cut into the same consecutive chunks (sorted for locality).
-    order = np.arange(len(values))
-    check_random_state(seed).shuffle(order)
-    sizes = np.full(folds, len(values) // folds)
-    sizes[:len(values) % folds] += 1
-    parts = []
-    for test in np.split(order, np.cumsum(sizes)[:-1]):
-        test.sort()
-        parts.append(Moments.from_arrays(values[test], None if w is None else w[test],
-                                         shift=shift))
-    return parts
+    index = fold_index(len(values), folds, seed)
+    sums, squares = fold_sums(values, w, index, shift)
+    columns = tuple(str(j) for j in range(values.shape[1]))
+    return [Moments(columns=columns, n=len(rows), weight_sum=float(part[0, 0]),
+                    weight_sq_sum=square, sums=part[0, 1:].copy(), cross=part[1:, 1:].copy(),
+                    shift=shift)
+            for rows, part, square in zip(index, sums, squares, strict=True)]
+
+
+def _complete(values, weights) -> tuple[np.ndarray, np.ndarray | None]:
+    """Complete rows and frequency weights as float64, checked as the moments check them."""
+    values = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError("data contain NaN or inf; the cross-validated R^2 needs complete rows")
+    return values, frequency_weights(weights, len(values))
 
 
 def cross_validated_r2_from(values: np.ndarray, weights: np.ndarray | None = None,
@@ -445,35 +642,103 @@ def cross_validated_r2_from(values: np.ndarray, weights: np.ndarray | None = Non
     """:func:`cross_validated_r2` of complete rows given as one array, outcome last."""
     if folds < 2 or len(values) < 2 * folds:
         return float("nan")
-    return r2_out_of_fold(fold_moments(values, weights, folds, seed, shift))
+    values, w = _complete(values, weights)
+    if shift is None:
+        shift = np.average(values, axis=0, weights=w)
+    sums, _ = fold_sums(values, w, fold_index(len(values), folds, seed), shift)
+    return r2_from_fold_sums(sums)
 
 
 def r2_out_of_fold(parts: list[Moments]) -> float:
     """Pooled out-of-fold R^2 of the linear model of the last column on the others, from the
-    moments of each fold (about one common shift).
+    moments of each fold (about one common shift); see :func:`r2_from_fold_sums`."""
+    return r2_from_fold_sums([np.block([[np.array([[m.weight_sum]]), m.sums[None, :]],
+                                        [m.sums[:, None], m.cross]]) for m in parts])
 
-    Each fold's coefficients solve the normal equations of the other folds' moments (the
+
+def r2_from_fold_sums(sums: list[np.ndarray]) -> float:
+    """Pooled out-of-fold R^2 from each fold's weighted sums of ``[1, x - shift]``
+    (:func:`fold_sums`, outcome last).
+
+    Each fold's coefficients solve the normal equations of the other folds' sums (the
     total minus the fold's; minimum-norm least squares when drivers are collinear); its
-    squared error is a quadratic form in its own moments.
+    squared error is a quadratic form in its own sums.
     """
-    def augmented(m: Moments) -> np.ndarray:
-        # Cross-products of [1, x - shift] weighted: the normal equations with an intercept.
-        return np.block([[np.array([[m.weight_sum]]), m.sums[None, :]],
-                         [m.sums[:, None], m.cross]])
-
-    moments = [augmented(m) for m in parts]
-    total = np.sum(moments, axis=0)
-    squared_error = 0.0
-    for fold in moments:
-        train = total - fold
-        coef = np.linalg.lstsq(train[:-1, :-1], train[:-1, -1], rcond=None)[0]
-        # sum over the fold of w (y - design coef)^2, from the fold's moments alone.
-        squared_error += (fold[-1, -1] - 2.0 * coef @ fold[:-1, -1]
-                          + coef @ fold[:-1, :-1] @ coef)
-    whole = sum(parts)
-    centre = whole.sums[-1] / whole.weight_sum
-    total_ss = whole.cross[-1, -1] - whole.weight_sum * centre ** 2
+    folds = np.asarray(sums)
+    total = folds.sum(axis=0)
+    train = total - folds
+    coef = _min_norm_solve(train[:, :-1, :-1], train[:, :-1, -1])
+    # sum over each fold of w (y - design coef)^2, from the fold's sums alone.
+    squared_error = (folds[:, -1, -1] - 2.0 * np.einsum("fi,fi->f", coef, folds[:, :-1, -1])
+                     + np.einsum("fi,fij,fj->f", coef, folds[:, :-1, :-1], coef)).sum()
+    centre = total[0, -1] / total[0, 0]
+    total_ss = total[-1, -1] - total[0, 0] * centre ** 2
     return float(1.0 - squared_error / total_ss)
+
+
+def _min_norm_solve(matrices: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Minimum-norm solutions of a stack of symmetric positive semidefinite systems.
+
+    What ``np.linalg.lstsq(a, b, rcond=None)`` gives for each, from one batched eigen
+    decomposition (for such a matrix the eigenvalues are the singular values): directions
+    whose eigenvalue is below ``size x machine epsilon`` of the largest are left out.
+    """
+    eigenvalues, vectors = np.linalg.eigh(matrices)
+    size = matrices.shape[-1]
+    cutoff = size * np.finfo(float).eps * np.abs(eigenvalues).max(axis=-1, keepdims=True)
+    kept = np.abs(eigenvalues) > cutoff
+    inverse = np.divide(1.0, eigenvalues, out=np.zeros_like(eigenvalues), where=kept)
+    projected = np.einsum("fji,fj->fi", vectors, targets)
+    return np.einsum("fij,fj->fi", vectors, inverse * projected)
+
+
+@dataclass(frozen=True, eq=False)
+class ModelDiagnostics:
+    """Diagnostics of a linear driver model as arrays; :meth:`table` is the tidy form.
+
+    Attributes follow the columns and ``attrs`` of :func:`diagnostics_table`; ``cv_r2`` is
+    NaN when it was not computed.
+    """
+
+    drivers: list[str]
+    vif: np.ndarray
+    beta: np.ndarray
+    r: np.ndarray
+    sign_reversal: np.ndarray
+    n: int
+    r2: float
+    adj_r2: float
+    condition_number: float
+    warnings: list[str]
+    cv_r2: float | None = None
+
+    @classmethod
+    def from_correlations(cls, corr_xx: np.ndarray, corr_xy: np.ndarray, n: int,
+                          names: list[str], cv_r2: float | None = None) -> ModelDiagnostics:
+        """VIF, standardized betas, sign reversals, R^2 and warnings from correlations."""
+        names = list(names)
+        vif = variance_inflation(corr_xx)
+        beta, r2 = standardized_fit(corr_xx, corr_xy)
+        corr_xy = np.array(corr_xy, dtype=float)
+        reversal = (beta * corr_xy) < 0
+        kappa = condition_number(corr_xx)
+        return cls(drivers=names, vif=vif, beta=beta, r=corr_xy, sign_reversal=reversal,
+                   n=int(n), r2=r2, adj_r2=adjusted_r2(r2, n, len(names)),
+                   condition_number=kappa,
+                   warnings=_warnings(names, vif, beta, corr_xy, reversal, n, kappa),
+                   cv_r2=cv_r2)
+
+    def table(self) -> pd.DataFrame:
+        """One row per driver: ``driver``, ``vif``, ``beta``, ``r``, ``sign_reversal``;
+        fit facts in ``attrs`` (``cv_r2`` only when computed)."""
+        table = pd.DataFrame({"driver": self.drivers, "vif": self.vif, "beta": self.beta,
+                              "r": self.r, "sign_reversal": self.sign_reversal})
+        table.attrs.update({"n": self.n, "p": len(self.drivers), "r2": self.r2,
+                            "adj_r2": self.adj_r2, "condition_number": self.condition_number,
+                            "warnings": list(self.warnings)})
+        if self.cv_r2 is not None:
+            table.attrs["cv_r2"] = self.cv_r2
+        return table
 
 
 def diagnostics_table(corr_xx: np.ndarray, corr_xy: np.ndarray, n: int,
@@ -482,17 +747,7 @@ def diagnostics_table(corr_xx: np.ndarray, corr_xy: np.ndarray, n: int,
 
     Returns the table of :func:`regression_diagnostics` without ``cv_r2`` (which needs rows).
     """
-    p = len(names)
-    vif = variance_inflation(corr_xx)
-    beta, r2 = standardized_fit(corr_xx, corr_xy)
-    reversal = (beta * corr_xy) < 0
-    table = pd.DataFrame({"driver": list(names), "vif": vif, "beta": beta, "r": corr_xy,
-                          "sign_reversal": reversal})
-    kappa = condition_number(corr_xx)
-    table.attrs.update({"n": int(n), "p": p, "r2": r2, "adj_r2": adjusted_r2(r2, n, p),
-                        "condition_number": kappa,
-                        "warnings": fit_warnings(table, n, kappa)})
-    return table
+    return ModelDiagnostics.from_correlations(corr_xx, corr_xy, n, names).table()
 
 
 def fit_warnings(table: pd.DataFrame, n: int, kappa: float) -> list[str]:
@@ -502,23 +757,30 @@ def fit_warnings(table: pd.DataFrame, n: int, kappa: float) -> list[str]:
     opposite to the driver's correlation with the outcome (suppression); n below 50 + 8 p
     (Green 1991, for testing R^2) or below 10 p.
     """
-    p = len(table)
+    return _warnings(list(table["driver"]), table["vif"].to_numpy(float),
+                     table["beta"].to_numpy(float), table["r"].to_numpy(float),
+                     table["sign_reversal"].to_numpy(bool), n, kappa)
+
+
+def _warnings(names: list[str], vif: np.ndarray, beta: np.ndarray, r: np.ndarray,
+              reversal: np.ndarray, n: int, kappa: float) -> list[str]:
+    """:func:`fit_warnings` on arrays (no DataFrame on the front door's path)."""
+    p = len(names)
     warnings = []
-    severe = table.loc[table["vif"] > VIF_SEVERE]
-    caution = table.loc[(table["vif"] > VIF_CAUTION) & (table["vif"] <= VIF_SEVERE)]
-    if len(severe):
-        warnings.append("severe collinearity (VIF > 10): " + _named(severe, "vif")
+    severe = vif > VIF_SEVERE
+    caution = (vif > VIF_CAUTION) & (vif <= VIF_SEVERE)
+    if severe.any():
+        warnings.append("severe collinearity (VIF > 10): " + _named(names, vif, severe)
                         + "; coefficients of these drivers are unstable; read shapley or "
                         "relative_weights, or group them")
-    if len(caution):
-        warnings.append("collinearity caution (VIF > 5): " + _named(caution, "vif"))
+    if caution.any():
+        warnings.append("collinearity caution (VIF > 5): " + _named(names, vif, caution))
     if kappa > CONDITION_LIMIT:
         warnings.append(f"condition number {kappa:.1f} > {CONDITION_LIMIT:g}: the drivers are "
                         "nearly linearly dependent")
-    reversed_ = table.loc[table["sign_reversal"]]
-    if len(reversed_):
-        details = ", ".join(f"{row.driver} (beta {row.beta:+.3f}, r {row.r:+.3f})"
-                            for row in reversed_.itertuples())
+    if reversal.any():
+        details = ", ".join(f"{names[j]} (beta {beta[j]:+.3f}, r {r[j]:+.3f})"
+                            for j in np.flatnonzero(reversal))
         warnings.append("sign reversal (suppression): standardized beta and correlation "
                         f"disagree in sign for {details}; do not read these betas as effects")
     needed = max(50 + 8 * p, 10 * p)
@@ -528,9 +790,8 @@ def fit_warnings(table: pd.DataFrame, n: int, kappa: float) -> list[str]:
     return warnings
 
 
-def _named(rows: pd.DataFrame, column: str) -> str:
-    return ", ".join(f"{name} ({value:.1f})" for name, value in zip(rows["driver"], rows[column],
-                                                                    strict=True))
+def _named(names: list[str], values: np.ndarray, mask: np.ndarray) -> str:
+    return ", ".join(f"{names[j]} ({values[j]:.1f})" for j in np.flatnonzero(mask))
 
 
 @one_blas_thread()
@@ -597,21 +858,37 @@ def regression_diagnostics(data: pd.DataFrame, outcome: str, drivers: list[str],
 def fit_diagnostics(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
                     names: list[str], cv_folds: int = 5, seed: int | None = 0) -> pd.DataFrame:
     """:func:`regression_diagnostics` on arrays of complete rows (adds ``cv_r2``)."""
-    values = np.column_stack([X, y])
-    moments = Moments.from_arrays(values, weights, columns=[*names, "outcome"])
-    return moments_diagnostics(moments, names, values, weights, cv_folds, seed)
+    values, weights = _complete(np.column_stack([X, y]), weights)
+    moments, folds = moments_and_folds(values, weights, [*names, "outcome"], cv_folds, seed)
+    return model_diagnostics(moments, names, values, weights, cv_folds, seed,
+                             folds=folds).table()
 
 
 def moments_diagnostics(moments: Moments, names: list[str], values: np.ndarray | None = None,
                         weights: np.ndarray | None = None, cv_folds: int = 5,
-                        seed: int | None = 0) -> pd.DataFrame:
+                        seed: int | None = 0, *, folds: list[np.ndarray] | None = None
+                        ) -> pd.DataFrame:
     """The diagnostics table from the moments of complete rows (drivers, outcome last).
 
-    ``cv_r2`` needs the rows (``values``, outcome last) to cut folds; NaN without them.
+    ``cv_r2`` comes from the folds' sums (``folds``, :func:`fold_sums` about
+    ``moments.shift``, e.g. ``Rows.fold_sums``) or else from the rows (``values``, outcome
+    last) cut into folds; NaN without either.
     """
+    return model_diagnostics(moments, names, values, weights, cv_folds, seed,
+                             folds=folds).table()
+
+
+def model_diagnostics(moments: Moments, names: list[str], values: np.ndarray | None = None,
+                      weights: np.ndarray | None = None, cv_folds: int = 5,
+                      seed: int | None = 0, *, folds: list[np.ndarray] | None = None
+                      ) -> ModelDiagnostics:
+    """:func:`moments_diagnostics` as a :class:`ModelDiagnostics` (arrays; no DataFrame)."""
     corr = moments.correlation()
-    table = diagnostics_table(corr[:-1, :-1], corr[:-1, -1], moments.n, names)
-    table.attrs["cv_r2"] = (float("nan") if values is None
-                            else cross_validated_r2_from(values, weights, cv_folds, seed,
-                                                         moments.shift))
-    return table
+    if folds is not None:
+        cv_r2 = r2_from_fold_sums(folds)
+    elif values is None:
+        cv_r2 = float("nan")
+    else:
+        cv_r2 = cross_validated_r2_from(values, weights, cv_folds, seed, moments.shift)
+    return ModelDiagnostics.from_correlations(corr[:-1, :-1], corr[:-1, -1], moments.n, names,
+                                              cv_r2=cv_r2)

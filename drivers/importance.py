@@ -37,7 +37,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
@@ -63,14 +63,14 @@ from drivers.correlation import (
     is_positive_definite,
     min_eigenvalue,
     nearest_positive_definite,
-    pairwise_correlation,
+    pairwise_correlation_matrix,
     weighted_correlation,
 )
 from drivers.diagnostics import (
+    ModelDiagnostics,
     Rows,
     code_reasons,
-    diagnostics_table,
-    moments_diagnostics,
+    model_diagnostics,
     numeric_column,
     select_rows,
     standardized_fit,
@@ -350,7 +350,11 @@ def ranks(values: np.ndarray) -> np.ndarray:
     >>> ranks(np.array([0.1, -0.5, 0.3, 0.3])).tolist()
     [4, 1, 2, 2]
     """
-    return pd.Series(np.abs(values)).rank(ascending=False, method="min").astype(int).to_numpy()
+    magnitude = np.abs(np.asarray(values, dtype=float))
+    if np.isnan(magnitude).any():
+        return pd.Series(magnitude).rank(ascending=False, method="min").astype(int).to_numpy()
+    # 1 + how many are strictly larger: the "min" rank of pandas, without a Series.
+    return 1 + (magnitude[None, :] > magnitude[:, None]).sum(axis=1)
 
 
 # ---------------------------------------------------------------- data frames
@@ -447,7 +451,8 @@ class ImportanceDetails:
     """One importance fit: the tidy table and what stands behind it.
 
     ``table`` is what :func:`importance` returns; ``diagnostics`` holds per driver ``vif``,
-    ``beta``, ``r`` and ``sign_reversal`` (see :func:`drivers.diagnostics.diagnostics_table`);
+    ``beta``, ``r`` and ``sign_reversal`` (see :func:`drivers.diagnostics.diagnostics_table`;
+    ``fit`` is the same as a :class:`drivers.diagnostics.ModelDiagnostics` of arrays);
     ``rows`` the analysed rows; with a bootstrap, ``samples`` (resamples x drivers) of the
     importance, ``share_samples`` of the share, ``pairwise`` the difference in share of
     every ordered pair of drivers with its interval, ``jackknife`` the importance with each
@@ -457,13 +462,18 @@ class ImportanceDetails:
     """
 
     table: pd.DataFrame
-    diagnostics: pd.DataFrame
+    fit: ModelDiagnostics
     rows: Rows
     samples: np.ndarray | None = None
     share_samples: np.ndarray | None = None
     pairwise: pd.DataFrame | None = None
     jackknife: np.ndarray | None = None
     noise_samples: dict[int, np.ndarray] | None = None
+
+    @cached_property
+    def diagnostics(self) -> pd.DataFrame:
+        """The diagnostics as a table, built on first use (``fit`` holds them as arrays)."""
+        return self.fit.table()
 
 
 def importance(data: pd.DataFrame, outcome: str, drivers: list[str] | None = None,
@@ -646,7 +656,8 @@ def importance_details(data: pd.DataFrame, outcome: str, drivers: list[str] | No
     if method in outcome_models.NPS_MODELS:
         table = outcome_models.nps_model(data, outcome, drivers, kind=method, weights=weights,
                                          missing_codes=missing_codes)
-        diagnostics = moments_diagnostics(rows.moments, drivers, rows.data, rows.weights, seed=0)
+        diagnostics = model_diagnostics(rows.moments, drivers, rows.data, rows.weights, seed=0,
+                                        folds=rows.fold_sums)
         table.attrs.update({"dropped_reasons": rows.dropped_reasons, "seed": seed,
                             "groups": None})
         warnings.extend(table.attrs["warnings"])
@@ -655,7 +666,7 @@ def importance_details(data: pd.DataFrame, outcome: str, drivers: list[str] | No
                                           warnings)
         table.attrs["groups"] = (None if groups is None
                                  else {n: list(g) for n, g in groups.items()})
-    details = ImportanceDetails(table=table, diagnostics=diagnostics, rows=rows)
+    details = ImportanceDetails(table=table, fit=diagnostics, rows=rows)
     if bootstrap:
         draws = min(int(bootstrap), NOISE_DRAWS) if noise_draws is None else int(noise_draws)
         _bootstrap(details, method, names, indices, int(bootstrap), ci, seed, interval_method,
@@ -908,24 +919,24 @@ def base_warnings(rows: Rows, n_rows: int, threshold: float = 0.10) -> list[str]
 def _point_table(method, rows, names, indices, members, seed, warnings):
     if rows.missing == "pairwise":
         corr_xx, corr_xy, facts = _pairwise(rows, warnings)
-        diagnostics = diagnostics_table(corr_xx, corr_xy, facts["n_pairwise_min"], rows.drivers)
-        diagnostics.attrs["cv_r2"] = float("nan")
+        diagnostics = ModelDiagnostics.from_correlations(corr_xx, corr_xy,
+                                                         facts["n_pairwise_min"], rows.drivers,
+                                                         cv_r2=float("nan"))
     else:
         facts = {}
         corr = rows.moments.correlation()
         corr_xx, corr_xy = corr[:-1, :-1], corr[:-1, -1]
-        diagnostics = moments_diagnostics(rows.moments, rows.drivers, rows.data, rows.weights,
-                                          seed=0)
-    warnings.extend(diagnostics.attrs["warnings"])
+        diagnostics = ModelDiagnostics.from_correlations(corr_xx, corr_xy, rows.moments.n,
+                                                         rows.drivers, cv_r2=rows.cv_r2)
+    warnings.extend(diagnostics.warnings)
 
     columns = _estimate(method, rows, corr_xx, corr_xy, indices, seed, facts, warnings)
     values = columns.pop("importance")
+    # One constructor call with every column (inserting columns one by one costs more).
     table = pd.DataFrame({"driver": names, "importance": values,
-                          "share": shares(values, SHARE_RULES[method]), "rank": ranks(values)})
-    if members is not None:
-        table["members"] = members
-    for name, column in columns.items():
-        table[name] = column
+                          "share": shares(values, SHARE_RULES[method]), "rank": ranks(values),
+                          **({} if members is None else {"members": members}), **columns},
+                         copy=False)
     if SHARE_RULES[method] == "ratio" and (values < 0).any():
         negative = ", ".join(n for n, v in zip(names, values, strict=True) if v < 0)
         warnings.append(f"negative {method} importance for {negative}: a suppressor; its share "
@@ -936,10 +947,9 @@ def _point_table(method, rows, names, indices, members, seed, warnings):
         "missing": rows.missing, "weighted": rows.weights is not None, "seed": seed,
         "n_used": rows.n_used, "n_dropped": rows.n_dropped,
         "dropped_reasons": rows.dropped_reasons, "missing_cells": rows.missing_cells,
-        "r2": diagnostics.attrs["r2"], "adj_r2": diagnostics.attrs["adj_r2"],
-        "cv_r2": diagnostics.attrs["cv_r2"],
-        "condition_number": diagnostics.attrs["condition_number"],
-        "vif": dict(zip(drivers, diagnostics["vif"].astype(float), strict=True)),
+        "r2": diagnostics.r2, "adj_r2": diagnostics.adj_r2, "cv_r2": diagnostics.cv_r2,
+        "condition_number": diagnostics.condition_number,
+        "vif": dict(zip(drivers, diagnostics.vif.astype(float), strict=True)),
         "share_rule": SHARE_RULES[method],
     })
     if rows.weights is not None:
@@ -972,8 +982,7 @@ def _core_statistic(X, y, w, *, core, groups, seed):
 
 
 def _pairwise_statistic(X, y, w, *, method, groups, seed):
-    corr, _ = pairwise_correlation(np.column_stack([X, y]), w)
-    corr = corr.to_numpy()
+    corr = pairwise_correlation_matrix(np.column_stack([X, y]), w)
     if not is_positive_definite(corr):
         corr = nearest_positive_definite(corr)
     return from_correlations(method, corr[:-1, :-1], corr[:-1, -1], groups, seed)

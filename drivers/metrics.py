@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from drivers.moments import kish_n
+from drivers.moments import frequency_weight_faults, kish_n
 from drivers.study import NO_SEGMENT, Study, default_top_box
 
 #: Likelihood-to-recommend is read on 0-10; promoters answer 9-10, detractors 0-6.
@@ -903,7 +903,8 @@ def _weights(weights, series: pd.Series, answered: np.ndarray, name: str) -> np.
         raise ValueError(f"weights: expected one weight per score ({len(series)}), "
                          f"got {len(w_series)}")
     w = pd.to_numeric(w_series, errors="coerce").to_numpy(dtype=float)
-    invalid = answered & ~(np.isfinite(w) & (w >= 0))
+    blank, negative = frequency_weight_faults(w)
+    invalid = answered & (blank | negative)
     if invalid.any():
         shown = pd.unique(np.array([str(v) for v in w_series[invalid]]))[:SHOWN]
         raise ValueError(f"weights: expected non-negative numbers for every answered row of "

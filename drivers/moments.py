@@ -68,13 +68,29 @@ def frequency_weights(weights, n: int) -> np.ndarray | None:
     if w.ndim != 1 or w.shape[0] != n:
         raise ValueError(f"weights must be a 1-D array with one value per row ({n}), "
                          f"got shape {w.shape}")
-    if not np.isfinite(w).all():
+    blank, negative = frequency_weight_faults(w)
+    if blank.any():
         raise ValueError("weights must be finite numbers (no NaN or inf)")
-    if (w < 0).any():
+    if negative.any():
         raise ValueError(f"weights must be non-negative; the smallest is {w.min():g}")
     if w.sum() <= 0:
         raise ValueError("weights sum to zero; at least one row needs a positive weight")
     return w
+
+
+def frequency_weight_faults(values) -> tuple[np.ndarray, np.ndarray]:
+    """The rule for frequency weights, as masks: ``(blank or infinite, negative)``. A
+    frequency weight is a finite number of at least zero (a row drawn no time by a bootstrap
+    weighs zero); some weight must be positive. :func:`frequency_weights` and the scores of
+    :mod:`drivers.metrics` apply this one rule, each naming the rows in its own words.
+
+    >>> [mask.tolist() for mask in frequency_weight_faults([1.0, np.nan, 0.0, -1.0])]
+    [[False, True, False, False], [False, False, False, True]]
+    """
+    w = np.asarray(values, dtype=np.float64)
+    blank = ~np.isfinite(w)
+    with np.errstate(invalid="ignore"):
+        return blank, ~blank & (w < 0)
 
 
 def design_weight_faults(values) -> tuple[np.ndarray, np.ndarray]:
@@ -487,14 +503,9 @@ class Moments:
         times (``numpy.corrcoef``; ``DataFrame.corr`` for pairwise).
         """
         if _check_missing(missing) == "pairwise":
-            cov, var, mean, count = self._pair_statistics()
-            flat = _constant(var, mean) | (count < 2)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                corr = cov / np.sqrt(np.where(flat, 1.0, var) * np.where(flat.T, 1.0, var.T))
-            corr[flat | flat.T] = np.nan
-            np.clip(corr, -1.0, 1.0, out=corr)
-            corr[np.diag_indices(self.p)] = np.where(np.diag(flat), np.nan, 1.0)
-            return corr
+            self._need_pairs("pairwise statistics")
+            return pair_correlation(self.pair_n, self.pair_weight, self.pair_sums,
+                                    self.pair_squares, self.pair_cross, self.shift)
         cov = self.covariance()
         variance = np.diag(cov).copy()
         constant = _constant(variance, self.mean()) | (self.n < 2)
@@ -510,12 +521,8 @@ class Moments:
         """Pairwise covariance, variance of i over pair (i, j), mean of i over the pair
         (unshifted) and the row count, all (p, p)."""
         self._need_pairs("pairwise statistics")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            weight = np.where(self.pair_weight > 0, self.pair_weight, np.nan)
-            mean = self.pair_sums / weight                 # of i over pair (i, j), shifted
-            var = self.pair_squares / weight - mean ** 2
-            cov = self.pair_cross / weight - mean * mean.T
-        return (cov + cov.T) / 2, var, mean + self.shift[:, None], self.pair_n
+        return _pair_statistics(self.pair_n, self.pair_weight, self.pair_sums,
+                                self.pair_squares, self.pair_cross, self.shift)
 
     def _need_pairs(self, what: str) -> None:
         if not self.pairwise:
@@ -525,6 +532,38 @@ class Moments:
         kind = "listwise + pairwise" if self.pairwise else "listwise"
         return (f"Moments({self.p} columns, n={self.n}, weight_sum={self.weight_sum:g}, "
                 f"{kind})")
+
+
+def _pair_statistics(pair_n, pair_weight, pair_sums, pair_squares, pair_cross, shift):
+    """Pairwise covariance, variance of i over pair (i, j), mean of i over the pair
+    (unshifted) and the row count, all (p, p), from the pairwise sums (see :class:`Moments`)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = np.where(pair_weight > 0, pair_weight, np.nan)
+        mean = pair_sums / weight                 # of i over pair (i, j), shifted
+        var = pair_squares / weight - mean ** 2
+        cov = pair_cross / weight - mean * mean.T
+    return (cov + cov.T) / 2, var, mean + shift[:, None], pair_n
+
+
+def pair_correlation(pair_n, pair_weight, pair_sums, pair_squares, pair_cross, shift
+                     ) -> np.ndarray:
+    """Pairwise-complete correlation matrix from the pairwise sums of :class:`Moments`.
+
+    Entry ``[i, j]`` uses the means and variances of i and j over the rows answering both;
+    NaN where a pair has fewer than two rows or one of the two is constant on them; unit
+    diagonal (NaN for a constant column). The one formula behind
+    ``Moments.correlation("pairwise")`` and
+    :func:`drivers.correlation.pairwise_correlation_matrix`.
+    """
+    cov, var, mean, count = _pair_statistics(pair_n, pair_weight, pair_sums, pair_squares,
+                                             pair_cross, shift)
+    flat = _constant(var, mean) | (count < 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = cov / np.sqrt(np.where(flat, 1.0, var) * np.where(flat.T, 1.0, var.T))
+    corr[flat | flat.T] = np.nan
+    np.clip(corr, -1.0, 1.0, out=corr)
+    corr[np.diag_indices(len(corr))] = np.where(np.diag(flat), np.nan, 1.0)
+    return corr
 
 
 def _check_missing(missing: str) -> str:

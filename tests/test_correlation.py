@@ -16,6 +16,7 @@ from drivers.correlation import (
     min_eigenvalue,
     nearest_positive_definite,
     pairwise_correlation,
+    pairwise_correlation_matrix,
     weighted_correlation,
     weighted_covariance,
 )
@@ -159,6 +160,46 @@ def test_pairwise_accepts_nullable_dtypes():
     corr, _ = pairwise_correlation(frame)
     expected = frame.astype(float).corr()
     np.testing.assert_allclose(corr.to_numpy(), expected.to_numpy(), atol=1e-12)
+
+
+def pairwise_by_hand(values: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Reference: for each pair, the weighted Pearson correlation over the rows answering
+    both, straight from the definition (np.average / np.cov with aweights)."""
+    k = values.shape[1]
+    corr = np.full((k, k), np.nan)
+    for i in range(k):
+        for j in range(k):
+            both = ~np.isnan(values[:, i]) & ~np.isnan(values[:, j]) & (w > 0)
+            if both.sum() >= 2:
+                cov = np.cov(values[both][:, [i, j]].T, aweights=w[both], bias=True)
+                corr[i, j] = cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1])
+    return corr
+
+
+def test_pairwise_matrix_matches_hand_rolled_pairs_and_moments():
+    # Real weights times bootstrap counts (zeros included), ratings far from zero.
+    from drivers.moments import Moments
+
+    rng = np.random.default_rng(21)
+    values = 1000.0 + survey(n=600, k=6, seed=21)
+    values[rng.random(values.shape) < 0.15] = np.nan
+    w = rng.uniform(0.3, 3.0, 600) * rng.poisson(1.0, 600)
+    fast = pairwise_correlation_matrix(values, w)
+    np.testing.assert_allclose(fast, pairwise_by_hand(values, w), rtol=0, atol=1e-12)
+    moments = Moments.from_arrays(values, w, pairwise=True).correlation("pairwise")
+    np.testing.assert_allclose(fast, moments, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fast, pairwise_correlation(values, w)[0].to_numpy(), atol=0)
+
+
+def test_pairwise_matrix_blocks_and_unweighted(monkeypatch):
+    import drivers.correlation as module
+
+    frame = with_holes(seed=22)
+    values = frame.to_numpy()
+    whole = pairwise_correlation_matrix(values)
+    np.testing.assert_allclose(whole, frame.corr().to_numpy(), atol=1e-12)
+    monkeypatch.setattr(module, "PAIR_BLOCK_ROWS", 37)
+    np.testing.assert_allclose(pairwise_correlation_matrix(values), whole, atol=1e-13)
 
 
 def test_positive_definite_checks():

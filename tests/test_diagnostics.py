@@ -218,3 +218,45 @@ def test_out_of_fold_r2_does_not_depend_on_the_shift_of_the_moments():
     raw = [m.shifted(np.zeros(4)) for m in parts]
     assert r2_out_of_fold(raw) == pytest.approx(r2_out_of_fold(parts), abs=1e-9)
     assert r2_out_of_fold(parts) == pytest.approx(cross_validated_r2(X, y, w, 5, 3), abs=1e-12)
+
+
+@pytest.mark.parametrize(("n", "folds", "seed"), [(10, 3, 4), (2000, 5, 0), (1337, 5, 11),
+                                                  (401, 7, 123)])
+def test_fold_index_is_sklearn_kfold(n, folds, seed):
+    from drivers.diagnostics import fold_index
+
+    expected = [test for _, test in KFold(folds, shuffle=True, random_state=seed).split(
+        np.zeros(n))]
+    found = fold_index(n, folds, seed)
+    assert [part.tolist() for part in found] == [part.tolist() for part in expected]
+    assert [part.tolist() for part in fold_index(n, folds, seed)] == [p.tolist() for p in found]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_listwise_moments_are_the_sum_of_the_folds(weighted):
+    # Rows.moments comes from the fold pass: it must equal the moments taken directly.
+    from drivers.moments import Moments
+
+    frame = survey(n=500, seed=8)
+    weights = np.random.default_rng(8).uniform(0.2, 3.0, 500) if weighted else None
+    rows = select_rows(frame, "y", ["a", "b", "c"], weights=weights)
+    direct = Moments.from_arrays(frame[["a", "b", "c", "y"]].to_numpy(), weights)
+    np.testing.assert_allclose(rows.moments.correlation(), direct.correlation(), atol=1e-13)
+    np.testing.assert_allclose(rows.moments.covariance(), direct.covariance(), atol=1e-13)
+    assert rows.moments.n == 500
+    assert rows.moments.n_effective == pytest.approx(direct.n_effective, rel=1e-13)
+    assert rows.cv_r2 == pytest.approx(cross_validated_r2(rows.X, rows.y, weights, 5, 0),
+                                       abs=1e-13)
+
+
+def test_pairwise_rows_need_two_answers():
+    # A row answering one column (or none) pairs with nothing: counted, never used.
+    frame = pd.DataFrame({"y": [1.0, 2.0, np.nan, 4.0, np.nan, 3.0, 5.0],
+                          "a": [2.0, np.nan, 3.0, 1.0, np.nan, 98.0, 4.0],
+                          "b": [1.0, np.nan, np.nan, 2.0, np.nan, 5.0, 3.0]})
+    rows = select_rows(frame, "y", ["a", "b"], missing="pairwise", missing_codes=[98])
+    # rows 1 (only y), 2 (only a) and 4 (nothing) go; row 5 keeps y and b around its code.
+    assert rows.index.tolist() == [0, 3, 5, 6]
+    assert rows.n_dropped == 3 and rows.dropped_reasons == {"fewer_than_two_answers": 3}
+    assert rows.missing_cells == {"driver_missing": 5, "outcome_missing": 2, "code_98": 1}
+    assert np.isnan(rows.X[2, 0]) and rows.y[2] == 3.0

@@ -559,3 +559,22 @@ def test_new_columns_do_not_depend_on_the_number_of_processes():
     one = importance(frame, "y", drivers, bootstrap=120, seed=5, n_jobs=1)
     two = importance(frame, "y", drivers, bootstrap=120, seed=5, n_jobs=2)
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_pairwise_bootstrap_statistic_uses_the_resample_weights():
+    # Integer frequency weights (design weight x times drawn, zeros included) must give the
+    # importance of the data with each row repeated that many times: pandas' pairwise
+    # DataFrame.corr on the repeated rows, then the exact Shapley values.
+    from drivers.importance import bootstrap_statistic
+    from drivers.shapley import shapley_values
+
+    rng = np.random.default_rng(31)
+    X = rng.normal(size=(300, 4)) + rng.normal(size=(300, 1))
+    y = X @ [0.5, 0.3, 0.1, 0.0] + rng.normal(size=300)
+    X[rng.random(X.shape) < 0.1] = np.nan
+    w = rng.integers(0, 4, size=300)
+    statistic = bootstrap_statistic("shapley", missing="pairwise")
+    repeated = pd.DataFrame(np.column_stack([X, y])).loc[np.repeat(np.arange(300), w)]
+    corr = repeated.corr().to_numpy()
+    expected = shapley_values(corr[:-1, :-1], corr[:-1, -1])
+    np.testing.assert_allclose(statistic(X, y, w.astype(float)), expected, atol=1e-12)
