@@ -469,7 +469,9 @@ class _Query:
 
     def _reason(self, j: int) -> str:
         blank = 2 if self.columns[j] == self.outcome else 1
-        cases = [f"WHEN c{j} IS NULL OR isnan(c{j}) THEN {blank}"]
+        # NaN is a blank, as in pandas. DuckDB 2.0's isnan() missed NaN read from Parquet
+        # (numpy's NaN written by pyarrow); neither finite nor infinite catches it.
+        cases = [f"WHEN c{j} IS NULL OR NOT (isfinite(c{j}) OR isinf(c{j})) THEN {blank}"]
         cases += [f"WHEN c{j} = {code!r} THEN {self.labels.index(label)}"
                   for code, label in self.codes.items()]
         return f"(CASE {' '.join(cases)} ELSE 0 END)::UTINYINT"

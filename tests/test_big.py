@@ -36,6 +36,7 @@ def survey(n: int = 600, seed: int = 3) -> pd.DataFrame:
     for column, share, code in (("a1", 0.05, 98), ("a2", 0.08, 99), ("a3", 0.04, np.nan),
                                 ("sat", 0.03, np.nan), ("a4", 0.03, 98)):
         frame.loc[rng.random(n) < share, column] = code
+    frame.loc[:9, DRIVERS] = np.nan          # one answer only: out of pairwise too
     frame["w"] = rng.uniform(0.3, 3.0, size=n)
     frame["segment"] = rng.choice(["retail", "sme"], size=n)
     frame["wave"] = rng.choice(["W1", "W2", "W10"], size=n)
@@ -87,6 +88,25 @@ def test_moments_per_cell_equal_the_dataframe_path(parquet, frame, missing):
     whole = select_rows(frame, "sat", DRIVERS, "w", missing, CODES)
     _same_moments(total(cells).moments, whole.moments)
     assert total(cells).dropped_reasons == whole.dropped_reasons
+
+
+def test_nan_stored_in_parquet_is_a_blank(tmp_path, frame):
+    """Parquet writers other than pandas keep NaN as a value, not as null."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = [*DRIVERS, "sat", "w"]
+    table = pa.table({c: pa.array(frame[c].to_numpy(float), from_pandas=False)
+                      for c in columns})
+    assert table.column("a3").null_count == 0 and frame["a3"].isna().any()
+    path = tmp_path / "nan.parquet"
+    pq.write_table(table, path)
+    for missing in ("listwise", "pairwise"):
+        rows = file_rows(path, "sat", DRIVERS, weights="w", missing=missing,
+                         missing_codes=CODES)[()]
+        expected = select_rows(frame, "sat", DRIVERS, "w", missing, CODES)
+        _same_moments(rows.moments, expected.moments)
+        assert rows.dropped_reasons == expected.dropped_reasons
 
 
 def test_unweighted_without_codes_counts_blanks(parquet, frame):
