@@ -57,6 +57,8 @@ from drivers.diagnostics import (
     DRIVER_MISSING,
     OUTCOME_MISSING,
     TOO_FEW_ANSWERS,
+    check_model,
+    check_usable,
     code_reasons,
 )
 from drivers.moments import Moments, design_weight_faults, kish_n
@@ -207,18 +209,11 @@ class FileRows:
 
     def check_usable(self, source: Path) -> None:
         """The checks of :func:`drivers.diagnostics.select_rows` on the used rows."""
-        k = len(self.drivers)
-        if self.missing == "listwise" and self.n_used < k + 2:
-            raise ValueError(f"{source}: only {self.n_used} complete rows for {k} drivers (need "
-                             f"at least {k + 2}); dropped {self.dropped_reasons}; consider fewer "
-                             "drivers or --missing pairwise")
-        if self.n_used == 0:
-            return
-        columns = [*self.drivers, self.outcome]
-        for j in np.flatnonzero(self.low == self.high):
-            raise ValueError(f"{source}: column {columns[j]!r} has the same value "
-                             f"({self.low[j] + self.moments.shift[j]:g}) in every used row; a "
-                             "constant cannot drive or be driven")
+        try:
+            check_usable(self, [*self.drivers, self.outcome], self.low + self.moments.shift,
+                         self.high + self.moments.shift)
+        except ValueError as error:
+            raise ValueError(f"{source}: {error}") from None
 
 
 def total(cells: Mapping[tuple, FileRows]) -> FileRows:
@@ -410,17 +405,8 @@ def file_rows(path: str | Path, outcome: str, drivers: Sequence[str], weights: s
     summation): a plain ``sum`` of 10 million doubles in parallel was off by about 1e-14
     relative and changed from run to run; ``fsum`` matched ``math.fsum`` exactly.
     """
-    path = Path(path)
-    if missing not in ("listwise", "pairwise"):
-        raise ValueError(f"missing must be 'listwise' or 'pairwise', got {missing!r}")
-    drivers, by = list(drivers), list(by)
-    if not drivers:
-        raise ValueError("drivers must name at least one column")
-    duplicated = sorted({d for d in drivers if drivers.count(d) > 1})
-    if duplicated:
-        raise ValueError(f"drivers are listed more than once: {', '.join(duplicated)}")
-    if outcome in drivers:
-        raise ValueError(f"outcome column {outcome!r} is also listed as a driver")
+    path, by = Path(path), list(by)
+    drivers = check_model(outcome, drivers, missing)
     columns = [*drivers, outcome]
     codes = code_reasons(missing_codes)
     with connect() as con, table_source(path, encoding) as source:
