@@ -44,6 +44,7 @@ bench: $(STAMP) ## print speed and memory benchmarks (front door beside core; re
 	$(PY) benchmarks/bench_shapley.py
 	$(PY) benchmarks/bench_scale.py
 	$(PY) benchmarks/bench_parallel.py
+	$(PY) benchmarks/bench_big.py
 
 validity: $(STAMP) ## print coverage and error rates of intervals and tests (every benchmarks/validity*.py)
 	@set -e; for script in benchmarks/validity*.py; do echo "== $$script"; $(PY) $$script; done

@@ -211,6 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
     importance.add_argument("--ci", type=_level, default=0.95, help="interval level (0.95)")
     importance.add_argument("--seed", type=_seed, default=None, help="random seed")
     importance.add_argument("--out", type=Path, help="write to .csv or .xlsx")
+    importance.add_argument(
+        "--engine", default="auto", choices=["auto", "pandas", "duckdb"],
+        help="how DATA is read: 'duckdb' sums its moments in SQL without loading the rows "
+             "(files larger than memory; point estimates of the correlation methods, no "
+             "--bootstrap), 'pandas' loads it; 'auto' (default) uses duckdb for a .parquet or "
+             ".csv holding more than 1 GiB of numbers")
     _add_parallel_options(importance)
     importance.set_defaults(run=run_importance)
 
@@ -401,6 +407,8 @@ def run_importance(args: argparse.Namespace) -> int:
 
     _check_input(args.data, "survey export")
     _check_outputs(args, [args.data])
+    if _through_duckdb(args):
+        return _importance_from_moments(args)
     frame, _ = read_table(args.data)
     drivers = _split(args.drivers, ",")
     options = {"method": args.method, "weights": args.weights, "groups": args.groups,
@@ -418,6 +426,42 @@ def run_importance(args: argparse.Namespace) -> int:
         from drivers.reasons import code_warnings
 
         _warn(code_warnings(frame, [args.outcome, *drivers]))
+    _write_or_print(table, args.out)
+    return 0
+
+
+def _through_duckdb(args: argparse.Namespace) -> bool:
+    """Whether ``importance`` reads its data as moments through DuckDB (``--engine``)."""
+    from drivers.big import FILE_KINDS, is_big
+
+    if args.engine == "pandas":
+        return False
+    if args.data.suffix.lower() not in FILE_KINDS:
+        if args.engine == "duckdb":
+            raise ValueError(f"{args.data}: --engine duckdb reads {', '.join(sorted(FILE_KINDS))} "
+                             f"files; use --engine pandas for this one")
+        return False
+    return args.engine == "duckdb" or is_big(args.data)
+
+
+def _importance_from_moments(args: argparse.Namespace) -> int:
+    """``importance`` of a file larger than memory, from moments summed by DuckDB."""
+    from drivers.big import REFUSED, SUPPORTED, file_importance
+
+    if args.bootstrap:
+        raise ValueError(f"{args.data} is read as moments through DuckDB (larger than memory, "
+                         f"or --engine duckdb): --bootstrap needs the rows in memory; run "
+                         f"without it, or with --engine pandas on a machine that holds the file")
+    print(f"{args.data}: read as moments through DuckDB; supports {SUPPORTED}; {REFUSED}",
+          file=sys.stderr)
+    table = file_importance(args.data, args.outcome, _split(args.drivers, ","),
+                            method=args.method, weights=args.weights, groups=args.groups,
+                            missing=args.missing, missing_codes=args.missing_codes,
+                            seed=args.seed)
+    facts = table.attrs
+    print(f"{args.data}: {facts['n_used']:,} of {facts['n_used'] + facts['n_dropped']:,} rows "
+          f"used", file=sys.stderr)
+    _warn(facts.get("warnings", []))
     _write_or_print(table, args.out)
     return 0
 

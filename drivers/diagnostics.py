@@ -252,18 +252,9 @@ def select_rows(data: pd.DataFrame, outcome: str, drivers: list[str], weights=No
     >>> rows.n_used, rows.dropped_reasons
     (3, {'not_applicable': 1, 'outcome_missing': 1})
     """
-    if missing not in ("listwise", "pairwise"):
-        raise ValueError(f"missing must be 'listwise' or 'pairwise', got {missing!r}")
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    drivers = list(drivers)
-    if not drivers:
-        raise ValueError("drivers must name at least one column")
-    duplicated = sorted({d for d in drivers if drivers.count(d) > 1})
-    if duplicated:
-        raise ValueError(f"drivers are listed more than once: {', '.join(duplicated)}")
-    if outcome in drivers:
-        raise ValueError(f"outcome column {outcome!r} is also listed as a driver")
+    drivers = check_model(outcome, drivers, missing)
     codes = code_reasons(missing_codes)
     # Outcome last, as in every correlation matrix of the package: X and y are views of it.
     # Column-major: each column is copied in one contiguous run (row-major filling strides
@@ -351,6 +342,21 @@ def select_rows(data: pd.DataFrame, outcome: str, drivers: list[str], weights=No
     return rows
 
 
+def check_model(outcome: str, drivers, missing: str) -> list[str]:
+    """The drivers as a list, refused when empty, repeated or including the outcome."""
+    if missing not in ("listwise", "pairwise"):
+        raise ValueError(f"missing must be 'listwise' or 'pairwise', got {missing!r}")
+    drivers = list(drivers)
+    if not drivers:
+        raise ValueError("drivers must name at least one column")
+    duplicated = sorted({d for d in drivers if drivers.count(d) > 1})
+    if duplicated:
+        raise ValueError(f"drivers are listed more than once: {', '.join(duplicated)}")
+    if outcome in drivers:
+        raise ValueError(f"outcome column {outcome!r} is also listed as a driver")
+    return drivers
+
+
 def _label_index(labels: list[str], label: str) -> int:
     if label not in labels:
         labels.append(label)
@@ -380,6 +386,22 @@ def _ordered_counts(counts: np.ndarray, labels: list[str]) -> dict[str, int]:
 
 
 def _check_usable(rows: Rows, columns: list[str], any_blank: bool = True) -> None:
+    low = high = None
+    if rows.n_used and any_blank:
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)     # an all-blank column: no range
+            low, high = np.nanmin(rows.data, axis=0), np.nanmax(rows.data, axis=0)
+    elif rows.n_used:
+        low, high = rows.data.min(axis=0), rows.data.max(axis=0)
+    check_usable(rows, columns, low, high)
+
+
+def check_usable(rows, columns: list[str], low: np.ndarray | None, high: np.ndarray | None
+                 ) -> None:
+    """Enough complete rows for the drivers (listwise), and no column constant over the used
+    rows (``low``, ``high``: each column's extremes there). ``rows`` has ``drivers``,
+    ``missing``, ``n_used`` and ``dropped_reasons`` (a :class:`Rows`, or the row account of a
+    file read as moments, :class:`drivers.big.FileRows`)."""
     k = len(rows.drivers)
     if rows.missing == "listwise" and rows.n_used < k + 2:
         raise ValueError(f"only {rows.n_used} complete rows for {k} drivers (need at least "
@@ -387,12 +409,6 @@ def _check_usable(rows: Rows, columns: list[str], any_blank: bool = True) -> Non
                          "composite scores or missing='pairwise'")
     if rows.n_used == 0:
         return
-    if any_blank:
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)     # an all-blank column: no range
-            low, high = np.nanmin(rows.data, axis=0), np.nanmax(rows.data, axis=0)
-    else:
-        low, high = rows.data.min(axis=0), rows.data.max(axis=0)
     for j in np.flatnonzero(low == high):
         raise ValueError(f"column {columns[j]!r} has the same value ({low[j]:g}) in every "
                          "used row; a constant cannot drive or be driven")

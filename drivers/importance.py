@@ -811,7 +811,7 @@ def noise_benchmark(method: str, rows: Rows, importances: np.ndarray,
     w = np.ones(rows.n_used) if rows.weights is None else np.asarray(rows.weights, float)
     data = rows.data
     if rows.missing == "pairwise":
-        corr_xx, corr_xy = _pairwise(rows, [])[:2]
+        corr_xx, corr_xy = pairwise_correlations(rows.moments, [])[:2]
     else:
         corr = rows.moments.correlation()
         corr_xx, corr_xy = corr[:-1, :-1], corr[:-1, -1]
@@ -917,20 +917,71 @@ def base_warnings(rows: Rows, n_rows: int, threshold: float = 0.10) -> list[str]
 
 
 def _point_table(method, rows, names, indices, members, seed, warnings):
-    if rows.missing == "pairwise":
-        corr_xx, corr_xy, facts = _pairwise(rows, warnings)
+    table, diagnostics = moments_point_table(method, rows.moments, rows.missing, names, indices,
+                                             members, seed, warnings, rows=rows)
+    n_effective = None
+    if rows.weights is not None:
+        # Kish n of the rows analysed (for pairwise: every row with two answers or more).
+        n_effective = (rows.moments.n_effective if rows.missing == "listwise"
+                       else effective_sample_size(rows.weights))
+    table.attrs.update(row_facts(rows, n_effective))
+    return table, diagnostics
+
+
+def row_facts(rows, n_effective: float | None) -> dict:
+    """The row account of an importance table's ``attrs``: ``weighted``, ``n_used``,
+    ``n_dropped``, ``dropped_reasons``, ``missing_cells`` and (weighted) ``n_effective``.
+
+    ``rows`` is a :class:`drivers.diagnostics.Rows` or anything with those attributes (the
+    row account of a file read by :mod:`drivers.big`); ``n_effective`` None: unweighted.
+    """
+    facts = {"weighted": n_effective is not None, "n_used": rows.n_used,
+             "n_dropped": rows.n_dropped, "dropped_reasons": rows.dropped_reasons,
+             "missing_cells": rows.missing_cells}
+    if n_effective is not None:
+        facts["n_effective"] = n_effective
+    return facts
+
+
+def moments_point_table(method: str, moments, missing: str, names: list[str], indices,
+                        members, seed, warnings: list[str], rows: Rows | None = None
+                        ) -> tuple[pd.DataFrame, ModelDiagnostics]:
+    """The importance table and diagnostics of a correlation method from moments alone.
+
+    ``moments`` (:class:`drivers.moments.Moments`) hold the drivers then the outcome, with
+    the pairwise moments under ``missing="pairwise"``. ``rows`` (optional) give what moments
+    cannot: the cross-validated R^2 (folds of rows), HC3 standard errors of ``beta`` and the
+    random forest; without them ``cv_r2``, ``std_error`` and ``p_value`` are NaN (with a
+    warning for ``beta``) and ``random_forest`` is refused. The row account (``n_used``,
+    ``dropped_reasons`` ...) is the caller's (:func:`row_facts`).
+
+    >>> from drivers.moments import Moments
+    >>> rng = np.random.default_rng(0)
+    >>> values = rng.normal(size=(500, 3)); values[:, 2] += values[:, 0]
+    >>> m = Moments.from_arrays(values, columns=["a", "b", "y"])
+    >>> table, _ = moments_point_table("shapley", m, "listwise", ["a", "b"], None, None, None, [])
+    >>> table["rank"].tolist(), bool(np.isnan(table.attrs["cv_r2"]))
+    ([1, 2], True)
+    """
+    drivers, outcome = list(moments.columns[:-1]), moments.columns[-1]
+    if rows is None and method not in CORRELATION_METHODS:
+        raise ValueError(f"method {method!r} needs the rows, not only their moments; choose "
+                         f"one of {', '.join(CORRELATION_METHODS)}")
+    if missing == "pairwise":
+        corr_xx, corr_xy, facts = pairwise_correlations(moments, warnings)
         diagnostics = ModelDiagnostics.from_correlations(corr_xx, corr_xy,
-                                                         facts["n_pairwise_min"], rows.drivers,
+                                                         facts["n_pairwise_min"], drivers,
                                                          cv_r2=float("nan"))
     else:
         facts = {}
-        corr = rows.moments.correlation()
+        corr = moments.correlation()
         corr_xx, corr_xy = corr[:-1, :-1], corr[:-1, -1]
-        diagnostics = ModelDiagnostics.from_correlations(corr_xx, corr_xy, rows.moments.n,
-                                                         rows.drivers, cv_r2=rows.cv_r2)
+        diagnostics = ModelDiagnostics.from_correlations(
+            corr_xx, corr_xy, moments.n, drivers,
+            cv_r2=float("nan") if rows is None else rows.cv_r2)
     warnings.extend(diagnostics.warnings)
 
-    columns = _estimate(method, rows, corr_xx, corr_xy, indices, seed, facts, warnings)
+    columns = _estimate(method, rows, missing, corr_xx, corr_xy, indices, seed, facts, warnings)
     values = columns.pop("importance")
     # One constructor call with every column (inserting columns one by one costs more).
     table = pd.DataFrame({"driver": names, "importance": values,
@@ -941,21 +992,13 @@ def _point_table(method, rows, names, indices, members, seed, warnings):
         negative = ", ".join(n for n, v in zip(names, values, strict=True) if v < 0)
         warnings.append(f"negative {method} importance for {negative}: a suppressor; its share "
                         "is negative and the others add to more than 1")
-    drivers = rows.drivers
     table.attrs.update({
-        "method": method, "outcome": rows.outcome, "drivers": drivers,
-        "missing": rows.missing, "weighted": rows.weights is not None, "seed": seed,
-        "n_used": rows.n_used, "n_dropped": rows.n_dropped,
-        "dropped_reasons": rows.dropped_reasons, "missing_cells": rows.missing_cells,
-        "r2": diagnostics.r2, "adj_r2": diagnostics.adj_r2, "cv_r2": diagnostics.cv_r2,
-        "condition_number": diagnostics.condition_number,
+        "method": method, "outcome": outcome, "drivers": drivers, "missing": missing,
+        "seed": seed, "r2": diagnostics.r2, "adj_r2": diagnostics.adj_r2,
+        "cv_r2": diagnostics.cv_r2, "condition_number": diagnostics.condition_number,
         "vif": dict(zip(drivers, diagnostics.vif.astype(float), strict=True)),
         "share_rule": SHARE_RULES[method],
     })
-    if rows.weights is not None:
-        # Kish n of the rows analysed (for pairwise: every row with two answers or more).
-        table.attrs["n_effective"] = (rows.moments.n_effective if rows.missing == "listwise"
-                                      else effective_sample_size(rows.weights))
     table.attrs.update(facts)
     return table, diagnostics
 
@@ -1020,8 +1063,8 @@ def _show(progress: bool | None, n_resamples: int) -> bool:
     return bool(progress)
 
 
-def _estimate(method: str, rows: Rows, corr_xx, corr_xy, groups, seed, facts: dict,
-              warnings: list[str]) -> dict[str, np.ndarray]:
+def _estimate(method: str, rows: Rows | None, missing: str, corr_xx, corr_xy, groups, seed,
+              facts: dict, warnings: list[str]) -> dict[str, np.ndarray]:
     """Importance and the method's extra columns, from the correlations or the rows."""
     if method == "shapley_sampled":
         values, errors = sampled_shapley(corr_xx, corr_xy, n_permutations=N_PERMUTATIONS,
@@ -1031,8 +1074,9 @@ def _estimate(method: str, rows: Rows, corr_xx, corr_xy, groups, seed, facts: di
         beta, _ = standardized_fit(corr_xx, corr_xy)
         return {"importance": beta * corr_xy, "beta": beta, "r": corr_xy}
     if method == "beta":
-        if rows.missing == "pairwise":
-            warnings.append("beta from pairwise correlations: no standard errors (they need "
+        if missing == "pairwise" or rows is None:
+            warnings.append("beta from " + ("pairwise correlations" if missing == "pairwise"
+                                            else "moments") + ": no standard errors (they need "
                             "complete rows); std_error and p_value are NaN")
             beta, _ = standardized_fit(corr_xx, corr_xy)
             nan = np.full(len(beta), np.nan)
@@ -1071,11 +1115,13 @@ def robust_beta(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
     return {"importance": fit.params[1:], "std_error": fit.bse[1:], "p_value": fit.pvalues[1:]}
 
 
-def _pairwise(rows: Rows, warnings: list[str]) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Pairwise-complete correlations, checked (and repaired) for positive definiteness."""
-    corr = rows.moments.correlation("pairwise")
-    n_pairs = rows.moments.pair_n.astype(float)
-    labels = [*rows.drivers, rows.outcome]
+def pairwise_correlations(moments, warnings: list[str]
+                          ) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Pairwise-complete correlations of pairwise moments (drivers then outcome), checked
+    (and repaired) for positive definiteness: ``Rxx``, ``rxy`` and the pairwise-n facts."""
+    corr = moments.correlation("pairwise")
+    n_pairs = moments.pair_n.astype(float)
+    labels = list(moments.columns)
     off = ~np.eye(len(labels), dtype=bool)
     if np.isnan(corr[off]).any() or n_pairs[off].min() < 3:
         i, j = np.argwhere(off & (np.isnan(corr) | (n_pairs < 3)))[0]
@@ -1083,7 +1129,7 @@ def _pairwise(rows: Rows, warnings: list[str]) -> tuple[np.ndarray, np.ndarray, 
                          f"{int(n_pairs[i, j])} rows; a correlation needs at least 3 with "
                          "variation in both")
     facts = {"n_pairwise_min": int(n_pairs[off].min()), "n_pairwise_max": int(n_pairs[off].max()),
-             "n_complete": rows.moments.n}
+             "n_complete": moments.n}
     if not is_positive_definite(corr):
         smallest = min_eigenvalue(corr)
         corr = nearest_positive_definite(corr)
