@@ -85,22 +85,31 @@ def test_compare_point_estimates_equal_importance_on_the_common_base(study,
                                    single["importance"], rtol=1e-12)
 
 
-def test_paired_difference_interval_equals_a_by_hand_paired_bootstrap(study):
-    """Rebuild the paired resamples from the same seed and compute the difference by hand."""
-    listwise = compare(study, level="dimension", bootstrap=200, seed=11, n_jobs=1, base="all",
-                       missing="listwise")
-    base = study.data[["csat", "recommend"]].notna().all(axis=1)
-    complete = base & study.data[study.attribute_columns].notna().all(axis=1)
+def _paired_share_differences(study, columns, resamples, seed, answered=None):
+    """By hand: the complete rows (``answered`` outcomes and every attribute) and, for each
+    paired resample drawn from ``seed``, the dimension shares of the first outcome column
+    minus those of the second (grouped Shapley by shapley_core, weights x counts)."""
+    answered = list(columns) if answered is None else answered
+    complete = (study.data[answered].notna().all(axis=1)
+                & study.data[study.attribute_columns].notna().all(axis=1))
     frame = study.data.loc[complete]
     X = frame[study.attribute_columns].to_numpy(float)
     w = frame["weight"].to_numpy(float)
     groups = [[study.attribute_columns.index(c) for c in cols] for cols in study.groups.values()]
     diffs = []
-    for block in resample_counts(len(frame), 200, seed=11):
+    for block in resample_counts(len(frame), resamples, seed=seed):
         for counts in block:
-            a = shapley_core(X, frame["csat"].to_numpy(float), w * counts, groups=groups)
-            b = shapley_core(X, frame["recommend"].to_numpy(float), w * counts, groups=groups)
+            a, b = (shapley_core(X, frame[c].to_numpy(float), w * counts, groups=groups)
+                    for c in columns)
             diffs.append(a / a.sum() - b / b.sum())
+    return complete, diffs
+
+
+def test_paired_difference_interval_equals_a_by_hand_paired_bootstrap(study):
+    """Rebuild the paired resamples from the same seed and compute the difference by hand."""
+    listwise = compare(study, level="dimension", bootstrap=200, seed=11, n_jobs=1, base="all",
+                       missing="listwise")
+    complete, diffs = _paired_share_differences(study, ("csat", "recommend"), 200, seed=11)
     low, high = percentile_interval(np.array(diffs), 0.95)
     np.testing.assert_allclose(listwise["diff_ci_low"], low, rtol=1e-10)
     np.testing.assert_allclose(listwise["diff_ci_high"], high, rtol=1e-10)
@@ -134,19 +143,8 @@ def test_compare_pairs_difference_interval_by_hand(study):
     joint = compare_pairs(study, [("csat", "nps"), ("ces", "csat")], level="dimension",
                           bootstrap=80, seed=3, n_jobs=1, base="all", missing="listwise")
     table = joint["ces", "csat"]
-    columns = ["csat", "recommend", "effort"]
-    complete = (study.data[columns].notna().all(axis=1)
-                & study.data[study.attribute_columns].notna().all(axis=1))
-    frame = study.data.loc[complete]
-    X = frame[study.attribute_columns].to_numpy(float)
-    w = frame["weight"].to_numpy(float)
-    groups = [[study.attribute_columns.index(c) for c in cols] for cols in study.groups.values()]
-    diffs = []
-    for block in resample_counts(len(frame), 80, seed=3):
-        for counts in block:
-            a = shapley_core(X, frame["effort"].to_numpy(float), w * counts, groups=groups)
-            b = shapley_core(X, frame["csat"].to_numpy(float), w * counts, groups=groups)
-            diffs.append(a / a.sum() - b / b.sum())
+    complete, diffs = _paired_share_differences(study, ("effort", "csat"), 80, seed=3,
+                                                answered=["csat", "recommend", "effort"])
     low, high = percentile_interval(np.array(diffs), 0.95)
     np.testing.assert_allclose(table["diff_ci_low"], low, rtol=1e-10)
     np.testing.assert_allclose(table["diff_ci_high"], high, rtol=1e-10)
