@@ -586,8 +586,9 @@ def _announce(what: str, resamples: int, run: Callable[[int], object],
 
     On a terminal the bootstrap draws a progress bar with the time left. Elsewhere (a log, a
     pipe) a bar would be a smear of carriage returns, so one line estimates the time instead:
-    ``run(b)`` (the analysis with ``b`` resamples) is timed once warm with no resamples and
-    once with :data:`PROBE_RESAMPLES`, and the difference is scaled up. Runs shorter than ten
+    ``run(b)`` (the analysis with ``b`` resamples) is run once to pay for imports and caches,
+    then timed with no resamples and with :data:`PROBE_RESAMPLES` (CPU time of this process),
+    and the difference is scaled up. Runs shorter than ten
     probes are not worth timing.
     """
     if resamples < 10 * PROBE_RESAMPLES or sys.stderr.isatty():
@@ -595,7 +596,7 @@ def _announce(what: str, resamples: int, run: Callable[[int], object],
     from drivers.bootstrap import PROCESS_WORTH_SECONDS
     from drivers.parallel import worker_processes
 
-    run(0)  # the first call pays for imports and caches
+    run(PROBE_RESAMPLES)  # the first call pays for imports and caches, resampling's included
     # CPU time of this process: worker processes starting beside it (warm_workers) share the
     # cores for a moment but do not lengthen it. The probe runs on one core.
     start = time.process_time()
