@@ -145,7 +145,7 @@ CHART_TEXTS = {
         "Promoters": "推荐者",
         "Share of respondents": "受访者占比",
         "All": "总体",
-        "Score (top-box %, NPS points)": "得分（高分比例 %，NPS 分值）",
+        "Score\n(top-box %, NPS points)": "得分\n（高分比例 %，NPS 分值）",
         "Top-box %": "高分比例 %",
         "NPS points": "NPS 分值",
         "Wave": "调查期",

@@ -67,7 +67,11 @@ def trend_plot(table: pd.DataFrame, ax=None, wave: str | None = None, labels=Non
                 raise ValueError("say which column holds the waves with wave=")
             wave = others[0]
     _require(table, [wave], "table")
-    waves = sorted(pd.unique(table[wave].dropna()), key=str)
+    from drivers.metrics import natural_levels
+
+    # The package's one wave order (category order, else W2 before W10): never a text sort,
+    # which puts translated labels such as 第三季度 before 第二季度.
+    waves = natural_levels(table[wave])
     outcomes = list(dict.fromkeys(table["outcome"]))
     names = _label_map(outcomes, labels, lang)
     ax, created = _axes(ax, (6.8, 4.4), lang)
@@ -110,7 +114,7 @@ def trend_plot(table: pd.DataFrame, ax=None, wave: str | None = None, labels=Non
             ax.axhline(0, color="#999999", linewidth=0.6, zorder=1)
         if ylabel is None:
             kinds = set(table["kind"]) if "kind" in table.columns else set(outcomes)
-            ylabel = ("Score (top-box %, NPS points)" if "nps" in kinds and len(kinds) > 1
+            ylabel = ("Score\n(top-box %, NPS points)" if "nps" in kinds and len(kinds) > 1
                       else "NPS points" if kinds == {"nps"} else "Top-box %")
         ax.set_ylabel(chart_text(ylabel, lang))
         ax.set_xlabel(chart_text(wave.replace("_", " ").capitalize(), lang))
@@ -118,8 +122,9 @@ def trend_plot(table: pd.DataFrame, ax=None, wave: str | None = None, labels=Non
         ax.set_axisbelow(True)
         if title:
             ax.set_title(title)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14),
-                  ncol=len(outcomes) if len(outcomes) < 3 else 2)
+        # Beside the axes, not under them: under, it competes with the wave labels for the
+        # height of a short chart (the report's summary gives it 2.3 inches).
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
         _freeze(ax, created)
         place_labels(ax, xs_all, ys_all, texts_all, color="#222222", whiskers=bars,
                      lines=segments)

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from drivers.messages import Words, words
+from drivers.metrics import natural_levels
 from drivers.report.charts import Chart
 from drivers.report.numbers import ReportNumbers, label, per_outcome
 from drivers.study import default_top_box
@@ -297,7 +298,10 @@ class _Pages:
         wave = self.study.wave_column
         table = self.n.tables["outcomes_by_wave"]
         table = table[table["outcome"].isin([self.csat, self.nps])].copy()
-        table[wave] = [self.value_label(wave, v) for v in table[wave]]
+        # Labels in the waves' own order (a category), whatever the labels' alphabet.
+        order = [self.value_label(wave, v) for v in natural_levels(table[wave])]
+        table[wave] = pd.Categorical([self.value_label(wave, v) for v in table[wave]],
+                                     categories=list(dict.fromkeys(order)))
         trend = f[self.csat]["trend"]
         waves = list(trend)
         headline = w("headlines.trend", first=self.value_label(wave, waves[0]),
@@ -308,7 +312,7 @@ class _Pages:
                      csat_test=self.trend_test(self.csat), nps_test=self.trend_test(self.nps))
         self.figure("trend", lambda ax: trend_plot(table, ax=ax, wave=wave,
                                                    labels=self.short, lang=self.lang),
-                    2.8, w("summary.trend_caption"), headline)
+                    2.3, w("summary.trend_caption"), headline)
 
     def actions_table(self, table: pd.DataFrame, title: str, with_outcome: bool = False,
                       limit: int | None = None) -> None:
