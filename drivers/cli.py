@@ -43,6 +43,7 @@ from drivers.output import (
     write_table,
     write_together,
 )
+from drivers.parallel import quiet_resource_tracker, worker_processes
 from drivers.study import DataWarning, StudyError
 from drivers.style import CHART_TEXTS
 
@@ -75,9 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         _say("drivers: interrupted")
+        _quiet_from_here()
         return EXIT_INTERRUPTED
     except _Terminated:
         _say("drivers: terminated")
+        _quiet_from_here()
         return EXIT_TERMINATED
 
 
@@ -90,6 +93,8 @@ def _run(argv: Sequence[str] | None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
+    if worker_processes(getattr(args, "jobs", 1)) > 1:
+        quiet_resource_tracker()  # stopped as a group, the command still says one line
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
@@ -588,7 +593,6 @@ def _announce(what: str, resamples: int, run: Callable[[int], object],
     if resamples < 10 * PROBE_RESAMPLES or sys.stderr.isatty():
         return
     from drivers.bootstrap import PROCESS_WORTH_SECONDS
-    from drivers.parallel import worker_processes
 
     run(PROBE_RESAMPLES)  # the first call pays for imports and caches, resampling's included
     # CPU time of this process: worker processes starting beside it (warm_workers) share the
@@ -738,6 +742,12 @@ def _print_problems(problems: list[str], source: str | Path | None) -> None:
           file=sys.stderr)
     for problem in problems:
         print(f"  - {problem}", file=sys.stderr)
+
+
+def _quiet_from_here() -> None:
+    """After the one line of an interruption: the worker pool abandoned mid-task is cleaned up
+    at exit, and joblib warns when a folder its killed workers held is already gone."""
+    warnings.simplefilter("ignore")
 
 
 class _Terminated(BaseException):

@@ -21,7 +21,7 @@ True
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 _depth = [0]
 _lock = threading.Lock()
@@ -143,6 +143,48 @@ def warm_workers(n_jobs: int | None) -> threading.Thread | None:
         if shield:
             signal.signal(signal.SIGINT, previous)
     return thread
+
+
+def quiet_resource_tracker() -> None:
+    """Start the resource trackers now (joblib's and Python's), with their standard error on
+    the null device.
+
+    A tracker is a helper process that removes the workers' shared memory and semaphores
+    when they are gone. It prints tracebacks of its own bookkeeping (a ``KeyError`` on a
+    folder the workers had already removed) when a command's whole process group is stopped:
+    Ctrl-C in a terminal, ``kill`` of the group, a CI job timing out. The command owes the
+    user one line then, ``drivers: terminated``; the trackers still clean up, only their
+    chatter is dropped. Both start with the parent's file descriptor 2, so descriptor 2
+    points at the null device for the milliseconds they take to start, in the main thread,
+    before the command starts any thread. Called by the command line only: a notebook keeps
+    every message.
+
+    >>> quiet_resource_tracker()  # once started, later calls leave it as it is
+    """
+    import os
+    import sys
+    from multiprocessing import resource_tracker as python_tracker
+
+    from joblib.externals.loky.backend import resource_tracker as joblib_tracker
+
+    def start() -> None:
+        joblib_tracker.ensure_running()
+        python_tracker.ensure_running()
+
+    with suppress(OSError, ValueError, AttributeError):  # standard error may be closed
+        sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no standard error at all: nothing to silence
+        start()
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            start()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _warm() -> None:

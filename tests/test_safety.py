@@ -20,6 +20,7 @@ import resource
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -294,6 +295,53 @@ def test_interrupt_during_a_long_bootstrap_ends_quietly(study, tmp_path, sent, c
     out, err = process.communicate(timeout=120)
     assert process.returncode == code
     assert one_line(err, after_work=True) == line
+    assert out == ""
+    assert snapshot(tmp_path) == before
+
+
+def _group_processes(group: int) -> dict[int, str]:
+    """Process id -> command line of every process in a process group (Linux /proc)."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if entry.isdigit() and int(fields[2]) == group:
+                found[int(entry)] = Path(f"/proc/{entry}/cmdline").read_bytes().decode(
+                    errors="replace").replace("\0", " ")
+        except (OSError, ValueError):
+            continue  # not a process, or gone meanwhile
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc") or (os.cpu_count() or 1) < 2,
+                    reason="reads /proc (Linux); needs two cores for worker processes")
+def test_a_group_stopped_while_workers_run_still_gets_one_line(study, tmp_path):
+    # A CI job timing out stops the whole group: the parent, its two bootstrap workers and
+    # joblib's resource tracker, whose own traceback (a KeyError on a folder the workers had
+    # already removed) once came out under "drivers: terminated". The tracker writes to the
+    # null device instead.
+    before = snapshot(tmp_path)
+    process = subprocess.Popen(
+        _command("compare", str(study), "--bootstrap", str(MAX_BOOTSTRAP), "--jobs", "2",
+                 "--out", str(tmp_path / "results" / "compare.csv")),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_environment(), cwd=tmp_path,
+        start_new_session=True, text=True)
+    assert f"for {MAX_BOOTSTRAP:,} resamples" in process.stderr.readline()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # until both workers are running
+        group = _group_processes(process.pid)
+        if sum("loky" in line and "resource_tracker" not in line
+               for line in group.values()) >= 2:
+            break
+        time.sleep(0.05)
+    trackers = [pid for pid, line in group.items() if "resource_tracker" in line]
+    assert trackers, group
+    assert all(os.readlink(f"/proc/{pid}/fd/2") == os.devnull for pid in trackers), [(group[p], os.readlink(f"/proc/{p}/fd/2")) for p in trackers]
+    os.killpg(process.pid, signal.SIGTERM)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == EXIT_TERMINATED
+    assert one_line(err, after_work=True) == "drivers: terminated"
     assert out == ""
     assert snapshot(tmp_path) == before
 
