@@ -314,6 +314,7 @@ OUTPUTS = {
 # ---- commands ------------------------------------------------------------------------------
 def run_report(args: argparse.Namespace) -> int:
     from drivers.analysis import compare
+    from drivers.parallel import WARM_FROM, warm_workers
     from drivers.report import brand_of, build_report, report_base
 
     given = [args.study, args.logo, args.template]
@@ -326,6 +327,8 @@ def run_report(args: argparse.Namespace) -> int:
         for level in ("dimension", "attribute"):
             compare(base, level=level, bootstrap=bootstrap, missing="pairwise", seed=args.seed)
 
+    if args.bootstrap >= WARM_FROM and args.scheduler is None:
+        warm_workers(args.jobs)  # they start while the estimate and the base are made here
     _announce("report (two paired bootstraps)", args.bootstrap, resampled, args.jobs)
     brand = brand_of(study, args.lang, company=args.company, logo=args.logo,
                      primary=args.primary_colour, confidentiality=args.confidentiality,
@@ -470,10 +473,13 @@ def _importance_from_moments(args: argparse.Namespace) -> int:
 
 def run_compare(args: argparse.Namespace) -> int:
     from drivers.analysis import compare
+    from drivers.parallel import WARM_FROM, warm_workers
 
     _check_outputs(args, [args.study])
     study = _load_study(args.study)
     _check_outputs(args, study_inputs(study))
+    if args.bootstrap >= WARM_FROM and args.scheduler is None:
+        warm_workers(args.jobs)  # they start while the estimate and point estimates run here
     outcomes = _split(args.outcomes, ",")
     options = {"outcomes": outcomes, "level": args.level, "method": args.method,
                "ci": args.ci, "seed": args.seed, "missing": args.missing, "base": args.base,
