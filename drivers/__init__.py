@@ -11,19 +11,16 @@ priority matrices and stakeholder reports.
 
 import importlib
 import importlib.util
+import sys
+import types
 
-# Names whose module has the same name (``drivers.importance`` is the function, as it always
-# was): imported now, because importing the submodule later would put the module in their
-# place. ``drivers.dominance`` and ``drivers.relationship`` likewise.
-from drivers.dominance import dominance, dominance_analysis
-from drivers.importance import composite_scores, importance
-from drivers.relationship import advice, relationship
-
-#: Where each other public name lives. They are imported on first use (PEP 562), so a worker
-#: process that only needs the engine does not import the readers, the report or scipy.stats
-#: (it started in about 5 s instead of 2 on this machine's two cores).
+#: Where each public name lives. They are imported on first use (PEP 562): a worker process
+#: that only needs the engine does not import the readers or the report, and a command
+#: reaches its own Ctrl-C handling before pandas has loaded.
 _LAZY = {
     "drivers.analysis": ("DriverAnalysis", "compare", "study_importance"),
+    "drivers.dominance": ("dominance", "dominance_analysis"),
+    "drivers.importance": ("composite_scores", "importance"),
     "drivers.init": ("starter_study", "write_starter_study"),
     "drivers.io": ("check_study", "load_study", "read_table", "study_from_frame"),
     "drivers.metrics": ("attribute_performance", "ces", "csat", "dimension_performance",
@@ -31,6 +28,7 @@ _LAZY = {
     "drivers.paths": ("bank_loan_study_file",),
     "drivers.priority": ("action_table", "penalty_reward", "priority_matrix", "study_priority",
                          "wave_movement"),
+    "drivers.relationship": ("advice", "relationship"),
     "drivers.study": ("Attribute", "DataWarning", "Dimension", "Outcome", "ReportBrand", "Study",
                       "StudyError"),
 }
@@ -50,6 +48,21 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_HOME})
+
+
+class _Package(types.ModuleType):
+    """The package, whose functions ``importance``, ``dominance`` and ``relationship`` keep
+    their names: importing a submodule sets it as an attribute of its package, which would
+    put the module ``drivers.importance`` in the place of the function (as it always was,
+    ``drivers.importance`` is the function; the module stays in ``sys.modules``)."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, types.ModuleType) and name in _HOME:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 __version__ = "0.1.0"

@@ -1,5 +1,5 @@
 """``python -m drivers`` runs the command-line interface."""
 
-from drivers.cli import main
+from drivers.entry import main
 
 raise SystemExit(main())

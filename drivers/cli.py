@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from drivers import __version__
+from drivers.entry import EXIT_INTERRUPTED, INTERRUPTED
 from drivers.importance import METHODS
 from drivers.messages import languages
 from drivers.output import (
@@ -49,7 +50,6 @@ from drivers.style import CHART_TEXTS
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
-        _say("drivers: interrupted")
+        _say(INTERRUPTED)
         _quiet_from_here()
         return EXIT_INTERRUPTED
     except _Terminated:
@@ -472,14 +472,15 @@ def _importance_from_moments(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from drivers.analysis import compare
     from drivers.parallel import WARM_FROM, warm_workers
+
+    if args.bootstrap >= WARM_FROM and args.scheduler is None:
+        warm_workers(args.jobs)  # they start while the study loads and the estimate runs here
+    from drivers.analysis import compare
 
     _check_outputs(args, [args.study])
     study = _load_study(args.study)
     _check_outputs(args, study_inputs(study))
-    if args.bootstrap >= WARM_FROM and args.scheduler is None:
-        warm_workers(args.jobs)  # they start while the estimate and point estimates run here
     outcomes = _split(args.outcomes, ",")
     options = {"outcomes": outcomes, "level": args.level, "method": args.method,
                "ci": args.ci, "seed": args.seed, "missing": args.missing, "base": args.base,

@@ -346,6 +346,27 @@ def test_a_group_stopped_while_workers_run_still_gets_one_line(study, tmp_path):
     assert snapshot(tmp_path) == before
 
 
+def test_ctrl_c_while_the_command_loads_ends_quietly():
+    # Ctrl-C in the second or two the command spends loading pandas: raised (as a real
+    # Ctrl-C would be) from inside that import, it still ends with the one line.
+    code = """
+import os, signal, sys
+class InterruptAtPandas:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pandas":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, InterruptAtPandas())
+sys.argv = ["drivers", "--version"]
+from drivers.entry import main
+raise SystemExit(main())
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=_environment(), timeout=120)
+    assert (result.returncode, result.stderr, result.stdout) == (
+        EXIT_INTERRUPTED, "drivers: interrupted\n", "")
+
+
 def _file_size_limit(limit: int):
     def apply():
         # The kernel then refuses writes beyond `limit` bytes with EFBIG (as a full disk
