@@ -226,7 +226,7 @@ def bootstrap_samples(statistic: Callable[[np.ndarray, np.ndarray, np.ndarray], 
     """
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be a positive whole number, got {n_resamples}")
-    from drivers.parallel import on_cluster, worker_processes
+    from drivers.parallel import on_cluster, worker_processes, workers_warm
 
     # Only the plan (a seed and a size per block) is made here: each block's counts are
     # drawn where the block runs, so no process holds more than one resample's counts.
@@ -237,15 +237,20 @@ def bootstrap_samples(statistic: Callable[[np.ndarray, np.ndarray, np.ndarray], 
 
         bar = tqdm(total=n_resamples, desc=description, unit="resample", leave=False)
     # The first block runs here and is timed: worker processes cost a second or two to
-    # start, which only pays when the remaining blocks would take longer than that.
-    start = time.perf_counter()
-    results = [_run_block(statistic, X, y, weights, *plan[0])]
-    if bar is not None:
-        bar.update(len(results[0]))
-    remaining = plan[1:]
-    projected = (time.perf_counter() - start) * len(remaining)
+    # start, which only pays when the remaining blocks would take longer than that. Workers
+    # a command started ahead (drivers.parallel.warm_workers) cost nothing more: they take
+    # every block, so no core waits while this process runs the first.
     processes = worker_processes(n_jobs)
-    if processes != 1 and len(remaining) > 1 and projected > PROCESS_WORTH_SECONDS:
+    results, remaining = [], plan
+    if not (len(plan) > 1 and workers_warm(n_jobs)):
+        start = time.perf_counter()
+        results = [_run_block(statistic, X, y, weights, *plan[0])]
+        if bar is not None:
+            bar.update(len(results[0]))
+        remaining = plan[1:]
+        projected = (time.perf_counter() - start) * len(remaining)
+    if processes != 1 and len(remaining) > 1 and (
+            not results or projected > PROCESS_WORTH_SECONDS):
         from joblib import Parallel, delayed
 
         jobs = (delayed(_run_block)(statistic, X, y, weights, block_seed, size, worker=True)

@@ -93,6 +93,20 @@ def worker_processes(n_jobs: int | None) -> int:
 WARM_FROM = 200
 
 
+_warmed = [0]  # processes warm_workers started in this process (joblib keeps them)
+
+
+def workers_warm(n_jobs: int | None) -> bool:
+    """Whether :func:`warm_workers` has started the processes ``n_jobs`` would use, so that
+    handing work to them costs no start-up.
+
+    >>> workers_warm(1)
+    False
+    """
+    processes = worker_processes(n_jobs)
+    return 1 < processes <= _warmed[0] and not on_cluster()
+
+
 def warm_workers(n_jobs: int | None) -> threading.Thread | None:
     """Start the worker processes now, in the background, so that the first parallel step
     finds them ready.
@@ -112,6 +126,7 @@ def warm_workers(n_jobs: int | None) -> threading.Thread | None:
     processes = worker_processes(n_jobs)
     if processes <= 1 or on_cluster():
         return None
+    _warmed[0] = max(_warmed[0], processes)
     import multiprocessing
     import signal
     import time

@@ -37,3 +37,28 @@ def test_warm_workers_ignore_ctrl_c_and_the_parent_keeps_it():
     assert result.returncode == 0, result.stderr
     count, ignored = result.stdout.split(maxsplit=1)
     assert int(count) >= 2 and ignored.strip() == str([1] * int(count))
+
+
+def test_warm_workers_take_every_block_and_the_numbers_do_not_change():
+    # Once a command has started its workers, the first block no longer runs (and is timed)
+    # here while they wait: every block goes to them, each drawn from its own seed.
+    result = _run("""
+        import os
+        import numpy as np
+        from drivers.bootstrap import bootstrap_samples
+        from drivers.parallel import warm_workers
+
+        def statistic(X, y, w):
+            return np.array([np.average(y, weights=w), os.getpid()])
+
+        rng = np.random.default_rng(5)
+        X, y = rng.normal(size=(300, 2)), rng.normal(size=300)
+        alone = bootstrap_samples(statistic, X, y, None, 200, seed=3, n_jobs=1)
+        warm_workers(2).join()
+        shared = bootstrap_samples(statistic, X, y, None, 200, seed=3, n_jobs=2)
+        assert np.array_equal(alone[:, 0], shared[:, 0])
+        assert set(alone[:, 1]) == {os.getpid()}
+        print(len(set(shared[:, 1])), os.getpid() in set(shared[:, 1]))
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["2", "False"]
