@@ -37,9 +37,11 @@ from drivers.blas import one_blas_thread
 from drivers.bootstrap import (
     Resamples,
     bootstrap_samples,
+    pairwise_differences,
     percentile_interval,
     resolve_seed,
     share_samples,
+    tie_groups,
 )
 from drivers.changes import ADJUSTMENT_TEXT, adjust_p_values, difference_test
 from drivers.correlation import (
@@ -867,6 +869,46 @@ def compare_pairs(study: Study, pairs: Sequence[Sequence[str]], level: str = "at
         _account(table.attrs, base_facts)
         tables[pair] = table
     return tables
+
+
+def one_outcome(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """One outcome's importance table out of a :func:`compare` (or :func:`compare_pairs`)
+    table: ``driver``, ``label``, ``dimension``, ``importance``, ``share``, ``rank`` and the
+    share interval, the tie groups (``tie_group``, ``tied_with_top``: as
+    :func:`drivers.importance.importance` finds them, from the resampled shares), with
+    ``attrs`` ``outcome``, ``method``, ``ci``, ``bootstrap``, ``n_used``
+    and, from a bootstrap, the outcome's own ``resamples`` (what
+    :func:`drivers.priority.priority_matrix` needs for the quadrant probabilities).
+
+    >>> import drivers
+    >>> study = drivers.load_study(drivers.bank_loan_study_file())
+    >>> table = compare(study, level="dimension", bootstrap=0)
+    >>> one_outcome(table, "nps").columns.tolist()[:5]
+    ['driver', 'label', 'dimension', 'importance', 'share']
+    """
+    columns = {"driver": "driver", "label": "label", "dimension": "dimension",
+               f"importance_{name}": "importance", f"share_{name}": "share",
+               f"rank_{name}": "rank", f"share_{name}_ci_low": "share_ci_low",
+               f"share_{name}_ci_high": "share_ci_high", f"tie_group_{name}": "tie_group",
+               f"tied_with_top_{name}": "tied_with_top"}
+    out = table[[c for c in columns if c in table.columns]].rename(columns=columns)
+    out.attrs = {"outcome": name, "method": table.attrs.get("method"),
+                 "ci": table.attrs.get("ci"), "bootstrap": table.attrs.get("bootstrap", 0),
+                 "n_used": table.attrs.get("n_used")}
+    resamples = table.attrs.get("resamples")
+    if resamples is None:
+        return out
+    own = resamples.select([f"{name}:{d}" for d in out["driver"]], as_names=list(out["driver"]))
+    out.attrs["resamples"] = own
+    if "tie_group" in out.columns:  # stored by the caller (the report keeps them)
+        return out
+    # Tied drivers as drivers.importance.importance finds them: the interval of their
+    # difference in share, over the same resamples, contains zero.
+    pairs = pairwise_differences(own.shares(), list(out["driver"].astype(str)),
+                                 out.attrs["ci"] or 0.95, point=out["share"].to_numpy(float))
+    tied = tie_groups(out, pairs)
+    tied.attrs = dict(out.attrs)
+    return tied
 
 
 #: The lead-label rule as data (a message id and its parameters), for reports to print.

@@ -35,7 +35,8 @@ from drivers.parallel import in_worker, worker_processes
 #: outcome (a pair for ``compare``) first.
 ANALYSES = {"importance": ("drivers.analysis", "study_importance"),
             "compare": ("drivers.analysis", "compare"),
-            "priority": ("drivers.priority", "study_priority")}
+            "priority": ("drivers.priority", "study_priority"),
+            "priorities": ("drivers.priority", "joint_priority")}
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,10 +50,11 @@ class Cell:
         process that runs the cell, so a cluster receives the study once, not per cell).
     analysis : str
         A key of :data:`ANALYSES`: ``importance`` (:func:`drivers.analysis.study_importance`),
-        ``compare`` (:func:`drivers.analysis.compare`) or ``priority``
-        (:func:`drivers.priority.study_priority`).
-    outcome : str or pair of str
-        The outcome (``compare``: the two outcomes).
+        ``compare`` (:func:`drivers.analysis.compare`), ``priority``
+        (:func:`drivers.priority.study_priority`) or ``priorities`` (the matrices of several
+        outcomes from one joint bootstrap, :func:`drivers.priority.joint_priority`).
+    outcome : str or tuple of str
+        The outcome (``compare``: the two outcomes; ``priorities``: the outcomes).
     where : tuple of (column, value)
         The rows analysed: those whose columns hold these values (a segment, a wave, both);
         empty for every row.

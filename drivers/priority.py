@@ -606,12 +606,65 @@ def study_priority(study, outcome: str, level: str = "attribute", method: str = 
     return stacked
 
 
+def joint_priority(study, outcomes, level: str = "attribute", method: str = "shapley",
+                   bootstrap: int = 0, seed: int | None = None, ci: float = 0.95,
+                   n_jobs: int = 1, base: str = "driver", **options) -> dict[str, pd.DataFrame]:
+    """:func:`study_priority` of several outcomes whose importances come from one joint
+    bootstrap: Shapley decomposes every outcome in one sweep of the driver subsets, and each
+    resample draws the same respondents for all of them (:func:`drivers.analysis.compare_pairs`).
+
+    Each matrix is the one ``study_priority(study, outcome, ...)`` gives: the same base, the
+    same seed, hence the same resampled respondents. Where that cannot hold (another method,
+    no bootstrap, or an outcome unanswered by some of the respondents, so the outcomes rest
+    on different rows), each outcome gets its own :func:`study_priority`.
+
+    Parameters
+    ----------
+    study : Study
+    outcomes : sequence of str
+    level, method, bootstrap, seed, ci, n_jobs, base, **options
+        As in :func:`study_priority` (``performance``, ``cross``, ``value``, ``missing``).
+
+    Returns
+    -------
+    dict
+        ``{outcome: matrix}``.
+
+    >>> from drivers import load_study, bank_loan_study_file
+    >>> study = load_study(bank_loan_study_file())
+    >>> both = joint_priority(study, ["csat", "nps"], level="dimension", bootstrap=40, seed=3)
+    >>> alone = study_priority(study, "nps", level="dimension", bootstrap=40, seed=3)
+    >>> bool(np.allclose(both["nps"]["quadrant_probability"], alone["quadrant_probability"]))
+    True
+    """
+    from drivers.analysis import compare_pairs, one_outcome, resolve_base
+
+    outcomes = list(dict.fromkeys(outcomes))
+    separate = {"level": level, "method": method, "bootstrap": bootstrap, "seed": seed,
+                "ci": ci, "n_jobs": n_jobs, **options}
+    if len(outcomes) < 2 or not bootstrap or method != "shapley":
+        return {o: study_priority(study, o, base=base, **separate) for o in outcomes}
+    analysed, _, missing = resolve_base(study, base, method, options.get("missing"))
+    columns = [analysed.outcome(o).column for o in outcomes]
+    if not analysed.data[columns].notna().all(axis=None):
+        return {o: study_priority(study, o, base=base, **separate) for o in outcomes}
+    first = outcomes[0]
+    tables = compare_pairs(study, [(first, o) for o in outcomes[1:]], level=level,
+                           method=method, bootstrap=int(bootstrap), ci=ci, seed=seed,
+                           missing=missing, base=base, n_jobs=n_jobs, progress=False)
+    joint = {first: one_outcome(next(iter(tables.values())), first)}
+    joint.update({o: one_outcome(tables[first, o], o) for o in outcomes[1:]})
+    return {o: study_priority(study, o, base=base, importance_table=joint[o], **separate)
+            for o in outcomes}
+
+
 def segment_priorities(study, outcomes, by: str, level: str = "attribute",
                        min_n: int = 30, n_jobs: int = 1, base: str = "driver",
                        method: str = "shapley", **options) -> dict[str, pd.DataFrame]:
-    """:func:`study_priority` by segment for several outcomes at once: every (segment,
-    outcome) is one cell and all cells share the processes (:func:`drivers.cells.run_cells`),
-    so two outcomes over three segments take three rounds on two cores, not four.
+    """:func:`study_priority` by segment for several outcomes at once: every segment is one
+    cell (:func:`drivers.cells.run_cells`) whose outcomes come from one joint bootstrap
+    (:func:`joint_priority`), so the cells share the processes and each resample decomposes
+    every outcome in one sweep.
 
     Parameters
     ----------
@@ -672,12 +725,22 @@ def _segment_matrices(study, outcomes: list[str], by: str, min_n: int, n_jobs: i
         segments.append(segment)
     if not segments:
         raise ValueError(f"no segment of {by!r} has at least min_n={min_n} respondents")
-    cells = [Cell(study, "priority", outcome, ((by, segment),), options)
-             for outcome in outcomes for segment in segments]
     frames: dict[str, list] = {outcome: [] for outcome in outcomes}
-    for cell, matrix in zip(cells, run_cells(cells, n_jobs=n_jobs), strict=True):
-        matrix.insert(0, "segment", cell.where[0][1])
-        frames[cell.outcome].append(matrix)
+    if len(outcomes) > 1 and options.get("bootstrap"):
+        # One cell per segment: its outcomes from one joint bootstrap (one sweep of the
+        # driver subsets per resample for all of them), each matrix what study_priority gives.
+        cells = [Cell(study, "priorities", tuple(outcomes), ((by, segment),), options)
+                 for segment in segments]
+        for cell, matrices in zip(cells, run_cells(cells, n_jobs=n_jobs), strict=True):
+            for outcome in outcomes:
+                matrices[outcome].insert(0, "segment", cell.where[0][1])
+                frames[outcome].append(matrices[outcome])
+    else:
+        cells = [Cell(study, "priority", outcome, ((by, segment),), options)
+                 for outcome in outcomes for segment in segments]
+        for cell, matrix in zip(cells, run_cells(cells, n_jobs=n_jobs), strict=True):
+            matrix.insert(0, "segment", cell.where[0][1])
+            frames[cell.outcome].append(matrix)
     stacked = {}
     for outcome, parts in frames.items():
         table = pd.concat(parts, ignore_index=True)

@@ -14,12 +14,14 @@ from drivers.priority import (
     CONFIDENCE_THRESHOLDS,
     QUADRANTS,
     action_table,
+    joint_priority,
     kano_category,
     penalty_reward,
     performance_resamples,
     performance_values,
     priority_matrix,
     priority_order,
+    segment_priorities,
     study_priority,
     wave_movement,
 )
@@ -464,6 +466,52 @@ def test_study_priority_by_segment_top_box(bank_study):
             .apply(lambda p: p == [1, 2, 3, 4])).all()
     assert matrix["performance"].between(0, 100).all()
     assert matrix.attrs["by"] == "channel"
+
+
+def _assert_same_matrix(joint: pd.DataFrame, alone: pd.DataFrame) -> None:
+    assert list(joint.columns) == list(alone.columns)
+    for column in joint.columns:
+        if joint[column].dtype.kind == "f":
+            np.testing.assert_allclose(joint[column], alone[column], rtol=0, atol=1e-12,
+                                       err_msg=column)
+        else:
+            assert joint[column].tolist() == alone[column].tolist(), column
+
+
+@pytest.mark.parametrize("level", ["dimension", "attribute"])
+def test_segment_matrices_from_one_joint_bootstrap_equal_each_outcome_alone(bank_study,
+                                                                          level):
+    # segment_priorities decomposes CSAT and NPS of a segment in one sweep per resample; each
+    # matrix must be the one study_priority gives for its outcome alone: the same
+    # respondents in every resample, so the same intervals, quadrant probabilities and ties.
+    from drivers.analysis import driver_base
+
+    base, _ = driver_base(bank_study)
+    options = {"level": level, "bootstrap": 60, "seed": 11, "missing": "pairwise"}
+    both = segment_priorities(base, ["csat", "nps"], by="channel", base="all", **options)
+    for outcome in ("csat", "nps"):
+        alone = study_priority(base, outcome, by="channel", base="all", **options)
+        _assert_same_matrix(both[outcome], alone)
+        assert both[outcome].attrs["n"] == alone.attrs["n"]
+
+
+def test_outcomes_on_different_respondents_are_not_paired(bank_study):
+    # With NPS blank for some respondents, a joint bootstrap would rest both matrices on the
+    # respondents who answered both: each outcome keeps its own respondents instead.
+    study = bank_study
+    frame = study.data.copy()
+    nps_column = study.outcome("nps").column
+    frame.loc[frame.index[::7], nps_column] = np.nan
+    import dataclasses
+
+    study = dataclasses.replace(study, data=frame)
+    options = {"level": "dimension", "bootstrap": 40, "seed": 2, "missing": "pairwise",
+               "base": "all"}
+    both = joint_priority(study, ["csat", "nps"], **options)
+    for outcome in ("csat", "nps"):
+        alone = study_priority(study, outcome, **options)
+        _assert_same_matrix(both[outcome], alone)
+        assert both[outcome].attrs["n"] == alone.attrs["n"]
 
 
 def test_study_priority_attribute_level(bank_study):

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from drivers.actions import first_actions
+from drivers.analysis import one_outcome
 from drivers.metrics import natural_levels
 from drivers.study import Study
 
@@ -127,49 +128,8 @@ def outcome_importance(tables: dict, name: str, level: str = "attribute") -> pd.
     """One outcome's importance table: out of the CSAT-and-NPS comparison, or CES's own."""
     paired = tables[f"drivers_{level}"]
     if f"share_{name}" in paired.columns:
-        return per_outcome(paired, name)
+        return one_outcome(paired, name)
     return tables[f"ces_drivers_{level}"]
-
-
-def per_outcome(table: pd.DataFrame, name: str) -> pd.DataFrame:
-    """One outcome's importance table out of a :func:`drivers.analysis.compare` table.
-
-    The tie groups are read from the table when :func:`compute_report` stored them there
-    (``tie_group_<outcome>``, ``tied_with_top_<outcome>``), computed otherwise.
-    """
-    columns = {"driver": "driver", "label": "label", "dimension": "dimension",
-               f"importance_{name}": "importance", f"share_{name}": "share",
-               f"rank_{name}": "rank", f"share_{name}_ci_low": "share_ci_low",
-               f"share_{name}_ci_high": "share_ci_high", f"tie_group_{name}": "tie_group",
-               f"tied_with_top_{name}": "tied_with_top"}
-    out = table[[c for c in columns if c in table.columns]].rename(columns=columns)
-    out.attrs = {"outcome": name, "method": table.attrs.get("method"),
-                 "ci": table.attrs.get("ci")}
-    resamples = table.attrs.get("resamples")
-    if resamples is not None:
-        own = resamples.select([f"{name}:{d}" for d in out["driver"]],
-                               as_names=list(out["driver"]))
-        out.attrs["resamples"] = own
-        if "tie_group" not in out.columns:
-            out = with_ties(out, own, table.attrs.get("ci") or 0.95)
-    return out
-
-
-def with_ties(table: pd.DataFrame, resamples, ci: float) -> pd.DataFrame:
-    """``tie_group`` and ``tied_with_top`` of one outcome's drivers from their resampled shares.
-
-    Two drivers are tied when the interval of their difference in share, over the same
-    resamples, contains zero (:func:`drivers.bootstrap.pairwise_differences`); the groups
-    follow the rule of :func:`drivers.bootstrap.tie_groups`.
-    """
-    from drivers.bootstrap import pairwise_differences, tie_groups
-
-    names = list(table["driver"].astype(str))
-    pairs = pairwise_differences(resamples.shares(), names, ci,
-                                 point=table["share"].to_numpy(dtype=float))
-    tied = tie_groups(table, pairs)
-    tied.attrs = dict(table.attrs)
-    return tied
 
 
 def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
@@ -226,12 +186,12 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
         compared = compare_pairs(base, pairs, level=level, **options)
         table = tables[f"drivers_{level}"] = compared[pair]
         for name in pair:  # the tie groups, for the workbook too
-            tied = per_outcome(table, name)
+            tied = one_outcome(table, name)
             for column in ("tie_group", "tied_with_top"):
                 if column in tied.columns:
                     table[f"{column}_{name}"] = tied[column].to_numpy()
         if ces:
-            tables[f"ces_drivers_{level}"] = per_outcome(compared[ces, csat], ces)
+            tables[f"ces_drivers_{level}"] = one_outcome(compared[ces, csat], ces)
 
     step()
     scales = {a.scale for a in base.attributes.values()}
@@ -272,7 +232,7 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
     step()
     relation = relationship(study, csat=csat, nps=nps)
     # Named by their labels, so the advice reads in words rather than column names.
-    named = {key: per_outcome(tables["drivers_attribute"], name).assign(
+    named = {key: one_outcome(tables["drivers_attribute"], name).assign(
         driver=lambda t: [label(base, d, lang) for d in t["driver"]])
         for key, name in (("csat", csat), ("nps", nps))}
     advice = relation.advice(importance=named)

@@ -36,10 +36,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from drivers.analysis import one_outcome
 from drivers.messages import Words, words
 from drivers.metrics import natural_levels
 from drivers.report.charts import Chart
-from drivers.report.numbers import ReportNumbers, label, per_outcome
+from drivers.report.numbers import ReportNumbers, label
 from drivers.study import default_top_box
 
 #: Drivers labelled in a priority matrix (act-first first); the action lists name them all.
@@ -435,7 +436,7 @@ class _Pages:
                     w("headlines.compare_dims", csat_dim=self.label(d_c),
                       nps_dim=self.label(d_n)))
         self.figure("compare-dimensions", lambda axes: ranking_pair_plot(
-            per_outcome(dims, csat), per_outcome(dims, nps), axes=axes, labels=self.base,
+            one_outcome(dims, csat), one_outcome(dims, nps), axes=axes, labels=self.base,
             lang=self.lang, titles=("CSAT", "NPS")), 0.45 * len(dims) + 1.3,
             w("compare.dims_caption"), headline, ncols=2)
         leads = {lead: attr[attr["lead"] == lead] for lead in (f"{csat.upper()}-led",
@@ -871,7 +872,7 @@ def tied_with_top(ordered: pd.DataFrame) -> np.ndarray:
     """Which rows (sorted by share, largest first) cannot be told apart from the top one.
 
     The ``tied_with_top`` column of the paired differences
-    (:func:`drivers.report.numbers.with_ties`); without a bootstrap no tie is claimed and only
+    (:func:`drivers.analysis.one_outcome`); without a bootstrap no tie is claimed and only
     the top row is marked.
     """
     if "tied_with_top" in ordered.columns:
