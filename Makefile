@@ -25,12 +25,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install the package with notebook and test tools
 
+# The data are checked first (a failed check stops here, its problems on the screen) while
+# the Shapley kernel is compiled (once after a pull, not in each worker); the metrics
+# workbook is then written beside the report, on the core the report leaves free while it
+# starts and lays out pages.
 report: $(STAMP) ## build the bank-loan PDF, workbook and deck in reports/ (installs first)
-	$(PY) -m drivers.subset_sweep  # compiled once here (after a pull), not in each worker
 	mkdir -p reports
-	$(VENV)/bin/drivers validate $(STUDY) > reports/bank_loan_data_quality.txt
-	$(VENV)/bin/drivers metrics $(STUDY) --out reports/bank_loan_metrics.xlsx
-	$(VENV)/bin/papermill --log-output notebooks/report.ipynb reports/bank_loan_report.ipynb -p date 2026-11-23 -p pdf_name bank_loan_report.pdf -p workbook_name bank_loan_drivers.xlsx -p deck_name bank_loan_deck.pptx
+	$(PY) -m drivers.subset_sweep & compiling=$$!; \
+	  if $(VENV)/bin/drivers validate $(STUDY) > reports/bank_loan_data_quality.txt.part; \
+	  then mv reports/bank_loan_data_quality.txt.part reports/bank_loan_data_quality.txt; \
+	  else rm -f reports/bank_loan_data_quality.txt.part; wait $$compiling; exit 1; fi; \
+	  wait $$compiling
+	$(VENV)/bin/drivers metrics $(STUDY) --out reports/bank_loan_metrics.xlsx & metrics=$$!; \
+	  $(VENV)/bin/papermill --log-output notebooks/report.ipynb reports/bank_loan_report.ipynb -p date 2026-11-23 -p pdf_name bank_loan_report.pdf -p workbook_name bank_loan_drivers.xlsx -p deck_name bank_loan_deck.pptx; \
+	  built=$$?; wait $$metrics && exit $$built
 
 test: $(STAMP) ## run the whole test suite, doctests and notebooks (installs first)
 	$(PY) -m drivers.subset_sweep  # compiled once here, not in every test worker
