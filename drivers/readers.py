@@ -281,7 +281,51 @@ def _detect_codec(sample: bytes) -> str | None:
     for preferred in ("gb18030", "big5hkscs", "big5"):
         if preferred in names:
             return preferred
-    return _codec_name(matches[0].encoding)
+    best = _codec_name(matches[0].encoding)
+    if _is_single_byte(best) and _reads_as_common_chinese(sample):
+        return "gb18030"
+    return best
+
+
+#: Common Chinese in GB2312: punctuation and full-width forms (lead bytes A1-A3) and the
+#: 3,755 most frequent characters (level 1, lead bytes B0-D7), where survey text lives.
+_GB_COMMON_LEADS = (range(0xA1, 0xA4), range(0xB0, 0xD8))
+
+
+def _reads_as_common_chinese(sample: bytes) -> bool:
+    """Whether the sample reads as GB text whose every non-ASCII character is common Chinese.
+
+    A short GBK header (a few column names, the rest numbers) gives a detector too little
+    to go on: charset-normalizer found 推荐,第一季度,推荐意愿 as clean Thai (cp874). Text in a
+    single-byte code page almost never pairs up into common GB2312 characters throughout
+    (Latin accents are followed by ASCII letters, lowercase Cyrillic falls among the rare
+    characters); Korean EUC-KR does, which is why only a single-byte guess is overruled.
+    """
+    text = codecs.getincrementaldecoder("gb18030")(errors="strict")
+    try:
+        decoded = text.decode(sample, final=False)  # the sample may end inside a character
+    except UnicodeDecodeError:
+        return False
+    wide = [ch for ch in decoded if ord(ch) > 0x7F]
+    if len(wide) < 2:
+        return False
+    for ch in wide:
+        try:
+            lead = ch.encode("gb2312")[0]
+        except UnicodeEncodeError:
+            return False
+        if not any(lead in leads for leads in _GB_COMMON_LEADS):
+            return False
+    return True
+
+
+def _is_single_byte(codec: str) -> bool:
+    """Whether a codec maps each byte to one character (code pages, ISO 8859, KOI8, Mac)."""
+    try:
+        alone = [bytes([byte]).decode(codec, errors="replace") for byte in range(0x80, 0x100)]
+    except LookupError:
+        return False
+    return sum(ch != "\ufffd" for ch in alone) >= 0x60  # multi-byte leads mean nothing alone
 
 
 def _codec_name(encoding: str) -> str:

@@ -312,3 +312,30 @@ def test_bundled_study_values_and_titles():
     assert study.value_label("product", "pledged") == "Secured loan"
     assert study.value_label("product", "unknown level") == "unknown level"
     assert study.report == drivers.study.ReportBrand()
+
+
+def _export(tmp_path, header: list[str], encoding: str, rows: int = 200):
+    # The shape of many exports: a header of question names, then numbers only.
+    values = np.random.default_rng(3).integers(1, 6, size=(rows, len(header)))
+    text = ",".join(header) + "\n" + "\n".join(",".join(map(str, row)) for row in values)
+    path = tmp_path / f"export_{encoding}.csv"
+    path.write_bytes((text + "\n").encode(encoding))
+    return path
+
+
+def test_a_short_chinese_header_is_read_as_gbk(tmp_path):
+    # charset-normalizer alone reads these three GBK column names as clean Thai (cp874).
+    header = ["推荐", "第一季度", "推荐意愿"]
+    frame, meta = read_table(_export(tmp_path, header, "gbk"))
+    assert list(frame.columns) == header
+    assert meta.detected["encoding"] == "gb18030 (detected)"
+
+
+@pytest.mark.parametrize("header, encoding", [
+    (["지역", "만족도", "추천"], "cp949"),  # Korean pairs up into common GB2312 characters
+    (["регион обслуживания", "общая оценка", "готовность рекомендовать"], "cp1251"),
+    (["région", "note globale", "évaluation"], "cp1252"),
+])
+def test_other_languages_keep_their_encodings(tmp_path, header, encoding):
+    frame, meta = read_table(_export(tmp_path, header, encoding))
+    assert list(frame.columns) == header, meta.detected["encoding"]
