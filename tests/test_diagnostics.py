@@ -260,3 +260,47 @@ def test_pairwise_rows_need_two_answers():
     assert rows.n_dropped == 3 and rows.dropped_reasons == {"fewer_than_two_answers": 3}
     assert rows.missing_cells == {"driver_missing": 5, "outcome_missing": 2, "code_98": 1}
     assert np.isnan(rows.X[2, 0]) and rows.y[2] == 3.0
+
+
+def test_columns_read_without_a_series_equal_those_read_through_one(monkeypatch):
+    # numeric_column reads numpy columns straight from pandas' storage (no Series per
+    # column); every other column, and any pandas without that access, takes the Series
+    # route. Both routes must give the same values, the same errors and never a view.
+    import drivers.diagnostics as diagnostics
+
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({
+        "y": rng.normal(size=8), "f": rng.normal(size=8), "i": np.arange(8),
+        "u": np.arange(8, dtype=np.uint8), "b": [True, False] * 4,
+        "n": pd.array([1, None, 3, 4, 5, 6, 7, 8], dtype="Int64"),
+        "g": pd.array([1.5, 2.5, None, 4.0, 5.0, 6.0, 7.0, 8.0], dtype="Float64"),
+        "w": rng.uniform(0.5, 2.0, size=8), "t": list("abcdefgh"),
+    })
+    frame.attrs["source"] = "survey.csv"
+    frame["f2"] = frame["f"] * 2          # a second float block
+    drivers = ["f", "i", "u", "b", "n", "g", "f2"]
+
+    def read():
+        rows = select_rows(frame, "y", drivers, weights="w", missing="pairwise")
+        return rows.data, rows.weights
+
+    fast = read()
+    monkeypatch.setattr(diagnostics, "_stored_values", lambda data, column: None)
+    slow = read()
+    monkeypatch.undo()
+    for found, expected in zip(fast, slow, strict=True):
+        np.testing.assert_array_equal(found, expected)
+    values = diagnostics.numeric_column(frame, "f", "driver")
+    values[:] = 0.0
+    assert (frame["f"] != 0).all()
+    assert diagnostics._stored_values(frame, "n") is None       # Int64: the Series route
+    assert diagnostics._stored_values(frame, "nope") is None
+    twice = pd.concat([frame[["y"]], frame[["f"]], frame[["f"]]], axis=1)
+    assert diagnostics._stored_values(twice, "f") is None
+    with pytest.raises(ValueError, match="'f' appears more than once"):
+        select_rows(twice, "y", ["f"])
+    with pytest.raises(ValueError, match="driver column 't' must be numeric"):
+        select_rows(frame, "y", ["t"])
+    frame.loc[5, "f2"] = -np.inf
+    with pytest.raises(ValueError, match="'f2' has infinite values in data rows 6"):
+        select_rows(frame, "y", ["f2"])
