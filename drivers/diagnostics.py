@@ -49,6 +49,11 @@ OUTCOME_MISSING, DRIVER_MISSING = "outcome_missing", "driver_missing"
 TOO_FEW_ANSWERS = "fewer_than_two_answers"
 #: Folds and seed of the cross-validated R^2 that every importance table reports.
 CV_FOLDS, CV_SEED = 5, 0
+#: A fold's normal equations are solved directly (no eigen decomposition) when their
+#: condition number is at most this: two stable solvers then agree to about this times the
+#: machine epsilon (2e-10 relative), and the minimum-norm solution leaves nothing out.
+#: Survey designs sit near 1e2-1e4; nearly collinear drivers take the eigen route.
+SOLVE_CONDITION = 1e6
 
 
 @dataclass
@@ -728,9 +733,25 @@ def _min_norm_solve(matrices: np.ndarray, targets: np.ndarray) -> np.ndarray:
     What ``np.linalg.lstsq(a, b, rcond=None)`` gives for each, from one batched eigen
     decomposition (for such a matrix the eigenvalues are the singular values): directions
     whose eigenvalue is below ``size x machine epsilon`` of the largest are left out.
+
+    When every matrix is far from that cut-off nothing is left out, and the minimum-norm
+    solution is the plain one: then it comes from the batched inverse, a fifth of the eigen
+    decompositions' time (they were a tenth of a small model's front door). "Far" is
+    checked, not assumed: ``||A||_F ||A^-1||_F`` bounds the condition number
+    ``lambda_max / lambda_min`` from above and must be at most :data:`SOLVE_CONDITION`;
+    otherwise (or when the inverse fails) the eigen route runs.
     """
-    eigenvalues, vectors = np.linalg.eigh(matrices)
     size = matrices.shape[-1]
+    try:
+        inverse = np.linalg.inv(matrices)
+    except np.linalg.LinAlgError:       # an exactly singular matrix: the eigen route
+        inverse = None
+    if inverse is not None:
+        bound = (np.linalg.norm(matrices, axis=(-2, -1))
+                 * np.linalg.norm(inverse, axis=(-2, -1)))
+        if np.all(bound <= SOLVE_CONDITION):
+            return np.einsum("fij,fj->fi", inverse, targets)
+    eigenvalues, vectors = np.linalg.eigh(matrices)
     cutoff = size * np.finfo(float).eps * np.abs(eigenvalues).max(axis=-1, keepdims=True)
     kept = np.abs(eigenvalues) > cutoff
     inverse = np.divide(1.0, eigenvalues, out=np.zeros_like(eigenvalues), where=kept)

@@ -304,3 +304,25 @@ def test_columns_read_without_a_series_equal_those_read_through_one(monkeypatch)
     frame.loc[5, "f2"] = -np.inf
     with pytest.raises(ValueError, match="'f2' has infinite values in data rows 6"):
         select_rows(frame, "y", ["f2"])
+
+
+@pytest.mark.parametrize("near", [1.0, 0.1, 1e-13, 0.0])
+def test_fold_solves_are_the_minimum_norm_least_squares(near, monkeypatch):
+    # Well-conditioned normal equations (near = 1, 0.1) are solved directly, near-singular
+    # ones through the eigen decomposition; both must be what lstsq gives (the refits of the
+    # reference).
+    import drivers.diagnostics as diagnostics
+
+    rng = np.random.default_rng(3)
+    designs = 3.0 + rng.normal(size=(4, 60, 5))
+    designs[:, :, 4] = designs[:, :, 0] + designs[:, :, 1] + near * rng.normal(size=(4, 60))
+    targets = rng.normal(size=(4, 60))
+    matrices = np.einsum("fni,fnj->fij", designs, designs)
+    right = np.einsum("fni,fn->fi", designs, targets)
+    if near >= 0.1:         # the direct route: no eigen decomposition
+        monkeypatch.setattr(diagnostics.np.linalg, "eigh", None)
+    found = diagnostics._min_norm_solve(matrices, right)
+    monkeypatch.undo()
+    for f in range(4):
+        expected = np.linalg.lstsq(matrices[f], right[f], rcond=None)[0]
+        assert np.abs(found[f] - expected).max() <= 1e-10 * np.abs(expected).max()
