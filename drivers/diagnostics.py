@@ -150,28 +150,35 @@ def code_reasons(missing_codes: Mapping | Iterable | None) -> dict[float, str]:
             for code in missing_codes}
 
 
-def numeric_column(data: pd.DataFrame, column: str, role: str, out: np.ndarray | None = None
-                   ) -> np.ndarray:
+def numeric_column(data: pd.DataFrame, column: str, role: str, out: np.ndarray | None = None,
+                   *, check_finite: bool = True) -> np.ndarray:
     """A column as float64 with NaN for blanks; a clear error for text or infinite values.
 
     ``out``: a float64 array of one value per row to fill (e.g. a column of a table) instead
-    of a new array.
+    of a new array. ``check_finite=False`` leaves the infinite values to the caller, who
+    checks a whole table in one pass (:func:`infinite_cells`).
     """
-    if column not in data.columns:
-        raise ValueError(f"{role} column {column!r} is not in the data; columns are "
-                         f"{', '.join(map(str, data.columns[:20]))}")
     values = _stored_values(data, column)
     if values is None or values.dtype.kind not in "biuf":
+        if column not in data.columns:
+            raise ValueError(f"{role} column {column!r} is not in the data; columns are "
+                             f"{', '.join(map(str, data.columns[:20]))}")
         values = _series_values(data, column, role)
-    if values.dtype.kind == "f":
-        infinite = np.isinf(values)
-        if infinite.any():
-            raise ValueError(f"{role} column {column!r} has infinite values in data rows "
-                             f"{row_list(infinite)}; expected finite ratings or blanks")
+    if check_finite and values.dtype.kind == "f":
+        infinite_cells(values[:, None], [column], [role])
     if out is None:
         return np.array(values, dtype=np.float64)     # a copy: never a view of the data
     out[:] = values
     return out
+
+
+def infinite_cells(values: np.ndarray, columns: list[str], roles: list[str]) -> None:
+    """Refuse infinite values, naming the first column that holds one and its data rows."""
+    infinite = np.isinf(values)
+    if infinite.any():
+        j = int(np.flatnonzero(infinite.any(axis=0))[0])
+        raise ValueError(f"{roles[j]} column {columns[j]!r} has infinite values in data rows "
+                         f"{row_list(infinite[:, j])}; expected finite ratings or blanks")
 
 
 def _series_values(data: pd.DataFrame, column, role: str) -> np.ndarray:
@@ -295,10 +302,11 @@ def select_rows(data: pd.DataFrame, outcome: str, drivers: list[str], weights=No
     # Column-major: each column is copied in one contiguous run (row-major filling strides
     # over the whole table once per column, several times slower at a million rows).
     columns = [*drivers, outcome]
+    roles = ["driver"] * len(drivers) + ["outcome"]
     values = np.empty((len(columns), len(data))).T
     for j, column in enumerate(columns):
-        numeric_column(data, column, "outcome" if column == outcome else "driver",
-                       out=values[:, j])
+        numeric_column(data, column, roles[j], out=values[:, j], check_finite=False)
+    infinite_cells(values, columns, roles)      # one pass over the table, not one per column
     w = weight_values(data, weights)
 
     blank = np.isnan(values)
@@ -384,7 +392,8 @@ def check_model(outcome: str, drivers, missing: str) -> list[str]:
     drivers = list(drivers)
     if not drivers:
         raise ValueError("drivers must name at least one column")
-    duplicated = sorted({d for d in drivers if drivers.count(d) > 1})
+    duplicated = (sorted({d for d in drivers if drivers.count(d) > 1})
+                  if len(set(drivers)) < len(drivers) else [])
     if duplicated:
         raise ValueError(f"drivers are listed more than once: {', '.join(duplicated)}")
     if outcome in drivers:

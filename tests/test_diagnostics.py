@@ -304,6 +304,14 @@ def test_columns_read_without_a_series_equal_those_read_through_one(monkeypatch)
     frame.loc[5, "f2"] = -np.inf
     with pytest.raises(ValueError, match="'f2' has infinite values in data rows 6"):
         select_rows(frame, "y", ["f2"])
+    frame.loc[[2, 6], "y"] = np.inf          # the whole table is checked at once: the first
+    frame.loc[7, "f"] = np.inf               # column in model order is named, with its rows
+    with pytest.raises(ValueError, match="driver column 'f2' has infinite values in data "
+                                         "rows 6;"):
+        select_rows(frame, "y", ["i", "f2", "f"])
+    with pytest.raises(ValueError, match="outcome column 'y' has infinite values in data "
+                                         "rows 3, 7;"):
+        select_rows(frame, "y", ["i"])
 
 
 @pytest.mark.parametrize("near", [1.0, 0.1, 1e-13, 0.0])
