@@ -6,7 +6,8 @@ tidy table); the core is the weighted correlation matrix of the arrays plus the 
 subset sweep of :mod:`drivers.subset_sweep`. The machine comes first: cores, BLAS libraries
 and their threads, the load average at the start and at the end, because the figures of a
 shared machine move with its load. Seconds are medians of repeated runs, as wall-clock and
-as CPU seconds of this process and its children (CPU seconds move less with the load).
+as CPU seconds of this process and its children (CPU seconds move less with the load);
+calls of a few milliseconds are timed in samples of about 0.05 s each.
 
 Sections:
 
@@ -79,18 +80,28 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def measure(function, repeats: int = 5) -> tuple[float, float, object]:
-    """Median wall-clock and CPU seconds over ``repeats`` runs (after one warm-up run when
-    a run is short), and the last result."""
+def measure(function, repeats: int = 5, sample: float = 0.0) -> tuple[float, float, object]:
+    """Median wall-clock and CPU seconds of one run over ``repeats`` samples (after one
+    warm-up run when a run is short), and the last result.
+
+    ``sample`` > 0: each sample repeats the run until it lasts about that many seconds and
+    divides by the number of runs, so that calls of a millisecond or two are not read off
+    a clock and a scheduler tick of the same size (CPU seconds count in ticks).
+    """
     result = None
+    runs = 1
     if repeats > 1:
+        start = time.perf_counter()
         result = function()
+        if sample > 0:
+            runs = max(1, round(sample / max(time.perf_counter() - start, 1e-6)))
     walls, cpus = [], []
     for _ in range(repeats):
         wall, cpu = time.perf_counter(), cpu_seconds()
-        result = function()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(cpu_seconds() - cpu)
+        for _ in range(runs):
+            result = function()
+        walls.append((time.perf_counter() - wall) / runs)
+        cpus.append((cpu_seconds() - cpu) / runs)
     return median(walls), median(cpus), result
 
 
@@ -229,9 +240,9 @@ def section_front_door(rows: list) -> None:
             values, weights = arrays(frame, weighted)
             columns = driver_columns(frame)
             wall, cpu, table = measure(lambda f=frame, w=weighted, c=columns: front_door(f, w, c),
-                                       repeats=7 if p < 20 else 5)
+                                       repeats=7 if p < 20 else 5, sample=0.05)
             _, core_cpu, result = measure(lambda v=values, w=weights: core(v, w),
-                                          repeats=7 if p < 20 else 5)
+                                          repeats=7 if p < 20 else 5, sample=0.05)
             if np.abs(table["importance"].to_numpy() - result).max() > 1e-12:
                 raise AssertionError(f"front door and core disagree at p = {p}")
             if live and p <= RELAIMPO_LIVE_UP_TO:
