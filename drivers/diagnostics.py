@@ -28,7 +28,7 @@ import threading
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -545,9 +545,27 @@ def fold_index(n: int, folds: int = CV_FOLDS, seed: int | None = CV_SEED) -> lis
     random_state=seed)`` without its n-long masks: the same shuffled positions cut into the
     same consecutive chunks (sorted for locality).
 
+    An integer seed makes the folds a plan fixed by ``(n, folds, seed)``, like the sweep
+    plans of :mod:`drivers.shapley`: kept for bases up to :data:`BLOCK_ROWS` rows (every
+    model of a study shares its base, so each fold split is drawn once), read only.
+
     >>> [part.tolist() for part in fold_index(10, folds=3, seed=4)]
     [[3, 4, 8, 9], [0, 2, 6], [1, 5, 7]]
     """
+    if isinstance(seed, int | np.integer) and n <= BLOCK_ROWS:
+        return list(_kept_fold_index(int(n), int(folds), int(seed)))
+    return _draw_fold_index(n, folds, seed)
+
+
+@lru_cache(maxsize=16)
+def _kept_fold_index(n: int, folds: int, seed: int) -> tuple[np.ndarray, ...]:
+    parts = _draw_fold_index(n, folds, seed)
+    for part in parts:
+        part.flags.writeable = False
+    return tuple(parts)
+
+
+def _draw_fold_index(n: int, folds: int, seed) -> list[np.ndarray]:
     if isinstance(seed, int | np.integer):
         # What sklearn's check_random_state makes of an int: RandomState(seed). A new
         # RandomState first draws OS entropy that the seed then overwrites (about 0.2 ms);

@@ -221,7 +221,7 @@ def test_out_of_fold_r2_does_not_depend_on_the_shift_of_the_moments():
 
 
 @pytest.mark.parametrize(("n", "folds", "seed"), [(10, 3, 4), (2000, 5, 0), (1337, 5, 11),
-                                                  (401, 7, 123)])
+                                                  (401, 7, 123), (70_001, 5, 2)])
 def test_fold_index_is_sklearn_kfold(n, folds, seed):
     from drivers.diagnostics import fold_index
 
@@ -334,3 +334,13 @@ def test_fold_solves_are_the_minimum_norm_least_squares(near, monkeypatch):
     for f in range(4):
         expected = np.linalg.lstsq(matrices[f], right[f], rcond=None)[0]
         assert np.abs(found[f] - expected).max() <= 1e-10 * np.abs(expected).max()
+
+
+def test_kept_fold_splits_cannot_be_changed_by_a_caller():
+    from drivers.diagnostics import fold_index
+
+    parts = fold_index(500, 5, 9)
+    with pytest.raises(ValueError, match="read-only"):
+        parts[0][0] = 7
+    parts.pop()
+    assert len(fold_index(500, 5, 9)) == 5
