@@ -292,7 +292,6 @@ def test_one_rule_for_design_weights_on_load_and_in_analysis():
 
 
 def test_kish_n_of_one_base_is_the_array_formula_to_the_bit():
-
     rng = np.random.default_rng(5)
     for total, squares in [*rng.uniform(0.1, 1e4, size=(50, 2)), (0.0, 0.0), (3.0, 0.0)]:
         expected = kish_n(np.array([total]), np.array([squares]))[0]
