@@ -119,6 +119,9 @@ def kish_n(weight_sum, weight_sq_sum):
     >>> kish_n(3.0, 3.0), kish_n(4.0, 6.0)
     (3.0, 2.6666666666666665)
     """
+    if isinstance(weight_sum, float) and isinstance(weight_sq_sum, float):
+        # One base (the common case): plain float arithmetic, the same IEEE operations.
+        return float(weight_sum * weight_sum / weight_sq_sum) if weight_sq_sum > 0 else 0.0
     total = np.asarray(weight_sum, dtype=np.float64)
     squares = np.asarray(weight_sq_sum, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):

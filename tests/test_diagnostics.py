@@ -221,7 +221,7 @@ def test_out_of_fold_r2_does_not_depend_on_the_shift_of_the_moments():
 
 
 @pytest.mark.parametrize(("n", "folds", "seed"), [(10, 3, 4), (2000, 5, 0), (1337, 5, 11),
-                                                  (401, 7, 123)])
+                                                  (401, 7, 123), (70_001, 5, 2)])
 def test_fold_index_is_sklearn_kfold(n, folds, seed):
     from drivers.diagnostics import fold_index
 
@@ -260,3 +260,87 @@ def test_pairwise_rows_need_two_answers():
     assert rows.n_dropped == 3 and rows.dropped_reasons == {"fewer_than_two_answers": 3}
     assert rows.missing_cells == {"driver_missing": 5, "outcome_missing": 2, "code_98": 1}
     assert np.isnan(rows.X[2, 0]) and rows.y[2] == 3.0
+
+
+def test_columns_read_without_a_series_equal_those_read_through_one(monkeypatch):
+    # numeric_column reads numpy columns straight from pandas' storage (no Series per
+    # column); every other column, and any pandas without that access, takes the Series
+    # route. Both routes must give the same values, the same errors and never a view.
+    import drivers.diagnostics as diagnostics
+
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({
+        "y": rng.normal(size=8), "f": rng.normal(size=8), "i": np.arange(8),
+        "u": np.arange(8, dtype=np.uint8), "b": [True, False] * 4,
+        "n": pd.array([1, None, 3, 4, 5, 6, 7, 8], dtype="Int64"),
+        "g": pd.array([1.5, 2.5, None, 4.0, 5.0, 6.0, 7.0, 8.0], dtype="Float64"),
+        "w": rng.uniform(0.5, 2.0, size=8), "t": list("abcdefgh"),
+    })
+    frame.attrs["source"] = "survey.csv"
+    frame["f2"] = frame["f"] * 2          # a second float block
+    drivers = ["f", "i", "u", "b", "n", "g", "f2"]
+
+    def read():
+        rows = select_rows(frame, "y", drivers, weights="w", missing="pairwise")
+        return rows.data, rows.weights
+
+    fast = read()
+    monkeypatch.setattr(diagnostics, "_stored_values", lambda data, column: None)
+    slow = read()
+    monkeypatch.undo()
+    for found, expected in zip(fast, slow, strict=True):
+        np.testing.assert_array_equal(found, expected)
+    values = diagnostics.numeric_column(frame, "f", "driver")
+    values[:] = 0.0
+    assert (frame["f"] != 0).all()
+    assert diagnostics._stored_values(frame, "n") is None       # Int64: the Series route
+    assert diagnostics._stored_values(frame, "nope") is None
+    twice = pd.concat([frame[["y"]], frame[["f"]], frame[["f"]]], axis=1)
+    assert diagnostics._stored_values(twice, "f") is None
+    with pytest.raises(ValueError, match="'f' appears more than once"):
+        select_rows(twice, "y", ["f"])
+    with pytest.raises(ValueError, match="driver column 't' must be numeric"):
+        select_rows(frame, "y", ["t"])
+    frame.loc[5, "f2"] = -np.inf
+    with pytest.raises(ValueError, match="'f2' has infinite values in data rows 6"):
+        select_rows(frame, "y", ["f2"])
+    frame.loc[[2, 6], "y"] = np.inf          # the whole table is checked at once: the first
+    frame.loc[7, "f"] = np.inf               # column in model order is named, with its rows
+    with pytest.raises(ValueError, match="driver column 'f2' has infinite values in data "
+                                         "rows 6;"):
+        select_rows(frame, "y", ["i", "f2", "f"])
+    with pytest.raises(ValueError, match="outcome column 'y' has infinite values in data "
+                                         "rows 3, 7;"):
+        select_rows(frame, "y", ["i"])
+
+
+@pytest.mark.parametrize("near", [1.0, 0.1, 1e-13, 0.0])
+def test_fold_solves_are_the_minimum_norm_least_squares(near, monkeypatch):
+    # Well-conditioned normal equations (near = 1, 0.1) are solved directly, near-singular
+    # ones through the eigen decomposition; both must be what lstsq gives (the refits of the
+    # reference).
+    import drivers.diagnostics as diagnostics
+
+    rng = np.random.default_rng(3)
+    designs = 3.0 + rng.normal(size=(4, 60, 5))
+    designs[:, :, 4] = designs[:, :, 0] + designs[:, :, 1] + near * rng.normal(size=(4, 60))
+    targets = rng.normal(size=(4, 60))
+    matrices = np.einsum("fni,fnj->fij", designs, designs)
+    right = np.einsum("fni,fn->fi", designs, targets)
+    if near >= 0.1:         # the direct route: no eigen decomposition
+        monkeypatch.setattr(diagnostics.np.linalg, "eigh", None)
+    found = diagnostics._min_norm_solve(matrices, right)
+    monkeypatch.undo()
+    for f in range(4):
+        expected = np.linalg.lstsq(matrices[f], right[f], rcond=None)[0]
+        assert np.abs(found[f] - expected).max() <= 1e-10 * np.abs(expected).max()
+
+
+def test_kept_fold_splits_cannot_be_changed_by_a_caller():
+    from drivers.diagnostics import fold_index
+
+    parts = fold_index(500, 5, 9)
+    with pytest.raises(ValueError, match="read-only"):
+        parts[0][0] = 7
+    parts.pop()
+    assert len(fold_index(500, 5, 9)) == 5

@@ -289,3 +289,11 @@ def test_one_rule_for_design_weights_on_load_and_in_analysis():
     with pytest.raises(ValueError, match="zero or negative in data rows 3"):
         select_rows(frame.assign(w=frame["w"].replace(np.inf, 1.0)), "sat", ["a", "b"],
                     weights="w")
+
+
+def test_kish_n_of_one_base_is_the_array_formula_to_the_bit():
+    rng = np.random.default_rng(5)
+    for total, squares in [*rng.uniform(0.1, 1e4, size=(50, 2)), (0.0, 0.0), (3.0, 0.0)]:
+        expected = kish_n(np.array([total]), np.array([squares]))[0]
+        assert kish_n(float(total), float(squares)) == expected
+        assert type(kish_n(float(total), float(squares))) is float
