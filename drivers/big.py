@@ -341,18 +341,13 @@ def _check_weights(con, source: str, path: Path, column: str) -> None:
     # Stream the column in file order through the same rule, to name the rows.
     found = {"blank": [], "not_positive": []}
     counts = {"blank": 0, "not_positive": 0}
-    offset = 0
-    con.execute("SET preserve_insertion_order = true")
-    reader = con.sql(f"SELECT CAST({name} AS DOUBLE) AS w FROM {source}"
-                     ).fetch_record_batch(WEIGHT_BATCH)
-    for batch in reader:
-        values = batch.column(0).to_numpy(zero_copy_only=False)
-        for kind, mask in zip(found, design_weight_faults(values), strict=True):
-            positions = np.flatnonzero(mask)
-            counts[kind] += len(positions)
-            found[kind].extend((positions[:ROWS_SHOWN] + offset + 1).tolist())
-        offset += len(values)
-    con.execute("SET preserve_insertion_order = false")
+
+    def faults(values: np.ndarray) -> dict[str, np.ndarray]:
+        return dict(zip(found, design_weight_faults(values), strict=True))
+
+    for kind, (count, rows) in _stream(con, f"SELECT CAST({name} AS DOUBLE) AS w FROM {source}",
+                                       faults).items():
+        counts[kind], found[kind] = count, rows
     kind = "blank" if counts["blank"] else "not_positive"
     rows = ", ".join(map(str, found[kind][:ROWS_SHOWN]))
     if counts[kind] > ROWS_SHOWN:
@@ -360,6 +355,33 @@ def _check_weights(con, source: str, path: Path, column: str) -> None:
     what = ("must be finite numbers; blank or infinite" if kind == "blank"
             else "must be positive; zero or negative")
     raise ValueError(f"{path}: weight column {column!r}: weights {what} in data rows {rows}")
+
+
+def _stream(con, query: str, test) -> dict[str, tuple[int, list[int]]]:
+    """Stream the first column of ``query`` in file order, in batches of
+    :data:`WEIGHT_BATCH`; ``test(values)`` gives boolean masks by name. Returns, per name,
+    the rows it flags and the first :data:`ROWS_SHOWN` of them (1-based data rows)."""
+    counts: dict[str, int] = {}
+    found: dict[str, list[int]] = {}
+    offset = 0
+    con.execute("SET preserve_insertion_order = true")
+    for batch in con.sql(query).to_arrow_reader(WEIGHT_BATCH):
+        values = batch.column(0).to_numpy(zero_copy_only=False)
+        for kind, mask in test(values).items():
+            positions = np.flatnonzero(mask)
+            counts[kind] = counts.get(kind, 0) + len(positions)
+            found.setdefault(kind, []).extend((positions[:ROWS_SHOWN] + offset + 1).tolist())
+        offset += len(values)
+    con.execute("SET preserve_insertion_order = false")
+    return {kind: (counts[kind], found[kind][:ROWS_SHOWN]) for kind in counts}
+
+
+def stream_rows(con, source: str, condition: str) -> tuple[int, list[int]]:
+    """How many rows of ``source`` meet the SQL ``condition``, and the first
+    :data:`ROWS_SHOWN` of them (1-based data rows, in file order), for error messages."""
+    result = _stream(con, f"SELECT coalesce(({condition})::BOOLEAN, false) AS hit FROM {source}",
+                     lambda values: {"hit": np.asarray(values, dtype=bool)})
+    return result.get("hit", (0, []))
 
 
 def file_rows(path: str | Path, outcome: str, drivers: Sequence[str], weights: str | None = None,
