@@ -188,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--by", help="only this segment column (or 'wave')")
     metrics.add_argument("--out", type=Path,
                          help="write the tables to .csv (outcomes) or .xlsx (a sheet per table)")
+    _add_study_engine(metrics)
     metrics.set_defaults(run=run_metrics)
 
     importance = commands.add_parser(
@@ -251,9 +252,19 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--chart", type=Path,
                          help=f"write the CSAT-vs-NPS chart ({'/'.join(FIGURE_SUFFIXES)})")
     _add_parallel_options(compare)
+    _add_study_engine(compare)
     compare.set_defaults(run=run_compare)
     _add_report_parser(commands)
     return parser
+
+
+def _add_study_engine(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--engine", default="auto", choices=["auto", "pandas", "duckdb"],
+        help="how the study's data is read: 'duckdb' streams a .parquet or .csv through DuckDB "
+             "without holding its rows (files larger than memory; intervals from a "
+             "random-group bootstrap), 'pandas' loads it; 'auto' (default) uses duckdb for a "
+             ".parquet or .csv holding more than 1 GiB of numbers")
 
 
 def _add_parallel_options(command: argparse.ArgumentParser) -> None:
@@ -375,12 +386,21 @@ def run_metrics(args: argparse.Namespace) -> int:
     from drivers.metrics import NUMBER_FORMATS, metrics_summary, outcome_table
 
     _check_outputs(args, [args.study])
-    study = _load_study(args.study)
-    _check_outputs(args, study_inputs(study))
-    if args.by:
-        tables = {f"outcomes_by_{args.by}": outcome_table(study, by=args.by)}
+    big = _file_study(args)
+    if big is not None:
+        from drivers.filestudy import file_metrics
+
+        _check_outputs(args, study_inputs(big.study))
+        tables = file_metrics(big, by=args.by)
+        if args.by:
+            tables = {f"outcomes_by_{args.by}": next(iter(tables.values()))}
     else:
-        tables = metrics_summary(study)
+        study = _load_study(args.study)
+        _check_outputs(args, study_inputs(study))
+        if args.by:
+            tables = {f"outcomes_by_{args.by}": outcome_table(study, by=args.by)}
+        else:
+            tables = metrics_summary(study)
     for table in tables.values():
         _warn(table.attrs.get("warnings", []))
     if args.out:
@@ -467,19 +487,27 @@ def run_compare(args: argparse.Namespace) -> int:
     from drivers.analysis import compare
 
     _check_outputs(args, [args.study])
-    study = _load_study(args.study)
-    _check_outputs(args, study_inputs(study))
     outcomes = _split(args.outcomes, ",")
     options = {"outcomes": outcomes, "level": args.level, "method": args.method,
                "ci": args.ci, "seed": args.seed, "missing": args.missing, "base": args.base,
                "min_difference": args.min_difference, "dimension_mode": args.dimension_mode}
-    options["n_jobs"] = args.jobs
-    with _cluster(args.scheduler):
-        _announce(f"compare ({args.method})", args.bootstrap,
-                  lambda bootstrap: compare(study, bootstrap=bootstrap, progress=False,
-                                            **options), args.jobs)
-        table = compare(study, bootstrap=args.bootstrap, progress=sys.stderr.isatty(),
-                        **options)
+    big = _file_study(args)
+    if big is not None:
+        from drivers.filestudy import file_compare
+
+        study = big.study
+        _check_outputs(args, study_inputs(study))
+        table = file_compare(big, bootstrap=args.bootstrap, **options)
+    else:
+        study = _load_study(args.study)
+        _check_outputs(args, study_inputs(study))
+        options["n_jobs"] = args.jobs
+        with _cluster(args.scheduler):
+            _announce(f"compare ({args.method})", args.bootstrap,
+                      lambda bootstrap: compare(study, bootstrap=bootstrap, progress=False,
+                                                **options), args.jobs)
+            table = compare(study, bootstrap=args.bootstrap, progress=sys.stderr.isatty(),
+                            **options)
     facts = table.attrs
     dropped = ", ".join(f"{reason} {n}" for reason, n in facts["dropped_reasons"].items())
     print(f"base: {facts['n_used']:,} of {facts['n_used'] + facts['n_dropped']:,} respondents, "
@@ -501,6 +529,20 @@ def run_compare(args: argparse.Namespace) -> int:
     if not args.out:
         table.to_csv(sys.stdout, index=False)
     return 0
+
+
+def _file_study(args: argparse.Namespace):
+    """The study read through DuckDB (``--engine``), or None when it is loaded into memory."""
+    from drivers.filestudy import REFUSED, load_file_study, use_duckdb
+
+    _check_input(args.study, "study file (YAML)")
+    if not use_duckdb(args.study, args.engine):
+        return None
+    big = load_file_study(args.study)
+    print(f"{big.path}: {big.n_rows:,} rows read through DuckDB in batches (--engine "
+          f"{args.engine}); {REFUSED}", file=sys.stderr)
+    _warn(big.warnings)
+    return big
 
 
 def _compare_chart(table: pd.DataFrame, study, path: Path, lang: str) -> None:

@@ -202,10 +202,18 @@ class FileStudy:
         :class:`Study` holding ``columns`` (plus the weight) coded as
         :func:`drivers.io.load_study` codes them, and with ``group_seed`` each row's random
         group (0 .. :data:`BOOTSTRAP_GROUPS` - 1, a seeded hash; None otherwise)."""
+        columns = list(dict.fromkeys(columns))
+        for slots, weights, groups in self.slot_batches(columns, group_seed=group_seed):
+            yield self._batch(slots, columns, weights), groups
+
+    def slot_batches(self, columns: Sequence[str], *, group_seed: int | None = None
+                     ) -> Iterator[tuple[list[np.ndarray], np.ndarray | None,
+                                         np.ndarray | None]]:
+        """The file in batches as each column's slots (indices into its
+        :class:`CodedColumn`), the weights (None when unweighted) and the random groups."""
         import duckdb
 
         study = self.study
-        columns = list(dict.fromkeys(columns))
         parts = [f"{self.coded[c].index_sql()} AS i{k}" for k, c in enumerate(columns)]
         if study.weight_column:
             parts.append(f"CAST({_quote(study.weight_column)} AS DOUBLE) AS w")
@@ -220,7 +228,13 @@ class FileStudy:
                 reader = con.sql(f"SELECT {', '.join(parts)} FROM {source}"
                                  ).to_arrow_reader(BATCH_ROWS)
                 for batch in reader:
-                    yield self._batch(batch, columns, group_seed is not None)
+                    slots = [batch.column(k).to_numpy(zero_copy_only=False).astype(np.intp)
+                             for k in range(len(columns))]
+                    weights = (batch.column("w").to_numpy(zero_copy_only=False)
+                               if study.weight_column else None)
+                    groups = (batch.column("g").to_numpy(zero_copy_only=False).astype(np.intp)
+                              if group_seed is not None else None)
+                    yield slots, weights, groups
             except duckdb.Error as error:
                 raise ValueError(f"{self.path}: could not be read ({_first_line(error)})"
                                  ) from None
@@ -232,26 +246,22 @@ class FileStudy:
             return "file_row_number"
         return ", ".join(_quote(c) for c in self.coded)   # a CSV: the row's own values
 
-    def _batch(self, batch, columns: list[str], grouped: bool):
-        n = batch.num_rows
+    def _batch(self, slots: list[np.ndarray], columns: list[str],
+               weights: np.ndarray | None) -> Study:
         data, missing = {}, {}
-        for k, column in enumerate(columns):
+        for column, slot in zip(columns, slots, strict=True):
             coded = self.coded[column]
-            slot = batch.column(f"i{k}").to_numpy(zero_copy_only=False).astype(np.intp)
             if coded.shown is not None:
                 data[column] = pd.Series(np.asarray(coded.shown, dtype=object)[slot])
                 continue
             data[column] = pd.Series(coded.values[slot])
             missing[column] = pd.Series(pd.Categorical.from_codes(
                 coded.reasons[slot], categories=coded.labels))
-        weight = self.study.weight_column
-        if weight:
-            data[weight] = pd.Series(batch.column("w").to_numpy(zero_copy_only=False))
-        frame = pd.DataFrame(data, index=pd.RangeIndex(n), copy=False)
+        if self.study.weight_column:
+            data[self.study.weight_column] = pd.Series(weights)
+        frame = pd.DataFrame(data, index=pd.RangeIndex(len(slots[0])), copy=False)
         reasons = pd.DataFrame(missing, index=frame.index, copy=False)
-        groups = (batch.column("g").to_numpy(zero_copy_only=False).astype(np.intp)
-                  if grouped else None)
-        return dataclasses.replace(self.study, data=frame, missing=reasons), groups
+        return dataclasses.replace(self.study, data=frame, missing=reasons)
 
 
 def load_file_study(study_file: str | Path, data: str | Path | None = None) -> FileStudy:
@@ -795,3 +805,183 @@ def _kept(study: Study, base: Study) -> np.ndarray:
     if base is study:
         return np.ones(len(study.data), dtype=bool)
     return study.data.index.isin(base.data.index)
+
+
+# ---------------------------------------------------------------- metrics
+
+
+class _Counts:
+    """Rows, weights and squared weights per (cell slot, value slot) of one column."""
+
+    def __init__(self, cells: int, values: int):
+        self.values = values
+        self.sums = np.zeros((3, cells * values))
+
+    def add(self, cell: np.ndarray, slot: np.ndarray, w: np.ndarray | None) -> None:
+        key = cell * self.values + slot
+        size = self.sums.shape[1]
+        self.sums[0] += np.bincount(key, minlength=size)
+        self.sums[1] += np.bincount(
+            key, weights=None if w is None else w, minlength=size)
+        self.sums[2] += np.bincount(key, weights=None if w is None else w * w, minlength=size)
+
+    def cell(self, slots: Sequence[int]) -> np.ndarray:
+        """(3, values): the sums of some cell slots together."""
+        table = self.sums.reshape(3, -1, self.values)
+        return table[:, list(slots), :].sum(axis=1)
+
+
+def file_metrics(big: FileStudy, by: str | None = None, ci: float = 0.95
+                 ) -> dict[str, pd.DataFrame]:
+    """:func:`drivers.metrics.metrics_summary` (or, with ``by``, the outcome table by one
+    segment or wave column) of a study whose data stays in its file.
+
+    Every estimator needs only, per cell and column, the rows, weights and squared weights
+    of each answer value (a composite's distinct values for the dimensions), summed over the
+    batches; the tables come from the same functions as on the pandas path
+    (:func:`drivers.metrics.rating_of_sample`, :func:`drivers.metrics.nps_of_sample`, and
+    the row builders).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from drivers.paths import bank_loan_study_file
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> study_file = bank_loan_study_file()
+    >>> pd.read_csv(study_file.parent / "survey.csv").to_parquet(folder / "survey.parquet")
+    >>> text = study_file.read_text(encoding="utf-8").replace("survey.csv", "survey.parquet")
+    >>> _ = (folder / "study.yaml").write_text(text, encoding="utf-8")
+    >>> tables = file_metrics(load_file_study(folder / "study.yaml"))
+    >>> list(tables)[:2], int(tables["outcomes"]["n"].iloc[0])
+    (['outcomes', 'outcomes_by_channel'], 1997)
+    """
+    from drivers.metrics import (
+        NPS_METHOD,
+        TOP_BOX_METHOD,
+        _by_columns,
+        _check_ci,
+        attribute_frame,
+        attribute_row,
+        dimension_answers,
+        dimension_frame,
+        dimension_row,
+        outcome_frame,
+        outcome_result_of_sample,
+        outcome_row,
+    )
+
+    _check_ci(ci)
+    study = big.study
+    shell = dataclasses.replace(study, data=pd.DataFrame(columns=list(big.coded)))
+    if by is not None:
+        groupings = _by_columns(shell, by, reserved=[])
+    else:
+        groupings = [s for s in study.segment_columns if s != study.wave_column]
+        groupings += [study.wave_column] if study.wave_column else []
+    outcomes = [o.column for o in study.outcomes.values()]
+    attributes = study.attribute_columns if by is None else []
+    rated = [*outcomes, *attributes]
+    columns = [*rated, *groupings]
+    counts = {(None, c): _Counts(1, len(big.coded[c].raw)) for c in rated}
+    for grouping in groupings:
+        for c in outcomes:
+            counts[(grouping, c)] = _Counts(len(big.coded[grouping].raw), len(big.coded[c].raw))
+    composites: dict[str, dict] = {name: {} for name in study.dimensions} if by is None else {}
+    pooled = {name: np.zeros(3) for name in composites}
+    for slots, w, _ in big.slot_batches(columns):
+        where = dict(zip(columns, slots, strict=True))
+        zero = np.zeros(len(slots[0]), dtype=np.intp)
+        for (grouping, column), table in counts.items():
+            table.add(zero if grouping is None else where[grouping], where[column], w)
+        if composites:
+            batch = big._batch(slots[:len(rated)], rated, w)
+            weights = np.ones(len(batch.data)) if w is None else w
+            scores = batch.dimension_scores()
+            for name, dimension in study.dimensions.items():
+                _add_values(composites[name], scores[name].to_numpy(dtype=float), weights)
+                answers, in_top = dimension_answers(batch, list(dimension.attributes), None)
+                pooled[name] += [np.sum(weights * in_top), np.sum(weights * answers),
+                                 answers.sum()]
+    tables = {}
+    for grouping in ([None] if by is None else []) + groupings:
+        rows = []
+        for key, cell_slots in _cells(big, grouping):
+            for outcome in study.outcomes.values():
+                sample = _sample_of(big.coded[outcome.column],
+                                    counts[(grouping, outcome.column)].cell(cell_slots))
+                result = outcome_result_of_sample(outcome, sample, ci, TOP_BOX_METHOD,
+                                                  NPS_METHOD)
+                rows.append(outcome_row(outcome, key, result))
+        names = [] if grouping is None else [grouping]
+        rows.sort(key=lambda row: [*study.outcomes].index(row["outcome"]))
+        table = outcome_frame(rows, names, ci, TOP_BOX_METHOD, NPS_METHOD, w is not None)
+        label = ("outcomes" if grouping is None else "outcomes_by_wave"
+                 if grouping == study.wave_column else f"outcomes_by_{grouping}")
+        tables[label] = table
+    if by is not None:
+        return tables
+    from drivers.metrics import RatingResult, rating_of_sample
+
+    rows = []
+    for column in attributes:
+        attribute = study.attributes[column]
+        sample = _sample_of(big.coded[column], counts[(None, column)].cell([0]))
+        result = rating_of_sample(RatingResult, sample, attribute.scale, 2, ci, TOP_BOX_METHOD)
+        rows.append(attribute_row(study, column, {}, result, "en"))
+    tables["attributes"] = attribute_frame(rows, [], ci, None, w is not None)
+    rows = []
+    for name in study.dimensions:
+        found = composites[name]
+        values = np.array(list(found), dtype=float)
+        sums = np.array(list(found.values()), dtype=float).reshape(-1, 3)
+        from drivers.metrics import _mean_summary
+
+        mean = _mean_summary(values, sums[:, 1], ci, sums[:, 2],
+                             sums[:, 0].astype(np.int64))
+        rows.append(dimension_row(study, name, {}, mean, pooled[name][0], pooled[name][1],
+                                  int(pooled[name][2]), "en"))
+    tables["dimensions"] = dimension_frame(rows, [], ci, None, w is not None)
+    return tables
+
+
+def _add_values(found: dict, values: np.ndarray, weights: np.ndarray) -> None:
+    """Add rows, weights and squared weights per distinct value (NaN one value of its own)."""
+    key = np.where(np.isnan(values), np.inf, values)
+    distinct, inverse = np.unique(key, return_inverse=True)
+    sums = np.stack([np.bincount(inverse, minlength=len(distinct)),
+                     np.bincount(inverse, weights=weights, minlength=len(distinct)),
+                     np.bincount(inverse, weights=weights * weights, minlength=len(distinct))])
+    for k, value in enumerate(distinct):
+        value = float("nan") if np.isinf(value) else float(value)
+        entry = found.setdefault(value if value == value else "nan", np.zeros(3))
+        entry += sums[:, k]
+
+
+def _sample_of(coded: CodedColumn, sums: np.ndarray):
+    """A :class:`drivers.metrics._Sample` of one column in one cell from its value sums."""
+    from drivers.metrics import _Sample
+
+    answered = ~np.isnan(coded.values) & (sums[0] > 0)
+    blank = np.isnan(coded.values)
+    return _Sample(values=coded.values[answered], weights=sums[1][answered],
+                   n_missing=int(sums[0][blank].sum()), weights_sq=sums[2][answered],
+                   counts=sums[0][answered].astype(np.int64))
+
+
+def _cells(big: FileStudy, grouping: str | None):
+    """(``{column: value}``, cell slots) per value of a segment or wave column present in
+    the file, in the package's order (:func:`drivers.metrics.level_order`); one cell
+    without a grouping."""
+    from drivers.metrics import level_order
+
+    if grouping is None:
+        yield {}, [0]
+        return
+    coded = big.coded[grouping]
+    slots: dict = {}
+    for k, (value, count) in enumerate(zip(coded.shown, coded.counts, strict=True)):
+        if count:
+            slots.setdefault(value, []).append(k)
+    order = level_order(pd.Series(list(slots), dtype=object))
+    for value in sorted(slots, key=order):
+        yield {grouping: value}, slots[value]
