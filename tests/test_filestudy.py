@@ -66,6 +66,8 @@ def bank(tmp_path_factory):
     frame["px_revolving"] = text
     frame.loc[rng.random(len(frame)) < 0.03, "ex_responsiveness"] = 0
     frame.loc[rng.random(len(frame)) < 0.02, "region"] = None
+    attribute_columns = [c for d in spec["dimensions"].values() for c in d["attributes"]]
+    frame.loc[20:24, attribute_columns] = None       # no driver answered: out of pairwise
     attributes = spec["dimensions"]
     attributes["BX"]["attributes"]["bx_trust"]["reverse"] = True
     attributes["PX"]["attributes"]["px_revolving"]["value_labels"] = {"非常满意": 5}
@@ -166,6 +168,39 @@ def test_compare_bootstrap_is_seeded_and_brackets_the_estimate(bank):
     assert (first["diff"] <= first["diff_ci_high"]).all()
     other = file_compare(big, level="dimension", bootstrap=200, seed=6)
     assert not np.allclose(other["diff_ci_low"], first["diff_ci_low"])
+
+
+def test_random_groups_come_from_a_seeded_hash(bank):
+    big = load_file_study(bank["parquet"])
+    draws = {seed: np.concatenate([g for _, _, g in big.slot_batches(["csat"], group_seed=seed)])
+             for seed in (1, 2)}
+    again = np.concatenate([g for _, _, g in big.slot_batches(["csat"], group_seed=1)])
+    np.testing.assert_array_equal(draws[1], again)
+    assert (draws[1] != draws[2]).mean() > 0.9
+    assert draws[1].min() == 0 and draws[1].max() == BOOTSTRAP_GROUPS - 1
+
+
+def test_importances_from_a_correlation_repair_it_as_the_rows_path_does():
+    from drivers.analysis import _Paired
+    from drivers.correlation import is_positive_definite, pairwise_correlation_matrix
+
+    rng = np.random.default_rng(2)
+    n = 300
+    base = rng.normal(size=n)
+    X = np.column_stack([base, base + 0.3 * rng.normal(size=n), -base + 0.3 * rng.normal(size=n)])
+    X[:100, 2] = np.nan                      # x1-x2 and x2-x3 on different rows than x1-x3
+    X[100:200, 0] = np.nan
+    X[200:, 1] = np.nan
+    X[200:, 2] = base[200:] + 0.3 * rng.normal(size=100)
+    Y = np.column_stack([X[:, 0] + rng.normal(size=n), rng.normal(size=n)])
+    Y[:, 0] = np.where(np.isnan(Y[:, 0]), base + rng.normal(size=n), Y[:, 0])
+    corr = pairwise_correlation_matrix(np.column_stack([X, Y]), None)
+    assert not is_positive_definite(corr[:4, :4])
+    paired = _Paired("shapley", None, "pairwise", None)
+    # The repair (Higham's alternating projections) stops at its own tolerance, so inputs
+    # equal to 1e-16 give results equal to about 1e-12.
+    np.testing.assert_allclose(paired.from_correlation(corr, 3), paired(X, Y, None),
+                               rtol=1e-9)
 
 
 def test_cli_engines_agree_and_auto_reads_small_files_in_memory(bank, capsys):
