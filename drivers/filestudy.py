@@ -247,7 +247,7 @@ class FileStudy:
         return ", ".join(_quote(c) for c in self.coded)   # a CSV: the row's own values
 
     def _batch(self, slots: list[np.ndarray], columns: list[str],
-               weights: np.ndarray | None) -> Study:
+               weights: np.ndarray | None, reasons: bool = True) -> Study:
         data, missing = {}, {}
         for column, slot in zip(columns, slots, strict=True):
             coded = self.coded[column]
@@ -255,8 +255,9 @@ class FileStudy:
                 data[column] = pd.Series(np.asarray(coded.shown, dtype=object)[slot])
                 continue
             data[column] = pd.Series(coded.values[slot])
-            missing[column] = pd.Series(pd.Categorical.from_codes(
-                coded.reasons[slot], categories=coded.labels))
+            if reasons:
+                missing[column] = pd.Series(pd.Categorical.from_codes(
+                    coded.reasons[slot], categories=coded.labels))
         if self.study.weight_column:
             data[self.study.weight_column] = pd.Series(weights)
         frame = pd.DataFrame(data, index=pd.RangeIndex(len(slots[0])), copy=False)
@@ -894,7 +895,7 @@ def file_metrics(big: FileStudy, by: str | None = None, ci: float = 0.95
         for (grouping, column), table in counts.items():
             table.add(zero if grouping is None else where[grouping], where[column], w)
         if composites:
-            batch = big._batch(slots[:len(rated)], rated, w)
+            batch = big._batch(slots[:len(rated)], rated, w, reasons=False)
             weights = np.ones(len(batch.data)) if w is None else w
             scores = batch.dimension_scores()
             for name, dimension in study.dimensions.items():
