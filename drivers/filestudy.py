@@ -38,16 +38,10 @@ dimension scores, cross-validated R^2) is refused in one line.
 
 Examples
 --------
->>> import tempfile, pathlib, shutil
->>> import pandas as pd
+>>> import tempfile
 >>> from drivers.paths import bank_loan_study_file
->>> folder = pathlib.Path(tempfile.mkdtemp())
->>> study_file = bank_loan_study_file()
->>> pd.read_csv(study_file.parent / "survey.csv").to_parquet(folder / "survey.parquet")
->>> text = study_file.read_text(encoding="utf-8").replace("data: survey.csv",
-...                                                         "data: survey.parquet")
->>> _ = (folder / "study.yaml").write_text(text, encoding="utf-8")
->>> big = load_file_study(folder / "study.yaml")
+>>> study_file = as_parquet(bank_loan_study_file(), tempfile.mkdtemp())
+>>> big = load_file_study(study_file)
 >>> big.n_rows, len(big.study.attribute_columns)
 (2000, 21)
 """
@@ -93,21 +87,50 @@ REFUSED = ("the random forest, the NPS outcome models, composite dimension score
 MAX_DISTINCT = 10_000
 
 
-def data_file(study_file: str | Path) -> Path:
-    """The data file a study file names (``data:``), resolved and checked as on load."""
-    from drivers.io import _data_path, _read_spec
+def _spec(study_file: Path):
+    """The parsed study file and the line of each key (problems as :class:`StudyError`)."""
+    from drivers.io import _read_spec
     from drivers.schema import parse_spec
 
-    study_file = Path(study_file)
     spec, lines, _ = _read_spec(study_file)
     try:
-        model = parse_spec(spec, lines)
+        return parse_spec(spec, lines), lines
     except StudyError as error:
         raise StudyError(error.problems, study_file) from None
+
+
+def data_file(study_file: str | Path) -> Path:
+    """The data file a study file names (``data:``), resolved and checked as on load."""
+    from drivers.io import _data_path
+
+    study_file = Path(study_file)
+    model, lines = _spec(study_file)
     if not model.data:
         raise StudyError("the study file has no 'data:' entry naming the survey export",
                          study_file)
     return _data_path(study_file, model, lines)
+
+
+def as_parquet(study_file: str | Path, folder: str | Path) -> Path:
+    """A copy of a study with its data as Parquet, written into ``folder``: the study file
+    (``study.yaml``, its ``data:`` pointing at the copy) and ``survey.parquet`` holding the
+    export's raw values (codes and texts as read with the readers' defaults: detected
+    encoding, delimiter and header). Handy to try the DuckDB path (``--engine duckdb``) on a
+    small study. Returns the new study file."""
+    import re
+
+    from drivers.readers import read_table
+
+    study_file, folder = Path(study_file), Path(folder)
+    source = data_file(study_file)
+    frame, _ = read_table(source)
+    target = folder / "survey.parquet"
+    frame.to_parquet(target)
+    text = re.sub(r"(?m)^data:.*$", "data: survey.parquet", study_file.read_text(
+        encoding="utf-8"))
+    copy = folder / "study.yaml"
+    copy.write_text(text, encoding="utf-8")
+    return copy
 
 
 def use_duckdb(study_file: str | Path, engine: str = "auto") -> bool:
@@ -286,16 +309,11 @@ def load_file_study(study_file: str | Path, data: str | Path | None = None) -> F
         file, the column, data rows and what was expected.
     """
     from drivers.big import FILE_KINDS
-    from drivers.io import _read_spec, _Structure
+    from drivers.io import _Structure
     from drivers.readers import TableMeta
-    from drivers.schema import parse_spec
 
     study_file = Path(study_file)
-    spec, lines, _ = _read_spec(study_file)
-    try:
-        model = parse_spec(spec, lines)
-    except StudyError as error:
-        raise StudyError(error.problems, study_file) from None
+    model, lines = _spec(study_file)
     path = Path(data).resolve() if data is not None else data_file(study_file)
     kind = FILE_KINDS.get(path.suffix.lower())
     if kind is None:
@@ -657,14 +675,10 @@ def file_compare(big: FileStudy, outcomes: Sequence[str] = ("csat", "nps"),
 
     Examples
     --------
-    >>> import tempfile, pathlib
+    >>> import tempfile
     >>> from drivers.paths import bank_loan_study_file
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> study_file = bank_loan_study_file()
-    >>> pd.read_csv(study_file.parent / "survey.csv").to_parquet(folder / "survey.parquet")
-    >>> text = study_file.read_text(encoding="utf-8").replace("survey.csv", "survey.parquet")
-    >>> _ = (folder / "study.yaml").write_text(text, encoding="utf-8")
-    >>> table = file_compare(load_file_study(folder / "study.yaml"), level="dimension",
+    >>> study_file = as_parquet(bank_loan_study_file(), tempfile.mkdtemp())
+    >>> table = file_compare(load_file_study(study_file), level="dimension",
     ...                      bootstrap=0)
     >>> table[["driver", "share_csat", "share_nps"]].round(2).values.tolist()[:1]
     [['BX', 0.48, 0.16]]
@@ -845,16 +859,12 @@ def file_metrics(big: FileStudy, by: str | None = None, ci: float = 0.95
 
     Examples
     --------
-    >>> import tempfile, pathlib
+    >>> import tempfile
     >>> from drivers.paths import bank_loan_study_file
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> study_file = bank_loan_study_file()
-    >>> pd.read_csv(study_file.parent / "survey.csv").to_parquet(folder / "survey.parquet")
-    >>> text = study_file.read_text(encoding="utf-8").replace("survey.csv", "survey.parquet")
-    >>> _ = (folder / "study.yaml").write_text(text, encoding="utf-8")
-    >>> tables = file_metrics(load_file_study(folder / "study.yaml"))
+    >>> study_file = as_parquet(bank_loan_study_file(), tempfile.mkdtemp())
+    >>> tables = file_metrics(load_file_study(study_file))
     >>> list(tables)[:2], int(tables["outcomes"]["n"].iloc[0])
-    (['outcomes', 'outcomes_by_channel'], 1997)
+    (['outcomes', 'outcomes_by_channel'], 1994)
     """
     from drivers.metrics import (
         NPS_METHOD,
