@@ -337,6 +337,8 @@ def load_file_study(study_file: str | Path, data: str | Path | None = None) -> F
             raise StudyError("the data has no rows; expected one row per respondent", path)
         if structure.weight_column:
             _check_weights(con, source, path, structure.weight_column)
+        if structure.id_column:
+            _check_ids(con, source, path, structure.id_column)
         problems, coded, found_warnings = [], {}, list(structure.warnings)
         for column, role, scale, coding, reverse in rated:
             entry, found = _code_rated(con, source, path, types[column], column, role, scale,
@@ -361,6 +363,34 @@ def load_file_study(study_file: str | Path, data: str | Path | None = None) -> F
         groupings=study_groupings, report=structure.report, warnings=found_warnings)
     return FileStudy(study=study, path=path, study_file=study_file, n_rows=n_rows,
                      coded=coded, kind=kind, encoding=model.encoding, warnings=found_warnings)
+
+
+def _check_ids(con, source: str, path: Path, column: str) -> None:
+    """Respondent ids unique and present, as :func:`drivers.io._check_ids` requires."""
+    name = _quote(column)
+    repeated, empty = con.execute(f"SELECT count({name}) - count(DISTINCT {name}), "
+                                  f"count(*) - count({name}) FROM {source}").fetchone()
+    problems = []
+    if repeated:
+        values = [row[0] for row in con.execute(
+            f"SELECT {name} FROM {source} WHERE {name} IS NOT NULL GROUP BY {name} "
+            f"HAVING count(*) > 1 ORDER BY {name} LIMIT {ROWS_SHOWN}").fetchall()]
+        listed = " OR ".join(f"{name} = {_sql_value(v, 'VARCHAR' if isinstance(v, str) else 'DOUBLE')}"
+                             for v in values)
+        problems.append(f"column {column!r} (respondent id): ids must be unique; "
+                        f"{', '.join(map(str, values))} repeat in data rows "
+                        f"{_listed(*stream_rows(con, source, listed))}")
+    if empty:
+        problems.append(f"column {column!r} (respondent id): empty id in data rows "
+                        f"{_listed(*stream_rows(con, source, f'{name} IS NULL'))}")
+    if problems:
+        raise StudyError(problems, path)
+
+
+def _listed(total: int, rows: list[int]) -> str:
+    """'3, 17, 40 and 12 more' (1-based data rows)."""
+    return ", ".join(map(str, rows)) + (f" and {total - len(rows)} more"
+                                        if total > len(rows) else "")
 
 
 def _histograms(con, source: str, path: Path, columns: list[str]) -> tuple[int, dict]:
@@ -418,9 +448,7 @@ def _code_rated(con, source, path, sql_type, column, role, scale, coding, revers
                           for v in bad[:ROWS_SHOWN])
         condition = " OR ".join(f"{_quote(column)} = {_sql_value(v, sql_type)}"
                                 for v in bad[:1000])
-        total, rows = stream_rows(con, source, f"coalesce({condition}, false)")
-        listed = ", ".join(map(str, rows)) + (f" and {total - len(rows)} more"
-                                              if total > len(rows) else "")
+        listed = _listed(*stream_rows(con, source, f"coalesce({condition}, false)"))
         problems.append(
             f"column {column!r} ({role}): values {shown} are neither ratings on the scale "
             f"{scale[0]}-{scale[1]} (whole numbers) nor declared missing codes "

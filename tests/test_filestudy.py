@@ -238,6 +238,8 @@ def test_auto_takes_duckdb_above_the_one_threshold(bank, monkeypatch):
     ("weight", "weight column 'weight': weights must be positive; zero or negative in data "
                "rows 4, 9"),
     ("column", "column 'sx_resolution' (attribute of SX) is not in the data"),
+    ("id", "column 'respondent_id' (respondent id): ids must be unique; BL00002 repeat in "
+           "data rows 2, 7"),
 ])
 def test_bad_input_is_one_line_naming_file_column_and_rows(tmp_path, capsys, change, message):
     source = bank_loan_study_file()
@@ -250,6 +252,8 @@ def test_bad_input_is_one_line_naming_file_column_and_rows(tmp_path, capsys, cha
         frame.loc[[2], "bx_trust"] = "n/a"
     elif change == "weight":
         frame.loc[[3, 8], "weight"] = [0.0, -1.0]
+    elif change == "id":
+        frame.loc[6, "respondent_id"] = "BL00002"
     else:
         frame = frame.drop(columns="sx_resolution")
     files = _study_files(tmp_path, frame, spec)
