@@ -497,7 +497,8 @@ def run_compare(args: argparse.Namespace) -> int:
 
         study = big.study
         _check_outputs(args, study_inputs(study))
-        table = file_compare(big, bootstrap=args.bootstrap, **options)
+        table = file_compare(big, bootstrap=args.bootstrap, n_jobs=args.jobs,
+                             progress=sys.stderr.isatty(), **options)
     else:
         study = _load_study(args.study)
         _check_outputs(args, study_inputs(study))

@@ -624,8 +624,40 @@ def _column_means(values: np.ndarray) -> np.ndarray:
     return np.divide(totals, counts, out=np.zeros(values.shape[1]), where=counts > 0)
 
 
+class GroupStatistic:
+    """A statistic of summed group moments, as :func:`drivers.bootstrap.bootstrap_samples`
+    evaluates it: its "respondents" are the G groups, and the frequency weights ``w`` it
+    passes say how often each group was drawn. Picklable (worker processes, a cluster)."""
+
+    _FIELDS = ("sums", "cross", "pair_n", "pair_weight", "pair_weight_sq", "pair_sums",
+               "pair_squares", "pair_cross")
+
+    def __init__(self, groups: Sequence[Moments | None], statistic):
+        present = [m for m in groups if m is not None]
+        self.template, self.statistic = present[0], statistic
+        names = [f for f in self._FIELDS if getattr(self.template, f) is not None]
+        self.stacks = {name: np.stack([np.zeros(np.shape(getattr(self.template, name)))
+                                       if m is None else np.asarray(getattr(m, name), float)
+                                       for m in groups]) for name in names}
+        self.scalars = np.array([[0.0, 0.0, 0.0] if m is None
+                                 else [m.n, m.weight_sum, m.weight_sq_sum] for m in groups])
+
+    def moments(self, w: np.ndarray) -> Moments:
+        """The moments of the groups drawn, each as often as ``w`` says."""
+        n, weight_sum, weight_sq_sum = w @ self.scalars
+        summed = {name: np.tensordot(w, stack, axes=1) for name, stack in self.stacks.items()}
+        if "pair_n" in summed:
+            summed["pair_n"] = np.rint(summed["pair_n"]).astype(np.int64)
+        return Moments(columns=self.template.columns, n=int(round(n)), weight_sum=weight_sum,
+                       weight_sq_sum=weight_sq_sum, shift=self.template.shift, **summed)
+
+    def __call__(self, X, y, w) -> np.ndarray:
+        return np.asarray(self.statistic(self.moments(w)), dtype=float)
+
+
 def group_bootstrap(groups: Sequence[Moments | None], statistic, n_resamples: int,
-                    seed: int | None = None) -> np.ndarray:
+                    seed: int | None = None, n_jobs: int | None = 1,
+                    progress: bool = False) -> np.ndarray:
     """Random-group bootstrap: ``statistic(moments)`` on resamples of whole groups.
 
     Parameters
@@ -633,12 +665,15 @@ def group_bootstrap(groups: Sequence[Moments | None], statistic, n_resamples: in
     groups : list of Moments (or None for an empty group)
         The moments of each of G disjoint random groups of rows, about one shift.
     statistic : callable
-        ``statistic(moments) -> ndarray`` (importances, for example).
+        ``statistic(moments) -> ndarray`` (importances, for example); picklable to run in
+        worker processes.
     n_resamples : int
-        Resamples; each draws G groups with replacement (multinomial counts) and adds
-        their moments, each group as many times as it was drawn.
-    seed : int, optional
-        Seed of the draws.
+        Resamples; each draws G groups with replacement and adds their moments, each group
+        as many times as it was drawn.
+    seed, n_jobs, progress
+        As in :func:`drivers.bootstrap.bootstrap_samples`, which runs the resamples with
+        the G groups as its units (the same draws, blocks, processes and progress bar as a
+        respondent bootstrap; identical numbers whatever the number of processes).
 
     Returns
     -------
@@ -656,33 +691,30 @@ def group_bootstrap(groups: Sequence[Moments | None], statistic, n_resamples: in
     >>> rng = np.random.default_rng(0)
     >>> values = rng.normal(size=(1000, 2))
     >>> parts = [Moments.from_arrays(values[g::50], shift=[0.0, 0.0]) for g in range(50)]
-    >>> draws = group_bootstrap(parts, lambda m: m.mean(), 200, seed=1)
+    >>> draws = group_bootstrap(parts, _mean, 200, seed=1)
     >>> draws.shape, bool(0.02 < draws[:, 0].std() < 0.05)   # se of a mean of 1000: 0.032
     ((200, 2), True)
     """
-    present = [m for m in groups if m is not None]
-    template = present[0]
-    fields_ = ["sums", "cross", *(["pair_n", "pair_weight", "pair_weight_sq", "pair_sums",
-                                   "pair_squares", "pair_cross"] if template.pairwise else [])]
-    zero = {name: np.zeros_like(getattr(template, name), dtype=float) for name in fields_}
-    stacks = {name: np.stack([zero[name] if m is None else np.asarray(getattr(m, name),
-                                                                      dtype=float)
-                              for m in groups]) for name in fields_}
-    scalars = np.array([[0.0, 0.0, 0.0] if m is None else [m.n, m.weight_sum, m.weight_sq_sum]
-                        for m in groups])
-    rng = np.random.default_rng(seed)
+    from drivers.bootstrap import bootstrap_samples
+
     k = len(groups)
-    out = []
-    for counts in rng.multinomial(k, np.full(k, 1.0 / k), size=n_resamples):
-        counts = counts.astype(float)
-        n, weight_sum, weight_sq_sum = counts @ scalars
-        summed = {name: np.tensordot(counts, stack, axes=1) for name, stack in stacks.items()}
-        if template.pairwise:
-            summed["pair_n"] = np.rint(summed["pair_n"]).astype(np.int64)
-        moments = Moments(columns=template.columns, n=int(round(n)), weight_sum=weight_sum,
-                          weight_sq_sum=weight_sq_sum, shift=template.shift, **summed)
-        out.append(np.asarray(statistic(moments), dtype=float))
-    return np.vstack(out)
+    return bootstrap_samples(GroupStatistic(groups, statistic), np.zeros((k, 1)), np.zeros(k),
+                             None, n_resamples=n_resamples, seed=seed, n_jobs=n_jobs or 1,
+                             progress=progress, description="random-group bootstrap")
+
+
+def _mean(moments: Moments) -> np.ndarray:
+    return moments.mean()
+
+
+class _Importances:
+    """Importances of every outcome from summed moments (picklable)."""
+
+    def __init__(self, paired, k: int, missing: str):
+        self.paired, self.k, self.missing = paired, k, missing
+
+    def __call__(self, moments: Moments) -> np.ndarray:
+        return self.paired.from_correlation(moments.correlation(self.missing), self.k)
 
 
 # ---------------------------------------------------------------- compare
@@ -692,7 +724,8 @@ def file_compare(big: FileStudy, outcomes: Sequence[str] = ("csat", "nps"),
                  level: str = "attribute", method: str = "shapley", bootstrap: int = 1000,
                  ci: float = 0.95, seed: int | None = None, missing: str | None = None,
                  base: str = "driver", min_difference: float | None = None,
-                 dimension_mode: str = "grouped") -> pd.DataFrame:
+                 dimension_mode: str = "grouped", n_jobs: int | None = 1,
+                 progress: bool = False) -> pd.DataFrame:
     """:func:`drivers.analysis.compare` of a study whose data stays in its file.
 
     Parameters are those of :func:`drivers.analysis.compare`. The point estimates equal the
@@ -717,14 +750,16 @@ def file_compare(big: FileStudy, outcomes: Sequence[str] = ("csat", "nps"),
     return file_compare_pairs(big, [outcomes], level=level, method=method, bootstrap=bootstrap,
                               ci=ci, seed=seed, missing=missing, base=base,
                               min_difference=MIN_DIFFERENCE if min_difference is None
-                              else min_difference, dimension_mode=dimension_mode)[outcomes]
+                              else min_difference, dimension_mode=dimension_mode,
+                              n_jobs=n_jobs, progress=progress)[outcomes]
 
 
 def file_compare_pairs(big: FileStudy, pairs, level: str = "attribute",
                        method: str = "shapley", bootstrap: int = 1000, ci: float = 0.95,
                        seed: int | None = None, missing: str | None = None,
                        base: str = "driver", min_difference: float = 0.03,
-                       dimension_mode: str = "grouped") -> dict[tuple[str, str], pd.DataFrame]:
+                       dimension_mode: str = "grouped", n_jobs: int | None = 1,
+                       progress: bool = False) -> dict[tuple[str, str], pd.DataFrame]:
     """:func:`drivers.analysis.compare_pairs` of a study whose data stays in its file."""
     from drivers.analysis import (
         BASES,
@@ -811,13 +846,8 @@ def file_compare_pairs(big: FileStudy, pairs, level: str = "attribute",
     dropped = dict(blanks)
     for reason, n in first.dropped_reasons.items():
         dropped[reason] = dropped.get(reason, 0) + n
-    paired = _Paired(method, groups, missing, seed)
     k = len(drivers)
-
-    def importances(moments: Moments) -> np.ndarray:
-        corr = moments.correlation(missing)
-        return paired.from_correlation(corr, k)
-
+    importances = _Importances(_Paired(method, groups, missing, seed), k, missing)
     moments = rows.moments
     point = importances(moments)
     corr = moments.correlation(missing)
@@ -827,7 +857,7 @@ def file_compare_pairs(big: FileStudy, pairs, level: str = "attribute",
     samples = None
     if bootstrap:
         samples = group_bootstrap(rows.group_moments, importances, int(bootstrap),
-                                  seed=[resample_seed, 1])
+                                  seed=resample_seed, n_jobs=n_jobs, progress=progress)
     else:
         warnings.append("no bootstrap: differences in share have no interval, so no driver is "
                         "labelled CSAT- or NPS-led; pass bootstrap=1000")

@@ -135,7 +135,10 @@ def test_metrics_equal_the_pandas_path(bank, kind):
         assert found.attrs["warnings"] == expected.attrs["warnings"], name
 
 
-def test_group_bootstrap_adds_the_rows_of_the_groups_drawn():
+def test_group_resamples_add_the_rows_of_the_groups_drawn():
+    from drivers.bootstrap import block_plan, block_rows
+    from drivers.filestudy import GroupStatistic
+
     rng = np.random.default_rng(4)
     values = rng.normal(size=(300, 3))
     values[rng.random(values.shape) < 0.1] = np.nan
@@ -144,16 +147,17 @@ def test_group_bootstrap_adds_the_rows_of_the_groups_drawn():
     shift = np.zeros(3)
     parts = [Moments.from_arrays(values[group == g], weights[group == g], pairwise=True,
                                  shift=shift) for g in range(7)]
-    seen = []
-    group_bootstrap(parts, lambda m: seen.append(m) or np.zeros(1), 5, seed=9)
-    counts = np.random.default_rng(9).multinomial(7, np.full(7, 1 / 7), size=5)
-    for drawn, moments in zip(counts, seen, strict=True):
+    combined = GroupStatistic(parts, lambda m: m.correlation("pairwise").ravel())
+    draws = group_bootstrap(parts, combined.statistic, 5, seed=9)
+    (block_seed, size), = block_plan(5, 9)
+    for drawn, found in zip(block_rows(7, block_seed, size), draws, strict=True):
         rows = np.sort(np.concatenate([np.flatnonzero(group == g) for g in range(7)
-                                       for _ in range(drawn[g])]))
+                                       for _ in range(int(drawn[g]))]))
         expected = Moments.from_arrays(values[rows], weights[rows], pairwise=True,
                                        shift=shift)
-        np.testing.assert_allclose(moments.correlation("pairwise"),
-                                   expected.correlation("pairwise"), rtol=1e-12)
+        np.testing.assert_allclose(found, expected.correlation("pairwise").ravel(),
+                                   rtol=1e-12)
+        moments = combined.moments(drawn)
         assert moments.n == expected.n
         np.testing.assert_array_equal(moments.pair_n, expected.pair_n)
 
