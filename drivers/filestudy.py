@@ -894,9 +894,11 @@ class _Counts:
         key = cell * self.values + slot
         size = self.sums.shape[1]
         self.sums[0] += np.bincount(key, minlength=size)
-        self.sums[1] += np.bincount(
-            key, weights=None if w is None else w, minlength=size)
-        self.sums[2] += np.bincount(key, weights=None if w is None else w * w, minlength=size)
+        if w is None:                 # unweighted: every weight and its square are 1
+            self.sums[1] = self.sums[2] = self.sums[0]
+            return
+        self.sums[1] += np.bincount(key, weights=w, minlength=size)
+        self.sums[2] += np.bincount(key, weights=w * w, minlength=size)
 
     def cell(self, slots: Sequence[int]) -> np.ndarray:
         """(3, values): the sums of some cell slots together."""
@@ -941,6 +943,7 @@ def file_metrics(big: FileStudy, by: str | None = None, ci: float = 0.95
 
     _check_ci(ci)
     study = big.study
+    weighted = study.weight_column is not None
     shell = dataclasses.replace(study, data=pd.DataFrame(columns=list(big.coded)))
     if by is not None:
         groupings = _by_columns(shell, by, reserved=[])
@@ -983,7 +986,7 @@ def file_metrics(big: FileStudy, by: str | None = None, ci: float = 0.95
                 rows.append(outcome_row(outcome, key, result))
         names = [] if grouping is None else [grouping]
         rows.sort(key=lambda row: [*study.outcomes].index(row["outcome"]))
-        table = outcome_frame(rows, names, ci, TOP_BOX_METHOD, NPS_METHOD, w is not None)
+        table = outcome_frame(rows, names, ci, TOP_BOX_METHOD, NPS_METHOD, weighted)
         label = ("outcomes" if grouping is None else "outcomes_by_wave"
                  if grouping == study.wave_column else f"outcomes_by_{grouping}")
         tables[label] = table
@@ -997,7 +1000,7 @@ def file_metrics(big: FileStudy, by: str | None = None, ci: float = 0.95
         sample = _sample_of(big.coded[column], counts[(None, column)].cell([0]))
         result = rating_of_sample(RatingResult, sample, attribute.scale, 2, ci, TOP_BOX_METHOD)
         rows.append(attribute_row(study, column, {}, result, "en"))
-    tables["attributes"] = attribute_frame(rows, [], ci, None, w is not None)
+    tables["attributes"] = attribute_frame(rows, [], ci, None, weighted)
     rows = []
     for name in study.dimensions:
         found = composites[name]
@@ -1009,7 +1012,7 @@ def file_metrics(big: FileStudy, by: str | None = None, ci: float = 0.95
                              sums[:, 0].astype(np.int64))
         rows.append(dimension_row(study, name, {}, mean, pooled[name][0], pooled[name][1],
                                   int(pooled[name][2]), "en"))
-    tables["dimensions"] = dimension_frame(rows, [], ci, None, w is not None)
+    tables["dimensions"] = dimension_frame(rows, [], ci, None, weighted)
     return tables
 
 

@@ -73,7 +73,12 @@ def bank(tmp_path_factory):
     attributes["PX"]["attributes"]["px_revolving"]["value_labels"] = {"非常满意": 5}
     attributes["EX"]["attributes"]["ex_responsiveness"]["missing_codes"] = {0: "refused"}
     spec["missing_codes"]["(跳过)"] = "not_applicable"
-    return _study_files(folder, frame, spec)
+    files = _study_files(folder, frame, spec)
+    unweighted = folder / "unweighted"
+    unweighted.mkdir()
+    spec.pop("weight")
+    files["unweighted"] = _study_files(unweighted, frame, spec)["parquet"]
+    return files
 
 
 @pytest.mark.parametrize("kind", ["parquet", "csv"])
@@ -115,7 +120,7 @@ def test_the_coding_is_the_pandas_coding(bank):
     assert batch.data["px_revolving"].max() == 5
 
 
-@pytest.mark.parametrize("kind", ["parquet", "csv"])
+@pytest.mark.parametrize("kind", ["parquet", "csv", "unweighted"])
 def test_metrics_equal_the_pandas_path(bank, kind):
     memory = metrics_summary(load_study(bank[kind]))
     tables = file_metrics(load_file_study(bank[kind]))
