@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--by", help="only this segment column (or 'wave')")
     metrics.add_argument("--out", type=Path,
                          help="write the tables to .csv (outcomes) or .xlsx (a sheet per table)")
-    _add_study_engine(metrics)
+    _add_engine(metrics, STUDY_ENGINE)
     metrics.set_defaults(run=run_metrics)
 
     importance = commands.add_parser(
@@ -212,12 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     importance.add_argument("--ci", type=_level, default=0.95, help="interval level (0.95)")
     importance.add_argument("--seed", type=_seed, default=None, help="random seed")
     importance.add_argument("--out", type=Path, help="write to .csv or .xlsx")
-    importance.add_argument(
-        "--engine", default="auto", choices=["auto", "pandas", "duckdb"],
-        help="how DATA is read: 'duckdb' sums its moments in SQL without loading the rows "
-             "(files larger than memory; point estimates of the correlation methods, no "
-             "--bootstrap), 'pandas' loads it; 'auto' (default) uses duckdb for a .parquet or "
-             ".csv holding more than 1 GiB of numbers")
+    _add_engine(importance, "how DATA is read: 'duckdb' sums its moments in SQL without "
+                            "loading the rows (files larger than memory; point estimates of "
+                            "the correlation methods, no --bootstrap)")
     _add_parallel_options(importance)
     importance.set_defaults(run=run_importance)
 
@@ -252,19 +249,22 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--chart", type=Path,
                          help=f"write the CSAT-vs-NPS chart ({'/'.join(FIGURE_SUFFIXES)})")
     _add_parallel_options(compare)
-    _add_study_engine(compare)
+    _add_engine(compare, STUDY_ENGINE)
     compare.set_defaults(run=run_compare)
     _add_report_parser(commands)
     return parser
 
 
-def _add_study_engine(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--engine", default="auto", choices=["auto", "pandas", "duckdb"],
-        help="how the study's data is read: 'duckdb' streams a .parquet or .csv through DuckDB "
-             "without holding its rows (files larger than memory; intervals from a "
-             "random-group bootstrap), 'pandas' loads it; 'auto' (default) uses duckdb for a "
-             ".parquet or .csv holding more than 1 GiB of numbers")
+#: How ``--engine`` reads a study's data (compare, metrics).
+STUDY_ENGINE = ("how the study's data is read: 'duckdb' streams a .parquet or .csv through "
+                "DuckDB without holding its rows (files larger than memory; intervals from a "
+                "random-group bootstrap)")
+
+
+def _add_engine(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument("--engine", default="auto", choices=["auto", "pandas", "duckdb"],
+                         help=f"{what}, 'pandas' loads it; 'auto' (default) uses duckdb for a "
+                              f".parquet or .csv holding more than 1 GiB of numbers")
 
 
 def _add_parallel_options(command: argparse.ArgumentParser) -> None:
