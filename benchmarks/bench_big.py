@@ -11,11 +11,17 @@ the child on the moments it got.
 (a) the moments of one cell (the whole file, CSAT on the 20 attributes, listwise, weighted);
 (b) moments per cell over segment x wave (24 cells), Shapley in each;
 (c) ``drivers importance big.parquet ...`` end to end through the command line (the file
-    holds 2 GB of numbers, so ``--engine auto`` reads it through DuckDB).
+    holds 2 GB of numbers, so ``--engine auto`` reads it through DuckDB);
+(d) ``drivers compare study.yaml`` on a study file whose ``data:`` is that file (outcomes
+    CSAT and NPS, 20 attributes in four dimensions, code 98 "don't know", weights, a
+    segment and a wave): the driver base, pairwise moments in batches and 1,000 resamples of
+    200 random groups (:mod:`drivers.filestudy`), end to end;
+(e) ``drivers metrics study.yaml``: the outcome tables overall, by segment and by wave, the
+    attribute and dimension tables, end to end.
 
 Goal: a peak of a few hundred MB (the numbers alone would take 2 GB in pandas).
 Run: ``make bench`` or ``python benchmarks/bench_big.py`` (``BIG_ROWS=1000000`` for a quick
-look).
+look, ``BIG_STEPS=de`` for some steps only).
 """
 
 from __future__ import annotations
@@ -94,6 +100,24 @@ print(json.dumps({{"seconds": seconds, "core": core, "cells": len(cells),
 """
 
 
+#: The study file of steps (d) and (e), beside the Parquet file.
+STUDY = """title: Ten million respondents
+data: big.parquet
+weight: weight
+segments: [segment]
+wave: wave
+missing_codes: {98: dont_know}
+outcomes:
+  csat: {column: csat, kind: csat, scale: [1, 5]}
+  nps: {column: recommend, kind: nps}
+dimensions:
+  BX: {attributes: [a01, a02, a03, a04, a05]}
+  PX: {attributes: [a06, a07, a08, a09, a10]}
+  SX: {attributes: [a11, a12, a13, a14, a15]}
+  EX: {attributes: [a16, a17, a18, a19, a20]}
+"""
+
+
 def child(command: list[str]) -> tuple[float, float, str]:
     """Wall seconds, peak resident MB (the kernel's ru_maxrss of this child) and its output."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -111,6 +135,8 @@ def child(command: list[str]) -> tuple[float, float, str]:
 
 
 def step(name: str, command: list[str]) -> None:
+    if name[1] not in os.environ.get("BIG_STEPS", "abcde"):   # BIG_STEPS=de: only (d), (e)
+        return
     runs = [child(command) for _ in range(REPEATS)]
     wall = statistics.median(r[0] for r in runs)
     peak = max(r[1] for r in runs)
@@ -153,6 +179,15 @@ def main() -> None:
              [sys.executable, "-m", "drivers", "importance", str(path), "--outcome", "csat",
               "--drivers", ",".join(ATTRIBUTES), "--weights", "weight", "--missing-codes",
               "98"])
+        study = Path(folder) / "study.yaml"
+        study.write_text(STUDY, encoding="utf-8")
+        step("(d) drivers compare study.yaml (1,000 res.)",
+             [sys.executable, "-m", "drivers", "compare", str(study), "--bootstrap", "1000",
+              "--engine", "duckdb",
+              "--out", str(Path(folder) / "compare.csv")])
+        step("(e) drivers metrics study.yaml",
+             [sys.executable, "-m", "drivers", "metrics", str(study), "--engine", "duckdb",
+              "--out", str(Path(folder) / "metrics.xlsx")])
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 

@@ -60,6 +60,7 @@ from drivers.importance import (
     base_warnings,
     bootstrap_statistic,
     composite_scores,
+    from_correlations,
     importance_details,
     ranks,
     shares,
@@ -802,8 +803,6 @@ def compare_pairs(study: Study, pairs: Sequence[Sequence[str]], level: str = "at
         dropped[reason] = dropped.get(reason, 0) + n
 
     paired = _Paired(method, groups, missing, seed)
-    rule = SHARE_RULES[method]
-    k = len(names)
     Y = np.column_stack([rows.y for rows in selected])
     point = paired(first.X, Y, first.weights)
     warnings = base_warnings(first, len(frame))
@@ -819,6 +818,29 @@ def compare_pairs(study: Study, pairs: Sequence[Sequence[str]], level: str = "at
                         "labelled CSAT- or NPS-led; pass bootstrap=1000")
     r2 = {name: _r2(first.X, rows.y, rows.weights, missing)
           for name, rows in zip(outcomes, selected, strict=True)}
+    facts = {"n_used": first.n_used, "n_dropped": int(len(frame) - first.n_used),
+             "dropped_reasons": dropped, "weighted": first.weights is not None,
+             "index": first.index}
+    return pair_tables(study, pairs, outcomes, names, point, samples, resample_seed, facts,
+                       r2, warnings, base_facts, level=level, method=method, ci=ci, seed=seed,
+                       missing=missing, bootstrap=bootstrap, min_difference=min_difference,
+                       dimension_mode=dimension_mode)
+
+
+def pair_tables(study: Study, pairs, outcomes, names, point, samples, resample_seed,
+                facts: dict, r2: dict, warnings: list[str], base_facts: dict, *, level, method,
+                ci, seed, missing, bootstrap, min_difference, dimension_mode
+                ) -> dict[tuple[str, str], pd.DataFrame]:
+    """The :func:`compare` tables of ``pairs`` from the importances of every outcome.
+
+    ``point`` holds each outcome's importances one after another (``outcomes`` order),
+    ``samples`` the same per resample (None without a bootstrap); ``facts`` the row account
+    (``n_used``, ``n_dropped``, ``dropped_reasons``, ``weighted`` and the used rows'
+    ``index``, None when the resamples are not of respondents), ``r2`` each outcome's R^2.
+    Shared by the in-memory path and the file path (:mod:`drivers.filestudy`).
+    """
+    rule = SHARE_RULES[method]
+    k = len(names)
     position = {name: j for j, name in enumerate(outcomes)}
     tables = {}
     for pair in pairs:
@@ -832,8 +854,9 @@ def compare_pairs(study: Study, pairs: Sequence[Sequence[str]], level: str = "at
         resamples = None
         if samples is not None:
             own = np.hstack([samples[:, span] for span in spans])
-            resamples = Resamples(own, [f"{o}:{n}" for o in pair for n in names],
-                                  first.index, resample_seed, rule)
+            if facts["index"] is not None:
+                resamples = Resamples(own, [f"{o}:{n}" for o in pair for n in names],
+                                      facts["index"], resample_seed, rule)
             share_a, share_b = (share_samples(samples[:, span], rule) for span in spans)
             for name, share_rows in zip(pair, (share_a, share_b), strict=True):
                 low, high = percentile_interval(share_rows, ci)
@@ -857,10 +880,10 @@ def compare_pairs(study: Study, pairs: Sequence[Sequence[str]], level: str = "at
         table = table[ordered]
         table.attrs = {"outcomes": list(pair), "level": level, "method": method,
                        "dimension_mode": dimension_mode if level == "dimension" else None,
-                       "missing": missing, "n_used": first.n_used,
-                       "n_dropped": int(len(frame) - first.n_used),
-                       "dropped_reasons": dict(dropped),
-                       "weighted": first.weights is not None,
+                       "missing": missing, "n_used": facts["n_used"],
+                       "n_dropped": facts["n_dropped"],
+                       "dropped_reasons": dict(facts["dropped_reasons"]),
+                       "weighted": facts["weighted"],
                        "r2": {name: r2[name] for name in pair},
                        "bootstrap": int(bootstrap), "ci": ci, "seed": seed,
                        "adjustment": f"{ADJUSTMENT_TEXT} across the {len(names)} drivers",
@@ -972,7 +995,7 @@ class _Paired:
     """
 
     def __init__(self, method, groups, missing, seed):
-        self.method, self.groups, self.missing = method, groups, missing
+        self.method, self.groups, self.missing, self.seed = method, groups, missing, seed
         self.statistic = bootstrap_statistic(method, groups, missing, seed)
 
     def __call__(self, X, Y, w):
@@ -981,6 +1004,24 @@ class _Paired:
             return np.concatenate([self.statistic(X, Y[:, j], w) for j in range(Y.shape[1])])
         p = X.shape[1]
         return shapley_values(corr[:p, :p], corr[:p, p:], groups=self.groups).T.ravel()
+
+    def from_correlation(self, corr: np.ndarray, p: int) -> np.ndarray:
+        """The same importances from the joint correlation matrix of the ``p`` drivers then
+        the outcomes (moments of rows that are not in memory, :mod:`drivers.filestudy`).
+        Under pairwise, an outcome whose block is not positive definite is repaired to the
+        nearest correlation matrix, as :func:`drivers.importance.bootstrap_statistic` does."""
+        own = [[*range(p), outcome] for outcome in range(p, corr.shape[0])]
+        definite = [is_positive_definite(corr[np.ix_(rows, rows)]) for rows in own]
+        if self.method == "shapley" and (self.missing != "pairwise" or all(definite)):
+            return shapley_values(corr[:p, :p], corr[:p, p:], groups=self.groups).T.ravel()
+        values = []
+        for rows, fine in zip(own, definite, strict=True):
+            block = corr[np.ix_(rows, rows)]
+            if self.missing == "pairwise" and not fine:
+                block = nearest_positive_definite(block)
+            values.append(from_correlations(self.method, block[:-1, :-1], block[:-1, -1],
+                                            self.groups, self.seed))
+        return np.concatenate(values)
 
     def _joint_correlation(self, X, Y, w):
         values = np.column_stack([X, Y])
@@ -1011,8 +1052,18 @@ def _r2(X, y, weights, missing) -> float:
     """R^2 of the linear model of ``y`` on all of ``X`` (listwise or pairwise correlations)."""
     if missing == "pairwise":
         corr = pairwise_correlation(np.column_stack([X, y]), weights)[0].to_numpy()
-        if not is_positive_definite(corr):
-            corr = nearest_positive_definite(corr)
     else:
         corr = weighted_correlation(np.column_stack([X, y]), weights)
+    return r2_from_correlation(corr, missing)
+
+
+def r2_from_correlation(corr: np.ndarray, missing: str) -> float:
+    """R^2 of the last column on the others from their correlation matrix (a pairwise one
+    repaired to the nearest correlation matrix when it is not positive definite).
+
+    >>> round(r2_from_correlation(np.array([[1.0, 0.5], [0.5, 1.0]]), "listwise"), 2)
+    0.25
+    """
+    if missing == "pairwise" and not is_positive_definite(corr):
+        corr = nearest_positive_definite(corr)
     return standardized_fit(corr[:-1, :-1], corr[:-1, -1])[1]

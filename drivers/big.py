@@ -16,8 +16,10 @@ in batches to name the rows. The moments equal ``Moments.from_frame`` on the sam
 about 1e-15 relative (see :func:`file_rows`, Notes).
 
 What needs the rows themselves is refused with one line: the random forest, the NPS outcome
-models, the bootstrap (respondent resamples), HC3 standard errors of ``beta`` and the
-cross-validated R^2 (NaN). CSV exports are read by DuckDB when UTF-8, UTF-16 or Latin-1; any
+models, the bootstrap (respondent resamples) and HC3 standard errors of ``beta``. The
+cross-validated R^2 (listwise) comes from the moments of :data:`drivers.diagnostics.CV_FOLDS`
+folds per cell, a row's fold a seeded hash of its Parquet row number (a CSV row: of its
+values), so its folds are not those of the pandas path (a permutation of row positions). CSV exports are read by DuckDB when UTF-8, UTF-16 or Latin-1; any
 other encoding (GBK / GB18030 from Excel on Chinese Windows) is re-encoded to UTF-8 into a
 temporary file first, streamed 1 MB at a time, as DuckDB's own reader for those encodings is
 an extension it would download at run time.
@@ -54,6 +56,8 @@ import numpy as np
 import pandas as pd
 
 from drivers.diagnostics import (
+    CV_FOLDS,
+    CV_SEED,
     DRIVER_MISSING,
     OUTCOME_MISSING,
     TOO_FEW_ANSWERS,
@@ -86,9 +90,10 @@ DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "ascii": "utf-8",
 #: What the moments path computes, and what it refuses (CLI messages and docs quote these).
 SUPPORTED = ("point estimates of shapley, shapley_sampled, relative_weights, beta (no standard "
              "errors), pratt and correlation, listwise or pairwise, weighted, with R^2, "
-             "adjusted R^2, VIF and condition number")
-REFUSED = ("the random forest, the NPS outcome models (promoter, detractor, ordinal), the "
-           "bootstrap and cross-validated R^2 need the rows in memory")
+             "adjusted R^2, VIF, condition number and (listwise) cross-validated R^2 from "
+             "fold moments")
+REFUSED = ("the random forest, the NPS outcome models (promoter, detractor, ordinal) and the "
+           "bootstrap need the rows in memory")
 
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
             "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "BOOLEAN")
@@ -341,18 +346,13 @@ def _check_weights(con, source: str, path: Path, column: str) -> None:
     # Stream the column in file order through the same rule, to name the rows.
     found = {"blank": [], "not_positive": []}
     counts = {"blank": 0, "not_positive": 0}
-    offset = 0
-    con.execute("SET preserve_insertion_order = true")
-    reader = con.sql(f"SELECT CAST({name} AS DOUBLE) AS w FROM {source}"
-                     ).fetch_record_batch(WEIGHT_BATCH)
-    for batch in reader:
-        values = batch.column(0).to_numpy(zero_copy_only=False)
-        for kind, mask in zip(found, design_weight_faults(values), strict=True):
-            positions = np.flatnonzero(mask)
-            counts[kind] += len(positions)
-            found[kind].extend((positions[:ROWS_SHOWN] + offset + 1).tolist())
-        offset += len(values)
-    con.execute("SET preserve_insertion_order = false")
+
+    def faults(values: np.ndarray) -> dict[str, np.ndarray]:
+        return dict(zip(found, design_weight_faults(values), strict=True))
+
+    for kind, (count, rows) in _stream(con, f"SELECT CAST({name} AS DOUBLE) AS w FROM {source}",
+                                       faults).items():
+        counts[kind], found[kind] = count, rows
     kind = "blank" if counts["blank"] else "not_positive"
     rows = ", ".join(map(str, found[kind][:ROWS_SHOWN]))
     if counts[kind] > ROWS_SHOWN:
@@ -362,9 +362,36 @@ def _check_weights(con, source: str, path: Path, column: str) -> None:
     raise ValueError(f"{path}: weight column {column!r}: weights {what} in data rows {rows}")
 
 
+def _stream(con, query: str, test) -> dict[str, tuple[int, list[int]]]:
+    """Stream the first column of ``query`` in file order, in batches of
+    :data:`WEIGHT_BATCH`; ``test(values)`` gives boolean masks by name. Returns, per name,
+    the rows it flags and the first :data:`ROWS_SHOWN` of them (1-based data rows)."""
+    counts: dict[str, int] = {}
+    found: dict[str, list[int]] = {}
+    offset = 0
+    con.execute("SET preserve_insertion_order = true")
+    for batch in con.sql(query).to_arrow_reader(WEIGHT_BATCH):
+        values = batch.column(0).to_numpy(zero_copy_only=False)
+        for kind, mask in test(values).items():
+            positions = np.flatnonzero(mask)
+            counts[kind] = counts.get(kind, 0) + len(positions)
+            found.setdefault(kind, []).extend((positions[:ROWS_SHOWN] + offset + 1).tolist())
+        offset += len(values)
+    con.execute("SET preserve_insertion_order = false")
+    return {kind: (counts[kind], found[kind][:ROWS_SHOWN]) for kind in counts}
+
+
+def stream_rows(con, source: str, condition: str) -> tuple[int, list[int]]:
+    """How many rows of ``source`` meet the SQL ``condition``, and the first
+    :data:`ROWS_SHOWN` of them (1-based data rows, in file order), for error messages."""
+    result = _stream(con, f"SELECT coalesce(({condition})::BOOLEAN, false) AS hit FROM {source}",
+                     lambda values: {"hit": np.asarray(values, dtype=bool)})
+    return result.get("hit", (0, []))
+
+
 def file_rows(path: str | Path, outcome: str, drivers: Sequence[str], weights: str | None = None,
               missing: str = "listwise", missing_codes=None, by: Sequence[str] = (),
-              encoding: str | None = None) -> dict[tuple, FileRows]:
+              encoding: str | None = None, folds: bool = False) -> dict[tuple, FileRows]:
     """Moments and row account per cell of a Parquet or CSV file, summed in SQL by DuckDB.
 
     Parameters
@@ -385,6 +412,10 @@ def file_rows(path: str | Path, outcome: str, drivers: Sequence[str], weights: s
         Cell columns (segment, wave); one cell ``()`` when empty.
     encoding : str, optional
         Encoding of a CSV (e.g. ``"gbk"``); detected when omitted.
+    folds : bool
+        Also split every cell by cross-validation fold (:data:`CV_FOLDS` folds by a hash,
+        seeded with :data:`CV_SEED`, of the Parquet row number, or of a CSV row's values):
+        the cell's key then ends with the fold (0 .. CV_FOLDS - 1).
 
     Returns
     -------
@@ -420,7 +451,13 @@ def file_rows(path: str | Path, outcome: str, drivers: Sequence[str], weights: s
         if weights is not None:
             _check_numeric(con, source, path, types, weights, "weight")
             _check_weights(con, source, path, weights)
-        query = _Query(columns, outcome, codes, weights, by, missing == "pairwise")
+        fold_key = None
+        if folds:
+            if source.startswith("read_parquet("):
+                source, fold_key = source[:-1] + ", file_row_number = true)", "file_row_number"
+            else:
+                fold_key = ", ".join(_quote(c) for c in types)
+        query = _Query(columns, outcome, codes, weights, by, missing == "pairwise", fold_key)
         shift = query.shift(con, source)
         import duckdb
 
@@ -434,9 +471,12 @@ def file_rows(path: str | Path, outcome: str, drivers: Sequence[str], weights: s
 class _Query:
     """The SQL of :func:`file_rows` and the assembly of its result."""
 
-    def __init__(self, columns, outcome, codes, weights, by, pairwise):
+    def __init__(self, columns, outcome, codes, weights, by, pairwise, fold_key=None):
         self.columns, self.outcome, self.codes = columns, outcome, codes
         self.weights, self.by, self.pairwise = weights, by, pairwise
+        # The cross-validation fold of each row, a seeded hash of ``fold_key``: one more key.
+        self.fold_key = fold_key
+        self.keys = len(by) + (fold_key is not None)
         self.p = len(columns)
         # Reason labels as select_rows numbers them: 0 answered, then blanks, then codes.
         self.labels = ["", DRIVER_MISSING, OUTCOME_MISSING]
@@ -447,6 +487,9 @@ class _Query:
     def _values(self) -> str:
         """Cell columns, weight, each column as a double (c_j) and its reason (r_j)."""
         parts = [f"{_quote(c)} AS g{k}" for k, c in enumerate(self.by)]
+        if self.fold_key is not None:
+            parts.append(f"(hash({self.fold_key}, {CV_SEED}) % {CV_FOLDS})::UTINYINT "
+                         f"AS g{len(self.by)}")
         parts.append("1.0::DOUBLE AS w" if self.weights is None
                      else f"CAST({_quote(self.weights)} AS DOUBLE) AS w")
         for j, column in enumerate(self.columns):
@@ -464,7 +507,7 @@ class _Query:
 
     def _answers(self, shift=None) -> str:
         """x_j (the answer minus its shift, NULL when blank), r_j, w."""
-        parts = [*(f"g{k}" for k in range(len(self.by))), "w"]
+        parts = [*(f"g{k}" for k in range(self.keys)), "w"]
         for j in range(self.p):
             offset = "" if shift is None else f" - {float(shift[j])!r}"
             parts.append(f"CASE WHEN {self._reason(j)} = 0 THEN c{j}{offset} END AS x{j}")
@@ -480,7 +523,7 @@ class _Query:
         return np.array([0.0 if v is None or not np.isfinite(v) else float(v) for v in row])
 
     def sql(self, source: str, shift: np.ndarray) -> str:
-        p, groups = self.p, [f"g{k}" for k in range(len(self.by))]
+        p, groups = self.p, [f"g{k}" for k in range(self.keys)]
         mask = " | ".join(f"(1::UBIGINT << r{j})" for j in range(p))
         answered = " + ".join(f"(r{j} = 0)::INTEGER" for j in range(p))
         derived = [f"({mask}) >> 1 AS mask", f"({answered}) >= 2 AS enough"]
@@ -508,7 +551,7 @@ class _Query:
                 f"SELECT {keys}, {', '.join(aggregates)} FROM d GROUP BY {keys}")
 
     def cells(self, groups: list[tuple], shift: np.ndarray, path: Path) -> dict[tuple, FileRows]:
-        p, k, reasons = self.p, len(self.by), len(self.labels) - 1
+        p, k, reasons = self.p, self.keys, len(self.labels) - 1
         upper = np.triu_indices(p)
         empty = {"listwise": [], "used": []}
         by_cell: dict[tuple, dict] = {}
@@ -604,6 +647,19 @@ def _quiet():
 # ---------------------------------------------------------------- importance
 
 
+def fold_r2(folds: Mapping[int, FileRows], rows: FileRows) -> float:
+    """Cross-validated R^2 of a cell from the listwise moments of its folds
+    (:func:`drivers.diagnostics.r2_out_of_fold`); NaN with fewer than ``2 x CV_FOLDS`` rows,
+    as on the pandas path."""
+    from drivers.diagnostics import r2_out_of_fold
+
+    if rows.n_used < 2 * CV_FOLDS:
+        return float("nan")
+    empty = rows.moments - rows.moments          # zero sums about the same shift
+    return r2_out_of_fold([folds[f].moments if f in folds else empty
+                           for f in range(CV_FOLDS)])
+
+
 def file_importance(path: str | Path, outcome: str, drivers: Sequence[str] | None = None,
                     method: str = "shapley", weights: str | None = None,
                     groups: Mapping[str, list[str]] | None = None, missing: str = "listwise",
@@ -615,7 +671,8 @@ def file_importance(path: str | Path, outcome: str, drivers: Sequence[str] | Non
     plus ``by``: cell columns, giving one table per cell instead of one for the file.
     Methods: the correlation methods (:data:`SUPPORTED`); others are refused with one line
     (:data:`REFUSED`). The table has the same columns and ``attrs`` as from a DataFrame;
-    ``cv_r2`` is NaN and ``beta`` has no standard errors.
+    ``cv_r2`` (listwise; NaN under pairwise, as from a DataFrame) comes from fold moments
+    (:func:`fold_r2`) and ``beta`` has no standard errors.
 
     Examples
     --------
@@ -648,9 +705,14 @@ def file_importance(path: str | Path, outcome: str, drivers: Sequence[str] | Non
         raise ValueError("drivers must list the driver columns (or pass groups)")
     else:
         drivers, names, indices, members = list(drivers), list(drivers), None, None
-    cells = file_rows(path, outcome, drivers, weights, missing, missing_codes, by)
-    if not by:
-        cells = {(): total(cells)} if cells else {}
+    listwise = missing == "listwise"
+    found = file_rows(path, outcome, drivers, weights, missing, missing_codes, by,
+                      folds=listwise)
+    folded: dict[tuple, dict[int, FileRows]] = {}
+    for key, rows in found.items():
+        cell = (key[:-1] if listwise else key) if by else ()
+        folded.setdefault(cell, {})[key[-1] if listwise else len(folded.get(cell, {}))] = rows
+    cells = {cell: total(parts) for cell, parts in folded.items()}
     if not cells:
         raise ValueError(f"{path}: the data has no rows; expected one row per respondent")
     tables = {}
@@ -660,6 +722,8 @@ def file_importance(path: str | Path, outcome: str, drivers: Sequence[str] | Non
         table, _ = moments_point_table(method, rows.moments, missing, names, indices, members,
                                        seed, warnings)
         table.attrs.update(row_facts(rows, rows.n_effective))
+        if listwise:
+            table.attrs["cv_r2"] = fold_r2(folded[cell], rows)
         table.attrs.update({"groups": None if groups is None
                             else {n: list(g) for n, g in groups.items()},
                             "bootstrap": 0, "ci": 0.95, "warnings": warnings,

@@ -193,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--by", help="only this segment column (or 'wave')")
     metrics.add_argument("--out", type=Path,
                          help="write the tables to .csv (outcomes) or .xlsx (a sheet per table)")
+    _add_engine(metrics, STUDY_ENGINE)
     metrics.set_defaults(run=run_metrics)
 
     importance = commands.add_parser(
@@ -216,12 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     importance.add_argument("--ci", type=_level, default=0.95, help="interval level (0.95)")
     importance.add_argument("--seed", type=_seed, default=None, help="random seed")
     importance.add_argument("--out", type=Path, help="write to .csv or .xlsx")
-    importance.add_argument(
-        "--engine", default="auto", choices=["auto", "pandas", "duckdb"],
-        help="how DATA is read: 'duckdb' sums its moments in SQL without loading the rows "
-             "(files larger than memory; point estimates of the correlation methods, no "
-             "--bootstrap), 'pandas' loads it; 'auto' (default) uses duckdb for a .parquet or "
-             ".csv holding more than 1 GiB of numbers")
+    _add_engine(importance, "how DATA is read: 'duckdb' sums its moments in SQL without "
+                            "loading the rows (files larger than memory; point estimates of "
+                            "the correlation methods, no --bootstrap)")
     _add_parallel_options(importance)
     importance.set_defaults(run=run_importance)
 
@@ -256,9 +254,22 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--chart", type=Path,
                          help=f"write the CSAT-vs-NPS chart ({'/'.join(FIGURE_SUFFIXES)})")
     _add_parallel_options(compare)
+    _add_engine(compare, STUDY_ENGINE)
     compare.set_defaults(run=run_compare)
     _add_report_parser(commands)
     return parser
+
+
+#: How ``--engine`` reads a study's data (compare, metrics).
+STUDY_ENGINE = ("how the study's data is read: 'duckdb' streams a .parquet or .csv through "
+                "DuckDB without holding its rows (files larger than memory; intervals from a "
+                "random-group bootstrap)")
+
+
+def _add_engine(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument("--engine", default="auto", choices=["auto", "pandas", "duckdb"],
+                         help=f"{what}, 'pandas' loads it; 'auto' (default) uses duckdb for a "
+                              f".parquet or .csv holding more than 1 GiB of numbers")
 
 
 def _add_parallel_options(command: argparse.ArgumentParser) -> None:
@@ -383,12 +394,21 @@ def run_metrics(args: argparse.Namespace) -> int:
     from drivers.metrics import NUMBER_FORMATS, metrics_summary, outcome_table
 
     _check_outputs(args, [args.study])
-    study = _load_study(args.study)
-    _check_outputs(args, study_inputs(study))
-    if args.by:
-        tables = {f"outcomes_by_{args.by}": outcome_table(study, by=args.by)}
+    big = _file_study(args)
+    if big is not None:
+        from drivers.filestudy import file_metrics
+
+        _check_outputs(args, study_inputs(big.study))
+        tables = file_metrics(big, by=args.by)
+        if args.by:
+            tables = {f"outcomes_by_{args.by}": next(iter(tables.values()))}
     else:
-        tables = metrics_summary(study)
+        study = _load_study(args.study)
+        _check_outputs(args, study_inputs(study))
+        if args.by:
+            tables = {f"outcomes_by_{args.by}": outcome_table(study, by=args.by)}
+        else:
+            tables = metrics_summary(study)
     for table in tables.values():
         _warn(table.attrs.get("warnings", []))
     if args.out:
@@ -479,19 +499,28 @@ def run_compare(args: argparse.Namespace) -> int:
     from drivers.analysis import compare
 
     _check_outputs(args, [args.study])
-    study = _load_study(args.study)
-    _check_outputs(args, study_inputs(study))
     outcomes = _split(args.outcomes, ",")
     options = {"outcomes": outcomes, "level": args.level, "method": args.method,
                "ci": args.ci, "seed": args.seed, "missing": args.missing, "base": args.base,
                "min_difference": args.min_difference, "dimension_mode": args.dimension_mode}
-    options["n_jobs"] = args.jobs
-    with _cluster(args.scheduler):
-        _announce(f"compare ({args.method})", args.bootstrap,
-                  lambda bootstrap: compare(study, bootstrap=bootstrap, progress=False,
-                                            **options), args.jobs)
-        table = compare(study, bootstrap=args.bootstrap, progress=sys.stderr.isatty(),
-                        **options)
+    big = _file_study(args)
+    if big is not None:
+        from drivers.filestudy import file_compare
+
+        study = big.study
+        _check_outputs(args, study_inputs(study))
+        table = file_compare(big, bootstrap=args.bootstrap, n_jobs=args.jobs,
+                             progress=sys.stderr.isatty(), **options)
+    else:
+        study = _load_study(args.study)
+        _check_outputs(args, study_inputs(study))
+        options["n_jobs"] = args.jobs
+        with _cluster(args.scheduler):
+            _announce(f"compare ({args.method})", args.bootstrap,
+                      lambda bootstrap: compare(study, bootstrap=bootstrap, progress=False,
+                                                **options), args.jobs)
+            table = compare(study, bootstrap=args.bootstrap, progress=sys.stderr.isatty(),
+                            **options)
     facts = table.attrs
     dropped = ", ".join(f"{reason} {n}" for reason, n in facts["dropped_reasons"].items())
     print(f"base: {facts['n_used']:,} of {facts['n_used'] + facts['n_dropped']:,} respondents, "
@@ -513,6 +542,20 @@ def run_compare(args: argparse.Namespace) -> int:
     if not args.out:
         table.to_csv(sys.stdout, index=False)
     return 0
+
+
+def _file_study(args: argparse.Namespace):
+    """The study read through DuckDB (``--engine``), or None when it is loaded into memory."""
+    from drivers.filestudy import REFUSED, load_file_study, use_duckdb
+
+    _check_input(args.study, "study file (YAML)")
+    if not use_duckdb(args.study, args.engine):
+        return None
+    big = load_file_study(args.study)
+    print(f"{big.path}: {big.n_rows:,} rows read through DuckDB in batches (--engine "
+          f"{args.engine}); {REFUSED}", file=sys.stderr)
+    _warn(big.warnings)
+    return big
 
 
 def _compare_chart(table: pd.DataFrame, study, path: Path, lang: str) -> None:

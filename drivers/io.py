@@ -253,7 +253,7 @@ def check_frame(frame: pd.DataFrame, spec: dict[str, Any] | StudySpec,
         problems += result["problems"]
         data[column] = result["values"]
         if reverse and scale is not None:
-            data[column] = scale[0] + scale[1] - result["values"]
+            data[column] = reverse_scored(result["values"], scale)
         missing[column] = result["reasons"]
         quality_rows.append(result["quality"])
         first_rows_text.append(bool(len(frame)) and bool(result["non_numeric"].iloc[0]))
@@ -553,6 +553,15 @@ class _Structure:
         for code, reason in own_codes.items():
             add(code, reason)
         return coding
+
+
+def reverse_scored(values, scale: tuple[int, int]):
+    """A reverse-scored item recoded so that high is good: ``low + high - x`` on its scale.
+
+    >>> reverse_scored(np.array([1.0, 5.0, np.nan]), (1, 5)).tolist()
+    [5.0, 1.0, nan]
+    """
+    return scale[0] + scale[1] - values
 
 
 def _languages(translations: dict[str, str], stem: str) -> dict[str, str]:

@@ -395,6 +395,11 @@ def nps(scores, weights=None, ci: float = 0.95, method: str = NPS_METHOD) -> Nps
     sample = _sample(scores, NPS_SCALE, weights)
     _check_ci(ci)
     _check_method(method, NPS_METHODS)
+    return nps_of_sample(sample, ci, method)
+
+
+def nps_of_sample(sample: _Sample, ci: float, method: str) -> NpsResult:
+    """:func:`nps` of an already validated sample."""
     if sample.n == 0:
         return NpsResult(score=np.nan, n=0, n_missing=sample.n_missing, n_effective=0.0,
                          se=np.nan, ci_low=np.nan, ci_high=np.nan, ci=ci, method=method,
@@ -492,20 +497,31 @@ def outcome_table(study: Study, by: str | Sequence[str] | None = None, ci: float
                 result = _outcome_result(outcome, scores[mask], w, ci, method, nps_method)
             except ValueError as error:
                 raise ValueError(f"outcome {outcome.name!r}: {error}") from None
-            if outcome.kind == "nps":
-                extra = {"mean": np.nan, "promoters": result.promoters,
-                         "passives": result.passives, "detractors": result.detractors}
-            else:
-                extra = {"mean": result.mean, "promoters": np.nan, "passives": np.nan,
-                         "detractors": np.nan}
-            rows.append({"outcome": outcome.name, "kind": outcome.kind, **dict(zip(columns, key, strict=True)),
-                         "score": result.score, "ci_low": result.ci_low,
-                         "ci_high": result.ci_high, "se": result.se, "n": result.n,
-                         "n_missing": result.n_missing, "n_effective": result.n_effective,
-                         **extra, "small_base": result.n < MIN_BASE})
+            rows.append(outcome_row(outcome, dict(zip(columns, key, strict=True)), result))
+    return outcome_frame(rows, columns, ci, method, nps_method, weights is not None)
+
+
+def outcome_row(outcome, cell: dict, result: RatingResult | NpsResult) -> dict:
+    """One row of :func:`outcome_table`: an outcome's result in one cell."""
+    if outcome.kind == "nps":
+        extra = {"mean": np.nan, "promoters": result.promoters,
+                 "passives": result.passives, "detractors": result.detractors}
+    else:
+        extra = {"mean": result.mean, "promoters": np.nan, "passives": np.nan,
+                 "detractors": np.nan}
+    return {"outcome": outcome.name, "kind": outcome.kind, **cell,
+            "score": result.score, "ci_low": result.ci_low,
+            "ci_high": result.ci_high, "se": result.se, "n": result.n,
+            "n_missing": result.n_missing, "n_effective": result.n_effective,
+            **extra, "small_base": result.n < MIN_BASE}
+
+
+def outcome_frame(rows: list[dict], columns: list[str], ci: float, method: str,
+                  nps_method: str, weighted: bool) -> pd.DataFrame:
+    """:func:`outcome_table` from its rows (:func:`outcome_row`)."""
     table = pd.DataFrame(rows, columns=["outcome", "kind", *columns, *OUTCOME_COLUMNS])
     table.attrs.update({"ci": ci, "method": method, "nps_method": nps_method,
-                        "by": columns, "weighted": weights is not None, "min_base": MIN_BASE,
+                        "by": columns, "weighted": weighted, "min_base": MIN_BASE,
                         "warnings": small_base_warnings(table, "outcome", columns)})
     return table
 
@@ -549,10 +565,28 @@ def _outcome_result(outcome, scores: pd.Series, weights, ci: float, method: str,
     if outcome.kind == "nps":
         return nps(scores, weights=weights, ci=ci, method=nps_method)
     function = {"csat": csat, "ces": ces}.get(outcome.kind, top_box)
-    top = outcome.top
-    if top is None:
-        top = 3 if outcome.kind == "ces" else default_top_box(outcome.scale)
-    return function(scores, scale=outcome.scale, top=top, weights=weights, ci=ci, method=method)
+    return function(scores, scale=outcome.scale, top=outcome_top(outcome), weights=weights,
+                    ci=ci, method=method)
+
+
+def outcome_top(outcome) -> int:
+    """The top box an outcome is scored on: its own, else its kind's default."""
+    if outcome.top is not None:
+        return outcome.top
+    return 3 if outcome.kind == "ces" else default_top_box(outcome.scale)
+
+
+#: The result class of each outcome kind (``rating`` outcomes are read like CSAT).
+RESULT_KINDS = {"csat": CsatResult, "ces": CesResult}
+
+
+def outcome_result_of_sample(outcome, sample: _Sample, ci: float, method: str,
+                             nps_method: str) -> RatingResult | NpsResult:
+    """:func:`_outcome_result` of an already validated sample."""
+    if outcome.kind == "nps":
+        return nps_of_sample(sample, ci, nps_method)
+    return rating_of_sample(RESULT_KINDS.get(outcome.kind, RatingResult), sample,
+                            outcome.scale, outcome_top(outcome), ci, method)
 
 
 def attribute_performance(study: Study, by: str | Sequence[str] | None = None,
@@ -622,15 +656,28 @@ def attribute_performance(study: Study, by: str | Sequence[str] | None = None,
                                  weights=None if weights is None else weights[mask], ci=ci)
             except ValueError as error:
                 raise ValueError(f"attribute {column!r}: {error}") from None
-            rows.append({"dimension": study.dimension_of(column), "attribute": column,
-                         "label": study.label(column, lang), **dict(zip(columns, key, strict=True)),
-                         "mean": result.mean, "mean_ci_low": result.mean_ci_low,
-                         "mean_ci_high": result.mean_ci_high,
-                         "top_box": result.score, "n": result.n,
-                         "n_missing": result.n_missing, "small_base": result.n < MIN_BASE})
+            rows.append(attribute_row(study, column, dict(zip(columns, key, strict=True)),
+                                      result, lang))
+    return attribute_frame(rows, columns, ci, top, weights is not None)
+
+
+def attribute_row(study: Study, column: str, cell: dict, result: RatingResult,
+                  lang: str) -> dict:
+    """One row of :func:`attribute_performance`: an attribute's result in one cell."""
+    return {"dimension": study.dimension_of(column), "attribute": column,
+            "label": study.label(column, lang), **cell,
+            "mean": result.mean, "mean_ci_low": result.mean_ci_low,
+            "mean_ci_high": result.mean_ci_high,
+            "top_box": result.score, "n": result.n,
+            "n_missing": result.n_missing, "small_base": result.n < MIN_BASE}
+
+
+def attribute_frame(rows: list[dict], columns: list[str], ci: float, top: int | None,
+                    weighted: bool) -> pd.DataFrame:
+    """:func:`attribute_performance` from its rows (:func:`attribute_row`)."""
     table = pd.DataFrame(rows, columns=["dimension", "attribute", "label", *columns,
                                         *ATTRIBUTE_COLUMNS])
-    table.attrs.update({"ci": ci, "top": top, "by": columns, "weighted": weights is not None,
+    table.attrs.update({"ci": ci, "top": top, "by": columns, "weighted": weighted,
                         "min_base": MIN_BASE,
                         "warnings": small_base_warnings(table, "attribute", columns)})
     return table
@@ -699,30 +746,49 @@ def dimension_performance(study: Study, by: str | Sequence[str] | None = None,
     composites = study.dimension_scores()
     rows = []
     for name, dimension in study.dimensions.items():
-        attributes = list(dimension.attributes)
-        answered = study.data[attributes].notna().to_numpy()
-        in_top = np.zeros_like(answered, dtype=float)
-        for j, column in enumerate(attributes):
-            attribute = study.attributes.get(column)
-            scale = attribute.scale if attribute is not None else (1, 5)
-            size = 2 if top is None else top
-            _check_top(scale, size)
-            values = study.data[column].to_numpy(dtype=float)
-            with np.errstate(invalid="ignore"):
-                in_top[:, j] = values >= scale[1] - size + 1
-        in_top[~answered] = 0.0
+        answered, in_top = dimension_answers(study, list(dimension.attributes), top)
         for key, mask in _groups(study, columns):
             w = all_weights[mask]
             mean = _mean_summary(composites.loc[mask, name].to_numpy(dtype=float), w, ci)
-            answers = answered[mask].sum(axis=1)
-            denominator = float(np.sum(w * answers))
-            share = (100 * float(np.sum(w * in_top[mask].sum(axis=1))) / denominator
-                     if denominator > 0 else np.nan)
-            rows.append({"dimension": name, "label": study.label(name, lang),
-                         **dict(zip(columns, key, strict=True)), **mean, "top_box": share,
-                         "n_answers": int(answers.sum()), "small_base": mean["n"] < MIN_BASE})
+            answers = answered[mask]
+            rows.append(dimension_row(study, name, dict(zip(columns, key, strict=True)), mean,
+                                      float(np.sum(w * in_top[mask])),
+                                      float(np.sum(w * answers)), int(answers.sum()), lang))
+    return dimension_frame(rows, columns, ci, top, weights is not None)
+
+
+def dimension_answers(study: Study, attributes: list[str], top: int | None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Per respondent: how many of ``attributes`` they answered, and how many of those
+    answers are in their attribute's top box (``top`` points, default 2)."""
+    answered = study.data[attributes].notna().to_numpy()
+    in_top = np.zeros_like(answered, dtype=float)
+    for j, column in enumerate(attributes):
+        attribute = study.attributes.get(column)
+        scale = attribute.scale if attribute is not None else (1, 5)
+        size = 2 if top is None else top
+        _check_top(scale, size)
+        values = study.data[column].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            in_top[:, j] = values >= scale[1] - size + 1
+    in_top[~answered] = 0.0
+    return answered.sum(axis=1), in_top.sum(axis=1)
+
+
+def dimension_row(study: Study, name: str, cell: dict, mean: dict, top_weight: float,
+                  answer_weight: float, n_answers: int, lang: str) -> dict:
+    """One row of :func:`dimension_performance`: ``mean`` (:func:`_mean_summary` of the
+    composites), the weighted answers in the top box and in all (``sum w t``, ``sum w a``)."""
+    share = 100 * top_weight / answer_weight if answer_weight > 0 else np.nan
+    return {"dimension": name, "label": study.label(name, lang), **cell, **mean,
+            "top_box": share, "n_answers": n_answers, "small_base": mean["n"] < MIN_BASE}
+
+
+def dimension_frame(rows: list[dict], columns: list[str], ci: float, top: int | None,
+                    weighted: bool) -> pd.DataFrame:
+    """:func:`dimension_performance` from its rows (:func:`dimension_row`)."""
     table = pd.DataFrame(rows, columns=["dimension", "label", *columns, *DIMENSION_COLUMNS])
-    table.attrs.update({"ci": ci, "top": top, "by": columns, "weighted": weights is not None,
+    table.attrs.update({"ci": ci, "top": top, "by": columns, "weighted": weighted,
                         "min_base": MIN_BASE,
                         "warnings": small_base_warnings(table, "dimension", columns)})
     return table
@@ -770,19 +836,31 @@ def metrics_summary(study: Study, ci: float = 0.95) -> dict[str, pd.DataFrame]:
 # ---- estimation helpers --------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Sample:
-    """The answered values of one column and their weights."""
+    """The answered values of one column and their weights.
+
+    Either one entry per respondent (``counts`` None: ``weights`` are theirs), or one entry
+    per distinct value with ``counts`` respondents, ``weights`` the sum of their weights and
+    ``weights_sq`` the sum of their squares: every estimator here needs only those sums, so
+    a column that never sits in memory (:mod:`drivers.filestudy`) is scored by the same code.
+    """
 
     values: np.ndarray
     weights: np.ndarray
     n_missing: int
+    weights_sq: np.ndarray | None = None
+    counts: np.ndarray | None = None
 
     @property
     def n(self) -> int:
-        return len(self.values)
+        return len(self.values) if self.counts is None else int(self.counts.sum())
 
     @property
     def n_effective(self) -> float:
-        return kish_n(self.weights.sum(), self.weights @ self.weights) if self.n else 0.0
+        if not self.n:
+            return 0.0
+        squares = (self.weights @ self.weights if self.weights_sq is None
+                   else self.weights_sq.sum())
+        return kish_n(self.weights.sum(), squares)
 
     def share(self, indicator: np.ndarray) -> float:
         return float(np.sum(self.weights * indicator) / self.weights.sum())
@@ -792,8 +870,13 @@ def _rating(kind: type[RatingResult], scores, scale, top, weights, ci, method) -
     _check_top(_check_scale(scale), top)
     _check_ci(ci)
     _check_method(method, TOP_BOX_METHODS)
-    sample = _sample(scores, scale, weights)
-    mean = _mean_summary(sample.values, sample.weights, ci)
+    return rating_of_sample(kind, _sample(scores, scale, weights), scale, top, ci, method)
+
+
+def rating_of_sample(kind: type[RatingResult], sample: _Sample, scale, top, ci: float,
+                     method: str) -> RatingResult:
+    """:func:`csat` / :func:`ces` / :func:`top_box` of an already validated sample."""
+    mean = _mean_summary(sample.values, sample.weights, ci, sample.weights_sq, sample.counts)
     common = {"n": sample.n, "n_missing": sample.n_missing, "ci": ci, "method": method,
               "mean": mean["mean"], "mean_se": mean["mean_se"],
               "mean_ci_low": mean["mean_ci_low"], "mean_ci_high": mean["mean_ci_high"],
@@ -829,21 +912,28 @@ def proportion_ci(p: float, n: float, ci: float = 0.95, method: str = "wilson"
     return se, float(low), float(high)
 
 
-def _mean_summary(values: np.ndarray, weights: np.ndarray, ci: float) -> dict[str, float]:
-    """Weighted mean, linearisation SE and t interval, plus n / n_missing of ``values``."""
+def _mean_summary(values: np.ndarray, weights: np.ndarray, ci: float,
+                  weights_sq: np.ndarray | None = None, counts: np.ndarray | None = None
+                  ) -> dict[str, float]:
+    """Weighted mean, linearisation SE and t interval, plus n / n_missing of ``values``
+    (one entry per respondent, or per distinct value with ``counts``, ``weights_sq``: see
+    :class:`_Sample`)."""
     answered = ~np.isnan(values)
     x, w = values[answered], weights[answered]
+    rows = np.ones(len(values), dtype=np.int64) if counts is None else counts
     out = {"mean": np.nan, "mean_se": np.nan, "mean_ci_low": np.nan, "mean_ci_high": np.nan,
-           "n": int(answered.sum()), "n_missing": int((~answered).sum())}
+           "n": int(rows[answered].sum()), "n_missing": int(rows[~answered].sum())}
     total = w.sum()
     if total <= 0:
         return out
     mean = float(np.sum(w * x) / total)
     out["mean"] = mean
     positive = w > 0
-    m = int(positive.sum())
+    m = int(rows[answered][positive].sum())
     if m >= 2:
-        se = float(np.sqrt(m / (m - 1) * np.sum((w * (x - mean)) ** 2)) / total)
+        spread = (np.sum((w * (x - mean)) ** 2) if weights_sq is None
+                  else np.sum(weights_sq[answered] * (x - mean) ** 2))
+        se = float(np.sqrt(m / (m - 1) * spread) / total)
         t = float(special.stdtrit(m - 1, (1 + ci) / 2))  # = scipy.stats.t.ppf
         out.update(mean_se=se, mean_ci_low=mean - t * se, mean_ci_high=mean + t * se)
     return out

@@ -135,8 +135,8 @@ def test_importance_from_parquet_equals_importance_from_the_dataframe(parquet, f
         else:
             assert ours[column].tolist() == expected[column].tolist(), column
     for key, value in expected.attrs.items():
-        if key == "cv_r2":
-            assert np.isnan(ours.attrs[key]) == (missing == "listwise" or np.isnan(value))
+        if key == "cv_r2":   # other folds (a hash of the row), so not the same number
+            assert np.isnan(ours.attrs[key]) == np.isnan(value) == (missing == "pairwise")
         elif isinstance(value, float):
             assert ours.attrs[key] == pytest.approx(value, rel=1e-10), key
         elif key == "vif":
@@ -145,15 +145,47 @@ def test_importance_from_parquet_equals_importance_from_the_dataframe(parquet, f
             assert ours.attrs[key] == value, key
 
 
-def test_grouped_importance_per_cell(parquet, frame):
+def test_cv_r2_from_fold_moments_equals_refits_on_the_same_folds(parquet, frame):
+    """The reference refits weighted least squares with numpy on the rows of every other
+    fold, the folds being the hash of the Parquet row number that the file path uses."""
+    import duckdb
+
+    from drivers.diagnostics import CV_FOLDS, CV_SEED
+
+    ours = file_importance(parquet, "sat", DRIVERS, weights="w", missing_codes=CODES,
+                           by=["segment"])
+    fold = duckdb.sql(f"SELECT (hash(file_row_number, {CV_SEED}) % {CV_FOLDS})::INTEGER AS f "
+                      f"FROM read_parquet('{parquet}', file_row_number = true)"
+                      ).fetchnumpy()["f"]
+    values = frame[[*DRIVERS, "sat"]].replace(list(CODES), np.nan).to_numpy(dtype=float)
+    for (segment,), table in ours.items():
+        rows = ~np.isnan(values).any(axis=1) & (frame["segment"] == segment).to_numpy()
+        X = np.column_stack([np.ones(len(frame)), values[:, :-1]])
+        y, w = values[:, -1], frame["w"].to_numpy()
+        error = 0.0
+        for k in range(CV_FOLDS):
+            train, test = rows & (fold != k), rows & (fold == k)
+            root = np.sqrt(w[train])
+            beta = np.linalg.lstsq(X[train] * root[:, None], y[train] * root, rcond=None)[0]
+            error += np.sum(w[test] * (y[test] - X[test] @ beta) ** 2)
+        centre = np.average(y[rows], weights=w[rows])
+        expected = 1 - error / np.sum(w[rows] * (y[rows] - centre) ** 2)
+        assert table.attrs["cv_r2"] == pytest.approx(expected, rel=1e-10)
+        assert table.attrs["cv_r2"] < table.attrs["r2"]
+
+
+@pytest.mark.parametrize("missing", ["listwise", "pairwise"])
+def test_grouped_importance_per_cell(parquet, frame, missing):
     groups = {"BX": ["a1", "a2"], "SX": ["a3", "a4"]}
     tables = file_importance(parquet, "sat", method="shapley", weights="w", groups=groups,
-                             missing_codes=CODES, by=["wave"])
+                             missing_codes=CODES, by=["wave"], missing=missing)
     assert sorted(tables) == [("W1",), ("W10",), ("W2",)]
     part = frame[frame["wave"] == "W10"]
-    expected = drivers.importance(part, "sat", groups=groups, weights="w", missing_codes=CODES)
+    expected = drivers.importance(part, "sat", groups=groups, weights="w", missing_codes=CODES,
+                                  missing=missing)
     np.testing.assert_allclose(tables[("W10",)]["importance"], expected["importance"],
                                rtol=1e-10)
+    assert tables[("W10",)].attrs["n_used"] == expected.attrs["n_used"]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
