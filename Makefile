@@ -28,15 +28,18 @@ install: $(STAMP) ## create .venv and install the package with notebook and test
 # The data are checked first (a failed check stops here, its problems on the screen) while
 # the Shapley kernel is compiled (once after a pull, not in each worker); the metrics
 # workbook is then written beside the report, on the core the report leaves free while it
-# starts and lays out pages.
+# starts and lays out pages. Jobs in the background ignore Ctrl-C, so a Ctrl-C stops them
+# through the traps (SIGTERM, which drivers answers with one line and no partial file).
 report: $(STAMP) ## build the bank-loan PDF, workbook and deck in reports/ (installs first)
 	mkdir -p reports
 	$(PY) -m drivers.subset_sweep & compiling=$$!; \
+	  trap 'kill $$compiling 2>/dev/null; rm -f reports/bank_loan_data_quality.txt.part; exit 130' INT TERM; \
 	  if $(VENV)/bin/drivers validate $(STUDY) > reports/bank_loan_data_quality.txt.part; \
 	  then mv reports/bank_loan_data_quality.txt.part reports/bank_loan_data_quality.txt; \
 	  else rm -f reports/bank_loan_data_quality.txt.part; wait $$compiling; exit 1; fi; \
 	  wait $$compiling
 	$(VENV)/bin/drivers metrics $(STUDY) --out reports/bank_loan_metrics.xlsx & metrics=$$!; \
+	  trap 'kill $$metrics 2>/dev/null; exit 130' INT TERM; \
 	  $(VENV)/bin/papermill --log-output notebooks/report.ipynb reports/bank_loan_report.ipynb -p date 2026-11-23 -p pdf_name bank_loan_report.pdf -p workbook_name bank_loan_drivers.xlsx -p deck_name bank_loan_deck.pptx; \
 	  built=$$?; wait $$metrics && exit $$built
 

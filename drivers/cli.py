@@ -44,7 +44,7 @@ from drivers.output import (
     write_table,
     write_together,
 )
-from drivers.parallel import quiet_resource_tracker, worker_processes
+from drivers.parallel import quiet_resource_tracker, stop_workers, worker_processes
 from drivers.study import DataWarning, StudyError
 from drivers.style import CHART_TEXTS
 
@@ -66,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _terminate_as_exception():
             code = _run(argv)
             sys.stdout.flush()  # a closed pipe shows up here rather than at interpreter exit
+        if code:
+            stop_workers()  # a failed command does not wait for workers it started ahead
         return code
     except BrokenPipeError:
         # Python's documented recipe: point standard output at devnull so that the final
@@ -93,7 +95,8 @@ def _run(argv: Sequence[str] | None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
-    if worker_processes(getattr(args, "jobs", 1)) > 1:
+    if (getattr(args, "bootstrap", 0) and worker_processes(getattr(args, "jobs", 1)) > 1
+            and not getattr(args, "scheduler", None)):
         quiet_resource_tracker()  # stopped as a group, the command still says one line
     try:
         with warnings.catch_warnings():
@@ -324,12 +327,15 @@ OUTPUTS = {
 
 # ---- commands ------------------------------------------------------------------------------
 def run_report(args: argparse.Namespace) -> int:
-    from drivers.analysis import compare
     from drivers.parallel import WARM_FROM, warm_workers
-    from drivers.report import brand_of, build_report, report_base
 
     given = [args.study, args.logo, args.template]
     _check_outputs(args, given)
+    if args.bootstrap >= WARM_FROM and args.scheduler is None:
+        warm_workers(args.jobs)  # they start while the study loads and the estimate runs here
+    from drivers.analysis import compare
+    from drivers.report import brand_of, build_report, report_base
+
     study = _load_study(args.study)
     _check_outputs(args, [*given, *study_inputs(study)])
 
@@ -338,8 +344,6 @@ def run_report(args: argparse.Namespace) -> int:
         for level in ("dimension", "attribute"):
             compare(base, level=level, bootstrap=bootstrap, missing="pairwise", seed=args.seed)
 
-    if args.bootstrap >= WARM_FROM and args.scheduler is None:
-        warm_workers(args.jobs)  # they start while the estimate and the base are made here
     _announce("report (two paired bootstraps)", args.bootstrap, resampled, args.jobs)
     brand = brand_of(study, args.lang, company=args.company, logo=args.logo,
                      primary=args.primary_colour, confidentiality=args.confidentiality,
@@ -494,11 +498,11 @@ def _importance_from_moments(args: argparse.Namespace) -> int:
 def run_compare(args: argparse.Namespace) -> int:
     from drivers.parallel import WARM_FROM, warm_workers
 
+    _check_outputs(args, [args.study])
     if args.bootstrap >= WARM_FROM and args.scheduler is None:
         warm_workers(args.jobs)  # they start while the study loads and the estimate runs here
     from drivers.analysis import compare
 
-    _check_outputs(args, [args.study])
     outcomes = _split(args.outcomes, ",")
     options = {"outcomes": outcomes, "level": args.level, "method": args.method,
                "ci": args.ci, "seed": args.seed, "missing": args.missing, "base": args.base,
@@ -795,9 +799,11 @@ def _print_problems(problems: list[str], source: str | Path | None) -> None:
 
 
 def _quiet_from_here() -> None:
-    """After the one line of an interruption: the worker pool abandoned mid-task is cleaned up
-    at exit, and joblib warns when a folder its killed workers held is already gone."""
+    """After the one line of an interruption: the worker pool is stopped at once (workers
+    started ahead ignore Ctrl-C), and joblib's warnings about folders its killed workers held
+    are not shown."""
     warnings.simplefilter("ignore")
+    stop_workers()
 
 
 class _Terminated(BaseException):

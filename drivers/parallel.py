@@ -160,6 +160,21 @@ def warm_workers(n_jobs: int | None) -> threading.Thread | None:
     return thread
 
 
+def stop_workers() -> None:
+    """Stop the worker processes now, without waiting for them, when a command ends early
+    (Ctrl-C, SIGTERM, an error): workers started ahead ignore Ctrl-C and, caught starting
+    up, would otherwise hold the command's exit for several seconds while they load.
+
+    >>> stop_workers()  # no pool: nothing to do
+    """
+    import sys
+
+    module = sys.modules.get("joblib.externals.loky.reusable_executor")
+    executor = getattr(module, "_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=False, kill_workers=True)
+
+
 def quiet_resource_tracker() -> None:
     """Start the resource trackers now (joblib's and Python's), with their standard error on
     the null device.

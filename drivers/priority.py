@@ -639,6 +639,9 @@ def joint_priority(study, outcomes, level: str = "attribute", method: str = "sha
     """
     from drivers.analysis import compare_pairs, one_outcome, resolve_base
 
+    if "by" in options:
+        raise ValueError("joint_priority gives one matrix per outcome on all the rows; by "
+                         "segment, use segment_priorities(study, outcomes, by=...)")
     outcomes = list(dict.fromkeys(outcomes))
     separate = {"level": level, "method": method, "bootstrap": bootstrap, "seed": seed,
                 "ci": ci, "n_jobs": n_jobs, **options}

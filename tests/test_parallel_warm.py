@@ -58,7 +58,8 @@ def test_warm_workers_take_every_block_and_the_numbers_do_not_change():
         shared = bootstrap_samples(statistic, X, y, None, 200, seed=3, n_jobs=2)
         assert np.array_equal(alone[:, 0], shared[:, 0])
         assert set(alone[:, 1]) == {os.getpid()}
-        print(len(set(shared[:, 1])), os.getpid() in set(shared[:, 1]))
+        print(os.getpid() in set(shared[:, 1]))
     """)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["2", "False"]
+    # Which worker takes which block is up to the scheduler; that none ran here is not.
+    assert result.stdout.split() == ["False"]
