@@ -29,7 +29,8 @@ install: $(STAMP) ## create .venv and install the package with notebook and test
 # the Shapley kernel is compiled (once after a pull, not in each worker); the metrics
 # workbook is then written beside the report, on the core the report leaves free while it
 # starts and lays out pages. Jobs in the background ignore Ctrl-C, so a Ctrl-C stops them
-# through the traps (SIGTERM, which drivers answers with one line and no partial file).
+# through the traps (SIGTERM: drivers answers with one line and no partial file, papermill
+# shuts its kernel down; papermill in the foreground kept the kernel running on a Ctrl-C).
 report: $(STAMP) ## build the bank-loan PDF, workbook and deck in reports/ (installs first)
 	mkdir -p reports
 	$(PY) -m drivers.subset_sweep & compiling=$$!; \
@@ -39,9 +40,9 @@ report: $(STAMP) ## build the bank-loan PDF, workbook and deck in reports/ (inst
 	  else rm -f reports/bank_loan_data_quality.txt.part; wait $$compiling; exit 1; fi; \
 	  wait $$compiling
 	$(VENV)/bin/drivers metrics $(STUDY) --out reports/bank_loan_metrics.xlsx & metrics=$$!; \
-	  trap 'kill $$metrics 2>/dev/null; exit 130' INT TERM; \
-	  $(VENV)/bin/papermill --log-output notebooks/report.ipynb reports/bank_loan_report.ipynb -p date 2026-11-23 -p pdf_name bank_loan_report.pdf -p workbook_name bank_loan_drivers.xlsx -p deck_name bank_loan_deck.pptx; \
-	  built=$$?; wait $$metrics && exit $$built
+	  $(VENV)/bin/papermill --log-output notebooks/report.ipynb reports/bank_loan_report.ipynb -p date 2026-11-23 -p pdf_name bank_loan_report.pdf -p workbook_name bank_loan_drivers.xlsx -p deck_name bank_loan_deck.pptx & notebook=$$!; \
+	  trap 'kill $$metrics $$notebook 2>/dev/null; wait; exit 130' INT TERM; \
+	  wait $$notebook; built=$$?; wait $$metrics && exit $$built
 
 test: $(STAMP) ## run the whole test suite, doctests and notebooks (installs first)
 	$(PY) -m drivers.subset_sweep  # compiled once here, not in every test worker
