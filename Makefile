@@ -25,24 +25,23 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install the package with notebook and test tools
 
-# The data are checked first (a failed check stops here, its problems on the screen) while
-# the Shapley kernel is compiled (once after a pull, not in each worker); the metrics
-# workbook is then written beside the report, on the core the report leaves free while it
-# starts and lays out pages. Jobs in the background ignore Ctrl-C, so a Ctrl-C stops them
-# through the traps (SIGTERM: drivers answers with one line and no partial file, papermill
-# shuts its kernel down; papermill in the foreground kept the kernel running on a Ctrl-C).
+# The data check, the kernel compilation (once after a pull, not in each worker) and the
+# report notebook start together, the metrics workbook once the check passes: the notebook
+# spends its first seconds starting a kernel on one core, and a failed check stops it before
+# it has read the study, the check's problems on the screen. Jobs in the background ignore Ctrl-C,
+# so a Ctrl-C stops them through the trap (SIGTERM: drivers answers with one line and no
+# partial file, papermill shuts its kernel down).
 report: $(STAMP) ## build the bank-loan PDF, workbook and deck in reports/ (installs first)
 	mkdir -p reports
 	$(PY) -m drivers.subset_sweep & compiling=$$!; \
-	  trap 'kill $$compiling 2>/dev/null; rm -f reports/bank_loan_data_quality.txt.part; exit 130' INT TERM; \
-	  if $(VENV)/bin/drivers validate $(STUDY) > reports/bank_loan_data_quality.txt.part; \
-	  then mv reports/bank_loan_data_quality.txt.part reports/bank_loan_data_quality.txt; \
-	  else rm -f reports/bank_loan_data_quality.txt.part; wait $$compiling; exit 1; fi; \
-	  wait $$compiling
-	$(VENV)/bin/drivers metrics $(STUDY) --out reports/bank_loan_metrics.xlsx & metrics=$$!; \
+	  $(VENV)/bin/drivers validate $(STUDY) > reports/bank_loan_data_quality.txt.part & checking=$$!; \
 	  $(VENV)/bin/papermill --log-output notebooks/report.ipynb reports/bank_loan_report.ipynb -p date 2026-11-23 -p pdf_name bank_loan_report.pdf -p workbook_name bank_loan_drivers.xlsx -p deck_name bank_loan_deck.pptx & notebook=$$!; \
-	  trap 'kill $$metrics $$notebook 2>/dev/null; wait; exit 130' INT TERM; \
-	  wait $$notebook; built=$$?; wait $$metrics && exit $$built
+	  metrics=; stop() { kill $$compiling $$checking $$metrics $$notebook 2>/dev/null; wait; rm -f reports/bank_loan_data_quality.txt.part; }; \
+	  trap 'stop; exit 130' INT TERM; \
+	  if ! wait $$checking; then stop; exit 1; fi; \
+	  mv reports/bank_loan_data_quality.txt.part reports/bank_loan_data_quality.txt; \
+	  $(VENV)/bin/drivers metrics $(STUDY) --out reports/bank_loan_metrics.xlsx & metrics=$$!; \
+	  wait $$compiling; wait $$notebook; built=$$?; wait $$metrics && exit $$built
 
 test: $(STAMP) ## run the whole test suite, doctests and notebooks (installs first)
 	$(PY) -m drivers.subset_sweep  # compiled once here, not in every test worker
