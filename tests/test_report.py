@@ -426,3 +426,27 @@ def test_report_notebook_runs_with_papermill_parameters(tmp_path):
     assert pd.read_excel(tmp_path / "r.xlsx", sheet_name=None)
     assert (tmp_path / "r.pptx").stat().st_size > 50_000
     assert "Executive summary" in "".join(page_texts(tmp_path / "r.pdf")[:3])
+
+
+def _line(ax, slope: float) -> None:
+    ax.plot([0, 1], [0, slope])
+    ax.set_title(f"slope {slope}")
+
+
+def test_charts_drawn_in_processes_are_those_drawn_here_each_in_its_place():
+    # The processes take the tallest charts first; each result must come back to its chart.
+    from functools import partial
+
+    from drivers.report.charts import PARALLEL_FROM, Chart, render_charts
+
+    def charts():
+        return [Chart(f"c{i}", partial(_line, slope=i), height=1.0 + (i * 7 % 5) / 2)
+                for i in range(PARALLEL_FROM + 2)]
+
+    formats = {f"c{i}": [("png", 40)] for i in range(PARALLEL_FROM + 2)}
+    here, shared = charts(), charts()
+    render_charts(here, formats, n_jobs=1)
+    render_charts(shared, formats, n_jobs=2)
+    assert len({chart.rendered["png", 40] for chart in here}) == len(here)
+    for alone, parallel in zip(here, shared, strict=True):
+        assert parallel.rendered == alone.rendered, alone.key
