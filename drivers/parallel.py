@@ -173,6 +173,7 @@ def stop_workers() -> None:
     executor = getattr(module, "_executor", None)
     if executor is not None:
         executor.shutdown(wait=False, kill_workers=True)
+    _warmed[0] = 0  # the next bootstrap times its first block again before starting any
 
 
 def quiet_resource_tracker() -> None:
