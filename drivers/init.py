@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,7 @@ import yaml
 
 from drivers.readers import READERS, TableMeta, read_table
 from drivers.reasons import USUAL_CODE_REASONS, normalize_text, reason_for_label, suspect_codes
-from drivers.study import DEFAULT_DIMENSIONS, StudyError
+from drivers.study import DEFAULT_DIMENSIONS, DataWarning, StudyError
 
 #: Chinese names of the default dimensions.
 DIMENSION_LABELS_ZH = {"BX": "品牌体验", "PX": "产品体验", "SX": "服务体验", "EX": "员工体验"}
@@ -112,6 +113,8 @@ def starter_study(export: str | Path, out: str | Path | None = None) -> str:
     export = Path(export)
     out = Path(out) if out is not None else export.parent / "study.yaml"
     frame, meta = read_table(export)
+    for warning in meta.warnings:
+        warnings.warn(warning, DataWarning, stacklevel=2)
     columns = {name: _profile(frame[name], name, meta) for name in frame.columns}
     roles = _roles(frame, columns)
     outcomes = _outcomes(columns, roles)
@@ -333,6 +336,7 @@ def _write(export: Path, out: Path, frame: pd.DataFrame, meta: TableMeta,
            columns: dict[str, _Column], roles: dict[str, str], outcomes, attributes) -> str:
     lines = [f"# Starter study file written by `drivers init` for {export.name}.",
              "# Every guess has a comment: check each, then run `drivers validate` on this file.",
+             *(f"# warning: {warning}" for warning in meta.warnings),
              f"title: {_scalar(export.stem.replace('_', ' ').capitalize())}  # rename",
              ]
     relative = Path(os.path.relpath(export.resolve(), out.resolve().parent))

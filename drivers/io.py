@@ -257,7 +257,7 @@ def check_frame(frame: pd.DataFrame, spec: dict[str, Any] | StudySpec,
         missing[column] = result["reasons"]
         quality_rows.append(result["quality"])
         first_rows_text.append(bool(len(frame)) and bool(result["non_numeric"].iloc[0]))
-    found_warnings = structure.warnings + found_warnings
+    found_warnings = meta.warnings + structure.warnings + found_warnings
     if quality_rows and sum(first_rows_text) > len(quality_rows) / 2:
         problems.append("data row 1 holds text in most rated columns: it looks like a second "
                         "header row (question texts); set header_rows: in the study file (2 for "

@@ -21,6 +21,7 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,14 @@ SAMPLE_BYTES = 256 * 1024
 
 #: Chinese encodings a detector may name; GB18030 is their superset, so it reads them all.
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
+
+#: Encodings survey exports come in (Excel's "CSV" in the regional code page of Windows), tried
+#: in this order when the study's column names can tell them apart.
+EXPORT_ENCODINGS = ("gb18030", "big5", "cp1252", "cp1251", "cp932", "cp949", "cp1250", "cp1253",
+                    "cp1254", "cp1257", "cp1255", "cp1256", "cp874", "cp1258", "koi8_r")
+
+#: A detected encoding that rests on fewer non-ASCII bytes than this is said to be a guess.
+THIN_EVIDENCE = 64
 
 _IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"\s*:')
 
@@ -80,6 +89,9 @@ class TableMeta:
         "(study file)" where that applies).
     merged : list
         Merged cells over data rows of an Excel sheet: (columns, first row, last row, cell range).
+    warnings : list
+        What the reader could only guess and the user should check (one line each), e.g. an
+        encoding told from a handful of bytes.
     """
 
     column_labels: dict[str, str] = field(default_factory=dict)
@@ -87,6 +99,7 @@ class TableMeta:
     missing_ranges: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     detected: dict[str, str] = field(default_factory=dict)
     merged: list[tuple[list[str], int, int, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def read_table(path: str | Path, options: ReadOptions | None = None
@@ -203,17 +216,33 @@ def column_letter(position: int) -> str:
 
 
 # ---- text encodings -------------------------------------------------------------------------
-def detect_encoding(path: Path, given: str | None = None) -> tuple[str, str]:
+def detect_encoding(path: Path, given: str | None = None, expected: Sequence[str] = ()
+                    ) -> tuple[str, str]:
     """The codec to read a text file with, and how it was found.
 
     A byte-order mark decides (UTF-8-SIG, UTF-16); then a file that is valid UTF-8 is UTF-8;
-    otherwise charset-normalizer names the encoding (GBK and GB2312 are read as their superset
-    GB18030). The whole file is checked to decode, so a guess from its start cannot fail later.
+    then, when the study names columns in other scripts (``expected``), the encoding whose
+    header holds most of them; otherwise charset-normalizer names the encoding (GBK and GB2312
+    are read as their superset GB18030). The whole file is checked to decode, so a guess from
+    its start cannot fail later.
+
+    A header of a few words gives a detector little to go on: two Cyrillic names in cp1251
+    read as clean cp1125, two Japanese ones as Korean. The study's own column names are
+    better evidence than any statistics of the bytes.
 
     Returns
     -------
     (str, str)
-        Codec name and "study file", "byte-order mark" or "detected".
+        Codec name and "study file", "byte-order mark", "matches the study's column names" or
+        "detected".
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
+    >>> _ = path.write_bytes("РЕГИОН,оценка\\n1,2\\n".encode("cp1251"))
+    >>> detect_encoding(path, expected=["РЕГИОН", "оценка"])
+    ('cp1251', "matches the study's column names")
     """
     if given:
         try:
@@ -231,12 +260,55 @@ def detect_encoding(path: Path, given: str | None = None) -> tuple[str, str]:
         return "utf-16", "byte-order mark"
     if _decodes(path, "utf-8"):
         return "utf-8", "detected"
-    codec = _detect_codec(_head_bytes(path, 4 * SAMPLE_BYTES))
+    head = _head_bytes(path, 4 * SAMPLE_BYTES)
+    codec = _detect_codec(head)
+    matched = _codec_by_names(path, head, codec, expected)
+    if matched is not None:
+        return matched, "matches the study's column names"
     if codec is None:
         raise StudyError("is not UTF-8 text and its encoding could not be told; set encoding: "
                          "in the study file (e.g. encoding: gbk, big5 or utf-16)", path)
     _check_decodes(path, codec, how="detected")
     return codec, "detected"
+
+
+def _codec_by_names(path: Path, head: bytes, detected: str | None, expected: Sequence[str]
+                    ) -> str | None:
+    """The encoding whose header rows hold most of the study's non-ASCII column names (the
+    detected one when it holds as many as any, else the first in :data:`EXPORT_ENCODINGS`
+    that decodes the whole file), or None when none holds any."""
+    names = {str(name).strip() for name in expected if not str(name).isascii()}
+    if not names:
+        return None
+    block = b"\n".join(head.split(b"\n")[:HEADER_SEARCH_ROWS + 3])
+
+    def found(codec: str) -> int:
+        text = block.decode(codec, errors="replace")
+        cells = {cell.strip(" \t\r\"'") for cell in re.split(r"[,;\t|\n]", text)}
+        return len(names & cells)
+
+    order = list(dict.fromkeys(([detected] if detected else []) + list(EXPORT_ENCODINGS)))
+    scores = {codec: found(codec) for codec in order}
+    for codec in sorted(order, key=lambda c: -scores[c]):  # stable: the order above breaks ties
+        if scores[codec] == 0:
+            return None
+        if _decodes(path, codec):
+            return codec
+    return None
+
+
+def _thin_evidence(path: Path, codec: str) -> str | None:
+    """A warning when a detected encoding rests on a handful of bytes, showing what they read as
+    (the first words outside ASCII, so the user can see at a glance whether they are right)."""
+    head = _head_bytes(path, 4 * SAMPLE_BYTES)
+    wide = sum(byte > 0x7F for byte in head)
+    if not 0 < wide < THIN_EVIDENCE:
+        return None
+    words = re.findall(r"[^\x00-\x7f]+", head.decode(codec, errors="replace"))
+    shown = ", ".join(dict.fromkeys(words[:8]))
+    return (f"{path}: the encoding {codec} was told from only {wide} non-ASCII bytes, which "
+            f"read as {shown}; if they look wrong, set encoding: in the study file (e.g. "
+            f"encoding: gbk, big5, cp1251 or cp1252)")
 
 
 def decode_text(data: bytes, path: Path | None = None, what: str = "file"
@@ -371,8 +443,8 @@ def _check_decodes(path: Path, codec: str, how: str) -> None:
 
 # ---- CSV ------------------------------------------------------------------------------------
 def _read_csv(path: Path, options: ReadOptions, meta: TableMeta, tab: bool) -> pd.DataFrame:
-    encoding, how = detect_encoding(path, options.encoding)
-    meta.detected["encoding"] = _said(encoding, how)
+    encoding, told = detect_encoding(path, options.encoding, options.columns)
+    meta.detected["encoding"] = _said(encoding, told)
     sample = _sample_text(path, encoding)
     if options.delimiter:
         delimiter, how = options.delimiter, "study file"
@@ -389,7 +461,10 @@ def _read_csv(path: Path, options: ReadOptions, meta: TableMeta, tab: bool) -> p
         decimal, how = sniff_decimal(records[1:], delimiter), "detected"
     meta.detected["decimal"] = _said("comma" if decimal == "," else "point", how)
     header, rows = _header_block(records, options, meta)
-    check_header([c.strip() for c in records[header]] if records else [], path)
+    names = [c.strip() for c in records[header]] if records else []
+    check_header(names, path)
+    if told == "detected" and encoding != "utf-8":
+        meta.warnings += filter(None, [_thin_evidence(path, encoding)])
     try:
         frame = pd.read_csv(path, encoding=encoding, sep=delimiter, decimal=decimal,
                             header=header,

@@ -23,6 +23,7 @@ from corpus import (
     csv_utf16_tab,
     spss,
     wenjuanxing,
+    with_chinese,
     write_study,
     xlsx,
     xlsx_merged_segment,
@@ -339,3 +340,76 @@ def test_a_short_chinese_header_is_read_as_gbk(tmp_path):
 def test_other_languages_keep_their_encodings(tmp_path, header, encoding):
     frame, meta = read_table(_export(tmp_path, header, encoding))
     assert list(frame.columns) == header, meta.detected["encoding"]
+
+
+# ---- the study's column names tell a short header's encoding --------------------------------
+SHORT_HEADERS = [  # (encoding, CSAT and NPS column names): each misread by detection alone
+    ("cp1251", ["РЕГИОН", "оценка"]),  # read as cp1125 (Ukrainian DOS)
+    ("cp1252", ["SATISFAÇÃO", "região"]),  # read as cp1250 (central European)
+    ("big5", ["銀行", "推薦"]),  # read as gb18030
+    ("cp932", ["満足度", "推奨"]),  # read as Korean cp949
+]
+
+
+def _renamed_bank_export(tmp_path, encoding: str, names: list[str]):
+    spec = bank_spec()
+    old = [spec["outcomes"][name]["column"] for name in ("csat", "nps")]
+    frame = bank_frame().rename(columns=dict(zip(old, names, strict=True)))
+    for outcome, name in zip(("csat", "nps"), names, strict=True):
+        spec["outcomes"][outcome]["column"] = name
+    (tmp_path / "survey.csv").write_bytes(frame.to_csv(index=False).encode(encoding))
+    return write_study(tmp_path, spec, "survey.csv"), old
+
+
+@pytest.mark.parametrize("encoding, names", SHORT_HEADERS)
+def test_the_study_column_names_tell_a_short_header_encoding(tmp_path, encoding, names):
+    study_file, old = _renamed_bank_export(tmp_path, encoding, names)
+    # Alone, the detector misreads these few bytes (what the rule below corrects).
+    _frame, guessed = read_table(tmp_path / "survey.csv")
+    assert not set(names) <= set(_frame.columns), guessed.detected["encoding"]
+    study = load_study(study_file)
+    assert study.read_notes["encoding"] == f"{encoding} (matches the study's column names)"
+    bank = load_study(BANK_STUDY)
+    for name, column in zip(names, old, strict=True):
+        pd.testing.assert_series_equal(study.data[name], bank.data[column], check_names=False)
+    assert not any("non-ASCII bytes" in warning for warning in study.warnings)
+
+
+def test_a_guess_from_a_few_bytes_is_said(tmp_path):
+    # No study to compare with (drivers init): the reader says its guess is thin, naming the
+    # file, the encoding and the header as read, and the fix.
+    path = _export(tmp_path, ["РЕГИОН", "оценка"], "cp1251")
+    frame, meta = read_table(path)
+    warning, = meta.warnings
+    assert str(path) in warning and "only 12 non-ASCII bytes" in warning
+    codec = meta.detected["encoding"].split(" (")[0]
+    assert f"encoding {codec} was told" in warning
+    assert f"read as {', '.join(frame.columns)};" in warning  # the header as it was read
+    assert "set encoding: in the study file" in warning
+    # Plenty of non-ASCII text (Chinese answers in the rows) or UTF-8: no warning.
+    rich = tmp_path / "rich.csv"
+    rich.write_bytes(with_chinese(bank_frame()).to_csv(index=False).encode("gbk"))
+    assert read_table(rich)[1].warnings == []
+    utf8 = tmp_path / "utf8.csv"
+    utf8.write_text("РЕГИОН,оценка\n1,2\n", encoding="utf-8")
+    assert read_table(utf8)[1].warnings == []
+
+
+def test_init_says_a_thin_encoding_guess(tmp_path):
+    from drivers.init import starter_study
+
+    path = _export(tmp_path, ["РЕГИОН", "оценка"], "cp1251")
+    with pytest.warns(DataWarning, match="non-ASCII bytes"):
+        text = starter_study(path)
+    assert "# warning: " in text and "non-ASCII bytes" in text
+
+
+def test_a_study_says_a_thin_encoding_guess(tmp_path):
+    # One Cyrillic answer in 2,000 rows: the study loads, and says how little the encoding
+    # rests on (the study's column names are ASCII, so they cannot tell).
+    frame = bank_frame()
+    frame.loc[7, "region"] = "Москва"
+    (tmp_path / "survey.csv").write_bytes(frame.to_csv(index=False).encode("cp1251"))
+    with pytest.warns(DataWarning, match="only 6 non-ASCII bytes, which read as "):
+        study = load_study(write_study(tmp_path, bank_spec(), "survey.csv"))
+    assert any("non-ASCII bytes" in warning for warning in study.warnings)
