@@ -52,8 +52,9 @@ WHISKER_HALF = 3.0
 CROSSING = 3e3
 #: Cost of a label without leader line that sits nearer another point than its own.
 AMBIGUOUS = 2e3
-#: Cost of a label lying across a reference line (cross-hair, diagonal): avoided when a
-#: nearby free spot exists, since text over a rule is hard to read and looks misplaced.
+#: Cost of a label lying across a reference line (cross-hair, diagonal), or of a leader line
+#: crossing one: text over a rule is hard to read and looks misplaced, so a label with no
+#: cheaper spot goes to the numbered key (or the grid search), as for a crossing.
 RULE = 1000.0
 #: Cost per pixel of leader line, on top of the distance every candidate pays: long leaders
 #: cross the chart and are hard to follow.
@@ -131,9 +132,9 @@ def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence, *,
     ``LEADER_COST`` per pixel of leader line, ``ALTERNATIVE`` per step down the list of
     wrappings, plus its distance from the point in pixels; anything not wholly inside the
     axes is excluded. The cheapest wins, ties going to the earlier candidate, so the same
-    input gives the same layout. A winner costing ``CROSSING`` or more (it overlaps or
-    crosses something) sends the label to the numbered key when one is kept, else to a grid
-    over the whole axes.
+    input gives the same layout. A winner costing ``RULE`` or more (it lies across a line,
+    or overlaps or crosses something) sends the label to the numbered key when one is kept,
+    else to a grid over the whole axes.
     """
     fig = ax.figure
     if draw:
@@ -189,7 +190,7 @@ def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence, *,
                        for k, (w, h) in enumerate(shapes)])
         limit = None if key is None else max_leader * px_per_pt
         best, cost = _cheapest(spots, point, scene, own=i, max_leader=limit)
-        if key is not None and (best is None or cost >= CROSSING):
+        if key is not None and (best is None or cost >= RULE):
             # No clean spot near the point: a number beside it, the label in the key.
             name = names[i] if names is not None else _unwrap(options[0])
             number = key.setdefault(name, str(len(key) + 1))
@@ -199,7 +200,7 @@ def place_labels(ax, x: Sequence[float], y: Sequence[float], texts: Sequence, *,
             best, cost = _cheapest(spots, point, scene, own=i)
             text, gid = number, "label-number"
         else:
-            if best is None or cost >= CROSSING:
+            if best is None or cost >= RULE:
                 # Anything worse than a crossing (an overlap, or a leader line through a
                 # label) sends the search over the whole axes; the nearest clean spot there
                 # usually wins.
@@ -474,14 +475,38 @@ def _nearest_on_box(point, box) -> np.ndarray:
     return np.array([np.clip(point[0], box[0], box[2]), np.clip(point[1], box[1], box[3])])
 
 
-def _segment_hits(start, stop, boxes: np.ndarray, samples: int = 24) -> np.ndarray:
-    """1 where the segment start-stop passes through a box (sampled along its length)."""
-    t = np.linspace(0.02, 0.98, samples)
-    xs = start[0] + t * (stop[0] - start[0])
-    ys = start[1] + t * (stop[1] - start[1])
-    inside = ((xs[None, :] > boxes[:, [0]]) & (xs[None, :] < boxes[:, [2]])
-              & (ys[None, :] > boxes[:, [1]]) & (ys[None, :] < boxes[:, [3]]))
-    return inside.any(axis=1).astype(float)
+def _segment_hits(start, stop, boxes: np.ndarray) -> np.ndarray:
+    """1 where the segment start-stop passes through a box (its ends trimmed by 2%)."""
+    return _clip_hits(np.asarray(start, float)[None], np.asarray(stop, float)[None],
+                      boxes)[0].astype(float)
+
+
+def _clip_hits(starts: np.ndarray, stops: np.ndarray, boxes: np.ndarray,
+               trim: float = 0.02) -> np.ndarray:
+    """Whether each segment (n) passes through the inside of each box (m): (n, m), exactly.
+
+    Liang-Barsky clipping of the segment, its first and last ``trim`` left out (a leader line
+    starts on its own label and ends at its marker). Exact where sampling points along the
+    segment missed a line cutting a corner of a label.
+    """
+    starts = np.asarray(starts, float)[:, None, :]
+    stops = np.asarray(stops, float)[:, None, :]
+    boxes = np.asarray(boxes, float).reshape(-1, 4)[None]
+    d = stops - starts
+    t0 = np.full((starts.shape[0], boxes.shape[1]), trim)
+    t1 = np.full_like(t0, 1.0 - trim)
+    hit = np.ones_like(t0, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for axis, low, high in ((0, 0, 2), (1, 1, 3)):
+            step = d[..., axis]
+            a = (boxes[..., low] - starts[..., axis]) / step
+            b = (boxes[..., high] - starts[..., axis]) / step
+            flat = step == 0
+            inside = (starts[..., axis] > boxes[..., low]) & (starts[..., axis] < boxes[..., high])
+            hit &= ~flat | inside
+            t0 = np.where(flat, t0, np.maximum(t0, np.minimum(a, b)))
+            t1 = np.where(flat, t1, np.minimum(t1, np.maximum(a, b)))
+    return hit & (t0 < t1)
 
 
 def _rule_hits(start, stop, boxes: np.ndarray) -> np.ndarray:
@@ -515,15 +540,11 @@ def _segments_cross(start, ends: np.ndarray, a, b) -> np.ndarray:
     return ((d1 * d2 < 0) & (d3 * d4 < 0)).astype(float)
 
 
-def _segments_hit_box(start, ends: np.ndarray, box, samples: int = 24) -> np.ndarray:
+def _segments_hit_box(start, ends: np.ndarray, box) -> np.ndarray:
     """1 per segment (start -> each end) passing through ``box``."""
-    t = np.linspace(0.02, 0.98, samples)
-    xs = start[0] + t[None, :] * (ends[:, [0]] - start[0])
-    ys = start[1] + t[None, :] * (ends[:, [1]] - start[1])
-    inside = (xs > box[0]) & (xs < box[2]) & (ys > box[1]) & (ys < box[3])
-    return inside.any(axis=1).astype(float)
-
-
+    ends = np.asarray(ends, float).reshape(-1, 2)
+    starts = np.broadcast_to(np.asarray(start, float), ends.shape)
+    return _clip_hits(starts, ends, np.asarray(box, float)[None])[:, 0].astype(float)
 
 
 # ---------------------------------------------------------------- checking a drawn chart

@@ -45,7 +45,7 @@ def priority_matrix_plot(matrix: pd.DataFrame, ax=None, labels=None, title: str 
                          lang: str = "en", wrap: int = WRAP_WIDTH,
                          xlim: tuple[float, float] | None = None,
                          ylim: tuple[float, float] | None = None, legend: bool = True,
-                         n_labels: int | None = None):
+                         n_labels: int | None = None, label_key: bool | None = None):
     """Importance-performance chart with named quadrants and placed labels.
 
     Parameters
@@ -75,6 +75,11 @@ def priority_matrix_plot(matrix: pd.DataFrame, ax=None, labels=None, title: str 
     n_labels : int, optional
         Label this many drivers in priority order (``priority`` column, else by
         importance), and always the three most important; default all.
+    label_key : bool, optional
+        A label with no clean spot near its point (none clear of the other labels, points,
+        intervals and cross-hairs) becomes a small number beside its point, named in a
+        numbered key under the chart (the figure grows to hold it, and its layout is fixed
+        from then on). Default: on a figure this function makes, not on axes it is given.
 
     Returns
     -------
@@ -104,9 +109,10 @@ def priority_matrix_plot(matrix: pd.DataFrame, ax=None, labels=None, title: str 
         if legend:
             _dimension_legend(ax, layout["order"], layout["names"], layout["extra"],
                               ncol=_legend_columns(layout))
-        _freeze(ax, created)
-        key = {} if created else None
-        _matrix_labels(ax, layout, wrap, n_labels, key=key, draw=not created)
+        keyed = created if label_key is None else bool(label_key)
+        _freeze(ax, keyed)
+        key = {} if keyed else None
+        _matrix_labels(ax, layout, wrap, n_labels, key=key, draw=not keyed)
         if key:
             draw_label_key(ax.figure, key)
     return ax
@@ -307,7 +313,8 @@ def _outcome_title(matrix: pd.DataFrame, labels, lang: str, fallback: str) -> st
 def priority_matrix_pair(csat_matrix: pd.DataFrame, nps_matrix: pd.DataFrame, axes=None,
                          labels=None, lang: str = "en",
                          titles: tuple[str, str] | None = None, share_y: bool = True,
-                         wrap: int = WRAP_WIDTH, n_labels: int | None = None):
+                         wrap: int = WRAP_WIDTH, n_labels: int | None = None,
+                         label_key: bool | None = None):
     """CSAT and NPS priority matrices side by side, on the same axes limits.
 
     Parameters
@@ -326,7 +333,7 @@ def priority_matrix_pair(csat_matrix: pd.DataFrame, nps_matrix: pd.DataFrame, ax
     share_y : bool
         Same importance limits on both panels (default), so a driver's height compares
         across CSAT and NPS; performance limits are always shared.
-    wrap, n_labels
+    wrap, n_labels, label_key
         As in :func:`priority_matrix_plot`.
 
     Returns
@@ -368,7 +375,8 @@ def priority_matrix_pair(csat_matrix: pd.DataFrame, nps_matrix: pd.DataFrame, ax
         else:
             _dimension_legend(axes[0], layouts[0]["order"], layouts[0]["names"],
                               layouts[0]["extra"], ncol=_legend_columns(layouts[0]))
-        _label_panels(axes, layouts, wrap, n_labels, created)
+        _label_panels(axes, layouts, wrap, n_labels,
+                      created if label_key is None else bool(label_key))
     return axes
 
 
@@ -382,12 +390,12 @@ def _matrix_axis_titles(ax, attrs: Mapping, lang: str) -> None:
                              else "Importance", lang))
 
 
-def _label_panels(axes, layouts, wrap, n_labels, created: bool) -> None:
-    """Label every panel's points; a figure of our own gets one numbered key for all."""
+def _label_panels(axes, layouts, wrap, n_labels, keyed: bool) -> None:
+    """Label every panel's points; with ``keyed``, one numbered key for all of them."""
     # Laid out once and kept, also on a caller's figure: a later layout pass would count the
     # labels of one panel and move the others under their own labels.
     _freeze(axes[0], True)
-    key = {} if created else None
+    key = {} if keyed else None
     for ax, layout in zip(axes, layouts, strict=True):
         _matrix_labels(ax, layout, wrap, n_labels, key=key, draw=False)
     if key:
@@ -397,7 +405,7 @@ def _label_panels(axes, layouts, wrap, n_labels, created: bool) -> None:
 def segment_priority_plot(matrix: pd.DataFrame, axes=None, labels=None, lang: str = "en",
                           ncols: int | None = None, n_labels: int | None = 6,
                           names: Mapping | None = None, wrap: int = 18,
-                          title: str | None = None):
+                          title: str | None = None, label_key: bool | None = None):
     """Small multiples: one priority matrix per segment, on shared axes limits.
 
     Parameters
@@ -423,6 +431,8 @@ def segment_priority_plot(matrix: pd.DataFrame, axes=None, labels=None, lang: st
         Width at which labels wrap.
     title : str, optional
         Figure title (a new figure only).
+    label_key : bool, optional
+        As in :func:`priority_matrix_plot` (one key for every panel).
 
     Returns
     -------
@@ -484,7 +494,8 @@ def segment_priority_plot(matrix: pd.DataFrame, axes=None, labels=None, lang: st
                 ax.set_ylabel("")
         if created:
             _figure_legend(axes[0].figure, layouts)
-        _label_panels(axes, layouts, wrap, n_labels, created)
+        _label_panels(axes, layouts, wrap, n_labels,
+                      created if label_key is None else bool(label_key))
     return axes
 
 

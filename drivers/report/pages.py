@@ -380,7 +380,8 @@ class _Pages:
         self.add("subsection", title=w("drivers.matrix"))
         matrix = self.n.tables[f"priority_{name}"]
         self.figure(f"{name}-matrix", lambda ax: priority_matrix_plot(
-            matrix, ax=ax, labels=self.base, lang=self.lang, n_labels=MATRIX_LABELS),
+            matrix, ax=ax, labels=self.base, lang=self.lang, n_labels=MATRIX_LABELS,
+            label_key=True),
             5.0, w("drivers.matrix_caption", o=short, k=min(MATRIX_LABELS, len(matrix))),
             self.matrix_headline(self.n.tables[f"actions_{name}"], short))
         self.actions_table(self.n.tables[f"actions_{name}"], w("drivers.action_list", o=short),
@@ -683,7 +684,8 @@ class _Pages:
                        for d in order]
             fig.legend(handles=handles, loc="outside lower center", ncol=min(4, len(order)))
             segment_priority_plot(matrix, axes=grid[:len(segments)], labels=self.base,
-                                  lang=self.lang, n_labels=SEGMENT_LABELS, ncols=2, names=names)
+                                  lang=self.lang, n_labels=SEGMENT_LABELS, ncols=2, names=names,
+                                  label_key=True)
 
         self.add("subsection", title=w("segments.matrices", o=short, s=name))
         self.figure(f"segments-{outcome}", draw, 3.3 * rows + 0.5,
