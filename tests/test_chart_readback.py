@@ -178,3 +178,53 @@ def test_chart_headlines_are_computed_from_their_numbers(report_charts):
     assert len(set(headlines)) == len(headlines)  # no sentence repeats
     assert all(h and h[-1] in ".。" for h in headlines)
     assert all(len(h) < 320 for h in headlines)
+
+
+def test_quadrant_names_keep_off_the_points():
+    """Drivers crowd the low-importance corners: each quadrant name moves along its own
+    quadrant's edges to a spot no marker or whisker touches, and stays inside its quadrant
+    (read back from the drawn texts and markers)."""
+    import numpy as np
+
+    from drivers.plots.labels import _clip_hits, _overlap
+
+    perf = [3.02, 3.06, 3.10, 3.14, 4.86, 4.90, 4.94, 3.5, 4.5]
+    imp = [0.004, 0.010, 0.006, 0.012, 0.004, 0.010, 0.006, 0.30, 0.28]
+    matrix = pd.DataFrame({
+        "driver": [f"d{i}" for i in range(len(perf))], "performance": perf,
+        "importance": imp, "importance_ci_low": [max(v - 0.01, 0) for v in imp],
+        "importance_ci_high": [v + 0.01 for v in imp], "importance_cross": 0.1,
+        "performance_cross": 4.0})
+    matrix["quadrant"] = np.where(matrix["importance"] >= 0.1,
+                                  np.where(matrix["performance"] < 4.0, "Fix first", "Maintain"),
+                                  np.where(matrix["performance"] < 4.0, "Monitor",
+                                           "Possible overinvestment"))
+    ax = priority_matrix_plot(matrix, xlim=(3.0, 5.0), ylim=(0.0, 0.35))
+    fig = ax.figure
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    markers, segments = [], []
+    for line in ax.lines:
+        xy = line.get_transform().transform(np.asarray(line.get_xydata(), float))
+        if line.get_marker() not in (None, "None", "none", "", "_", "|"):
+            half = line.get_markersize() * fig.dpi / 72 / 2
+            markers += [(x - half, y - half, x + half, y + half) for x, y in xy]
+    for collection in ax.collections:
+        if isinstance(collection, LineCollection):
+            for path in collection.get_segments():
+                segments.append(collection.get_transform().transform(np.asarray(path, float)))
+    spans = {"Monitor": (3.0, 4.0, 0.0, 0.1), "Possible overinvestment": (4.0, 5.0, 0.0, 0.1),
+             "Fix first": (3.0, 4.0, 0.1, 0.35), "Maintain": (4.0, 5.0, 0.1, 0.35)}
+    names = {t.get_text().replace("\n", " "): t for t in ax.texts
+             if t.get_text().replace("\n", " ") in spans}
+    assert set(names) == set(spans)
+    for name, text in names.items():
+        e = text.get_window_extent(renderer)
+        box = np.array([[e.x0, e.y0, e.x1, e.y1]])
+        assert (_overlap(box, np.asarray(markers)) == 0).all(), name
+        for path in segments:
+            assert not _clip_hits(path[:-1], path[1:], box, trim=0.0).any(), name
+        (left, bottom), (right, top) = ax.transData.transform(
+            [spans[name][0::2], spans[name][1::2]])
+        assert left <= e.x0 and e.x1 <= right and bottom <= e.y0 and e.y1 <= top, name
+    plt.close("all")

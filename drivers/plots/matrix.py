@@ -26,7 +26,13 @@ from drivers.plots.common import (
     dimension_handles,
     interval_lines,
 )
-from drivers.plots.labels import draw_label_key, place_labels, wrap_alternatives
+from drivers.plots.labels import (
+    _clip_hits,
+    _overlap,
+    draw_label_key,
+    place_labels,
+    wrap_alternatives,
+)
 from drivers.style import (
     FONT_SIZES,
     QUADRANT_COLORS,
@@ -34,6 +40,7 @@ from drivers.style import (
     chart_text,
     dimension_style,
     label_for,
+    text_width,
     use_house_style,
     wrap_label,
 )
@@ -256,15 +263,87 @@ def _matrix_base(ax, matrix, labels, lang, xlim, ylim, title) -> dict:
     return {"perf": perf, "imp": imp, "texts": [text_of[d] for d in drivers],
             "ranking": ranking, "quadrant_texts": quadrant_texts, "whiskers": whiskers,
             "rules": [(x_cross, y_lo, x_cross, y_hi), (x_lo, y_cross, x_hi, y_cross)],
-            "order": order, "names": _dimension_names(labels, order, lang), "extra": extra}
+            "quadrant_spans": list(spans.values()), "order": order, "names": _dimension_names(labels, order, lang), "extra": extra}
 
 
 #: The most important drivers of a matrix, labelled whatever their priority.
 ALWAYS_LABELLED = 3
 
 
+def _clear_quadrant_names(ax, layout) -> None:
+    """Move each quadrant name off the points and intervals: along the outer or the inner
+    edge of its own quadrant, on one line or two, to the spot nearest its outer corner that
+    the fewest markers and whiskers touch (the low-importance corners are where most drivers
+    sit)."""
+    fig = ax.figure
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    half = MARKER_SIZE * fig.dpi / 72.0 / 2 + 1.0
+    inset, step = 4.0, 6.0
+    points = ax.transData.transform(np.column_stack([layout["perf"], layout["imp"]]))
+    markers = np.column_stack([points - half, points + half])
+    ends = np.asarray(layout["whiskers"], float).reshape(-1, 4)
+    starts, stops = ax.transData.transform(ends[:, :2]), ax.transData.transform(ends[:, 2:])
+    to_axes = ax.transAxes.inverted()
+    for text, (x0, x1, y0, y1) in zip(layout["quadrant_texts"], layout["quadrant_spans"],
+                                      strict=True):
+        (left, bottom), (right, top) = ax.transData.transform([(x0, y0), (x1, y1)])
+        ha, outer_y = text.get_horizontalalignment(), text.get_verticalalignment()
+        name = text.get_text()
+        spots, choices, costs = [], [], []
+        for lines, wording in enumerate((name, _two_lines(name))):
+            if wording is None:
+                continue
+            text.set_text(wording)
+            box = text.get_window_extent(renderer)
+            room = right - left - box.width - 2 * inset
+            if room < 0 or top - bottom < box.height + 2 * inset:
+                continue
+            slides = np.arange(0.0, room + step / 2, step)
+            lefts = left + inset + (slides if ha == "left" else room - slides)
+            for inner, va in enumerate((outer_y, "top" if outer_y == "bottom" else "bottom")):
+                low = bottom + inset if va == "bottom" else top - inset - box.height
+                for k, x in enumerate(lefts):
+                    spots.append((x, low, x + box.width, low + box.height))
+                    choices.append((wording, va))
+                    # Clear first; then one line, the outer edge, nearest the outer corner.
+                    costs.append(2e3 * lines + 1e3 * inner + k)
+        text.set_text(name)
+        if not spots:
+            continue  # the quadrant is too small for its name anywhere else
+        spots = np.asarray(spots)
+        covered = (_overlap(spots, markers) > 0).sum(axis=1).astype(float)
+        if len(ends):
+            covered += _clip_hits(starts, stops, spots, trim=0.0).sum(axis=0)
+        best = int(np.argmin(covered * 1e6 + np.asarray(costs)))
+        wording, va = choices[best]
+        x = spots[best, 0] if ha == "left" else spots[best, 2]
+        y = spots[best, 1] if va == "bottom" else spots[best, 3]
+        text.set_text(wording)
+        text.set_position(to_axes.transform((x, y)))
+        text.set_verticalalignment(va)
+
+
+def _two_lines(name: str) -> str | None:
+    """A quadrant name on two lines: at the space nearest its middle, else in the middle of
+    Chinese text (which breaks anywhere); None for one word of another script.
+
+    >>> _two_lines("Possible overinvestment"), _two_lines("Monitor"), _two_lines("可能过度投入")
+    ('Possible\\noverinvestment', None, '可能过\\n度投入')
+    """
+    spaces = [i for i, ch in enumerate(name) if ch == " "]
+    if spaces:
+        cut = min(spaces, key=lambda i: abs(i - len(name) / 2))
+        return name[:cut] + "\n" + name[cut + 1:]
+    if len(name) < 2 or not all(text_width(ch) == 2 for ch in name):
+        return None
+    middle = len(name) // 2
+    return name[:middle] + "\n" + name[middle:]
+
+
 def _matrix_labels(ax, layout, wrap, n_labels, key=None, draw=True) -> list:
     """Place the point labels of a matrix drawn by :func:`_matrix_base`."""
+    _clear_quadrant_names(ax, layout)
     ranking = layout["ranking"]
     # The most important drivers are placed first (better spots); which ones get a label
     # follows the priority order, and the BIGGEST drivers are always among them.
