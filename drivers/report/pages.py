@@ -45,6 +45,9 @@ from drivers.study import default_top_box
 
 #: Drivers labelled in a priority matrix (act-first first); the action lists name them all.
 MATRIX_LABELS = 10
+#: Height (inches) of a priority matrix before its numbered key (about half an inch more),
+#: so the matrix, its key and the action list under it share one page.
+MATRIX_HEIGHT = 4.5
 #: Drivers labelled by priority in each segment's matrix (the 3 largest are labelled too).
 SEGMENT_LABELS = 3
 #: Rows of a driver section's action list (the full list is in Appendix D).
@@ -382,7 +385,8 @@ class _Pages:
         self.figure(f"{name}-matrix", lambda ax: priority_matrix_plot(
             matrix, ax=ax, labels=self.base, lang=self.lang, n_labels=MATRIX_LABELS,
             label_key=True),
-            5.0, w("drivers.matrix_caption", o=short, k=min(MATRIX_LABELS, len(matrix))),
+            MATRIX_HEIGHT, w("drivers.matrix_caption", o=short,
+                             k=min(MATRIX_LABELS, len(matrix))),
             self.matrix_headline(self.n.tables[f"actions_{name}"], short))
         self.actions_table(self.n.tables[f"actions_{name}"], w("drivers.action_list", o=short),
                            limit=ACTION_LIST)
@@ -688,7 +692,7 @@ class _Pages:
                                   label_key=True)
 
         self.add("subsection", title=w("segments.matrices", o=short, s=name))
-        self.figure(f"segments-{outcome}", draw, 3.3 * rows + 0.5,
+        self.figure(f"segments-{outcome}", draw, 3.3 * rows + 0.1,
                     w("segments.matrix_caption", o=short, s=name, k=SEGMENT_LABELS,
                       b=int(matrix.attrs.get("bootstrap") or 0)), headline, kind="figure")
 
