@@ -45,10 +45,10 @@ from drivers.bootstrap import (
 )
 from drivers.changes import ADJUSTMENT_TEXT, adjust_p_values, difference_test
 from drivers.correlation import (
+    PairwiseSums,
     is_positive_definite,
     nearest_positive_definite,
     pairwise_correlation,
-    pairwise_correlation_matrix,
     weighted_correlation,
 )
 from drivers.diagnostics import select_rows, standardized_fit
@@ -997,6 +997,10 @@ class _Paired:
     def __init__(self, method, groups, missing, seed):
         self.method, self.groups, self.missing, self.seed = method, groups, missing, seed
         self.statistic = bootstrap_statistic(method, groups, missing, seed)
+        self._sums = None  # (X, Y, their PairwiseSums): the same rows in every resample
+
+    def __getstate__(self):
+        return {**self.__dict__, "_sums": None}  # a worker makes its own
 
     def __call__(self, X, Y, w):
         corr = self._joint_correlation(X, Y, w) if self.method == "shapley" else None
@@ -1024,12 +1028,13 @@ class _Paired:
         return np.concatenate(values)
 
     def _joint_correlation(self, X, Y, w):
-        values = np.column_stack([X, Y])
         if self.missing != "pairwise":
-            return weighted_correlation(values, w)
-        corr = pairwise_correlation_matrix(values, w)
+            return weighted_correlation(np.column_stack([X, Y]), w)
+        if self._sums is None or self._sums[0] is not X or self._sums[1] is not Y:
+            self._sums = (X, Y, PairwiseSums(np.column_stack([X, Y])))
+        corr = self._sums[2].correlation(w)
         p = X.shape[1]
-        for outcome in range(p, values.shape[1]):
+        for outcome in range(p, corr.shape[0]):
             own = [*range(p), outcome]
             if not is_positive_definite(corr[np.ix_(own, own)]):
                 return None
