@@ -63,3 +63,29 @@ def test_warm_workers_take_every_block_and_the_numbers_do_not_change():
     assert result.returncode == 0, result.stderr
     # Which worker takes which block is up to the scheduler; that none ran here is not.
     assert result.stdout.split() == ["False"]
+
+
+def test_estimate_from_the_first_block_of_warm_workers():
+    # The estimate a command prints comes from the bootstrap's own first block; from warm
+    # workers that block comes back with its duration, and the numbers are not touched.
+    result = _run("""
+        import numpy as np
+        from drivers.bootstrap import bootstrap_samples, estimate_to
+        from drivers.parallel import warm_workers
+
+        def statistic(X, y, w):
+            return np.array([np.average(y, weights=w)])
+
+        rng = np.random.default_rng(5)
+        X, y = rng.normal(size=(300, 2)), rng.normal(size=300)
+        alone = bootstrap_samples(statistic, X, y, None, 200, seed=3, n_jobs=1)
+        warm_workers(2).join()
+        said = []
+        with estimate_to(said.append):
+            shared = bootstrap_samples(statistic, X, y, None, 200, seed=3, n_jobs=2)
+            again = bootstrap_samples(statistic, X, y, None, 200, seed=3, n_jobs=2)
+        assert np.array_equal(alone, shared) and np.array_equal(alone, again)
+        print(len(said), all(seconds > 0 for seconds in said))
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "True"]
