@@ -89,3 +89,28 @@ def test_estimate_from_the_first_block_of_warm_workers():
     """)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["1", "True"]
+
+
+@pytest.mark.parametrize(("argv", "started"), [
+    (["compare", "study.yaml"], [None]),
+    (["compare", "study.yaml", "--bootstrap=500", "--jobs", "2"], [2]),
+    (["compare", "study.yaml", "--bootstrap", "100"], []),
+    (["compare", "study.yaml", "--jobs=1"], []),
+    (["compare", "study.yaml", "--scheduler", "tcp://host:8786"], []),
+    (["compare", "--help"], []),
+    (["compare", "study.yaml", "--bootstrap", "many"], []),
+    (["compare", "study.yaml", "--bootstrap"], []),
+    (["importance", "data.csv", "--outcome", "csat"], []),
+])
+def test_compare_starts_its_workers_before_the_command_line_loads(monkeypatch, argv, started):
+    # drivers.entry starts the workers of a long compare bootstrap while the command line
+    # imports, from a plain reading of the options; anything unclear waits for argparse.
+    import drivers.entry
+    import drivers.parallel
+
+    calls = []
+    monkeypatch.setattr(drivers.parallel, "cores", lambda: 2)
+    monkeypatch.setattr(drivers.parallel, "quiet_resource_tracker", lambda: calls.append("quiet"))
+    monkeypatch.setattr(drivers.parallel, "warm_workers", lambda jobs: calls.append(jobs) or 1)
+    assert drivers.entry._start_workers_early(argv) is bool(started)
+    assert calls == (["quiet", *started] if started else [])
