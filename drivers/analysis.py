@@ -45,10 +45,10 @@ from drivers.bootstrap import (
 )
 from drivers.changes import ADJUSTMENT_TEXT, adjust_p_values, difference_test
 from drivers.correlation import (
+    PairwiseSums,
     is_positive_definite,
     nearest_positive_definite,
     pairwise_correlation,
-    pairwise_correlation_matrix,
     weighted_correlation,
 )
 from drivers.diagnostics import select_rows, standardized_fit
@@ -809,6 +809,7 @@ def compare_pairs(study: Study, pairs: Sequence[Sequence[str]], level: str = "at
     samples = resample_seed = None
     if bootstrap:
         resample_seed = resolve_seed(seed)
+        _import_meanwhile(n_jobs)
         samples = bootstrap_samples(paired, first.X, Y, first.weights,
                                     n_resamples=int(bootstrap), seed=resample_seed,
                                     n_jobs=n_jobs, progress=_show(progress, bootstrap),
@@ -985,6 +986,25 @@ def lead_labels(diff: np.ndarray, diff_samples: np.ndarray | None, outcomes: Seq
                          "significant": significant, "lead": lead})
 
 
+def _import_meanwhile(n_jobs) -> None:
+    """Import what the lead labels need (Benjamini-Hochberg from statsmodels, which loads
+    scipy.stats: about 1.8 s of CPU) in a thread while worker processes run the bootstrap
+    and this process waits for them, rather than after them, when nothing else runs."""
+    import sys
+    import threading
+
+    from drivers.parallel import worker_processes
+
+    if "statsmodels.stats.multitest" in sys.modules or worker_processes(n_jobs) <= 1:
+        return
+    threading.Thread(target=_import_multitest, name="drivers-import-multitest",
+                     daemon=True).start()
+
+
+def _import_multitest() -> None:
+    import statsmodels.stats.multitest  # noqa: F401  (drivers.changes.adjust_p_values)
+
+
 class _Paired:
     """Importances of every outcome from one resample (picklable for worker processes), the
     outcomes one after another: ``(outcome 0's drivers, outcome 1's drivers, ...)``.
@@ -997,6 +1017,10 @@ class _Paired:
     def __init__(self, method, groups, missing, seed):
         self.method, self.groups, self.missing, self.seed = method, groups, missing, seed
         self.statistic = bootstrap_statistic(method, groups, missing, seed)
+        self._sums = None  # (X, Y, their PairwiseSums): the same rows in every resample
+
+    def __getstate__(self):
+        return {**self.__dict__, "_sums": None}  # a worker makes its own
 
     def __call__(self, X, Y, w):
         corr = self._joint_correlation(X, Y, w) if self.method == "shapley" else None
@@ -1024,12 +1048,13 @@ class _Paired:
         return np.concatenate(values)
 
     def _joint_correlation(self, X, Y, w):
-        values = np.column_stack([X, Y])
         if self.missing != "pairwise":
-            return weighted_correlation(values, w)
-        corr = pairwise_correlation_matrix(values, w)
+            return weighted_correlation(np.column_stack([X, Y]), w)
+        if self._sums is None or self._sums[0] is not X or self._sums[1] is not Y:
+            self._sums = (X, Y, PairwiseSums(np.column_stack([X, Y])))
+        corr = self._sums[2].correlation(w)
         p = X.shape[1]
-        for outcome in range(p, values.shape[1]):
+        for outcome in range(p, corr.shape[0]):
             own = [*range(p), outcome]
             if not is_positive_definite(corr[np.ix_(own, own)]):
                 return None

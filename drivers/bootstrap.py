@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
@@ -173,6 +174,34 @@ def _plan_rows(n: int, plan: list, i: int) -> Iterator[np.ndarray]:
     return block_rows(n, *plan[i])
 
 
+_estimate_hooks: list[Callable[[float], None]] = []
+
+
+@contextmanager
+def estimate_to(report: Callable[[float], None]) -> Iterator[None]:
+    """Have the next bootstrap inside the block call ``report(seconds)`` once, with its
+    estimated wall time, as soon as its first block of resamples is done.
+
+    The estimate comes from the real work (the first block, scaled by the blocks left and
+    the processes sharing them), so it costs nothing: a separate timed probe would resample
+    and compute the point estimates again. Used by the command line to say how long a
+    bootstrap will take where no progress bar can be drawn.
+
+    >>> said = []
+    >>> with estimate_to(said.append):
+    ...     _ = bootstrap_samples(lambda X, y, w: np.array([np.average(y, weights=w)]),
+    ...                           np.zeros((20, 1)), np.arange(20.0), None, 120, seed=1)
+    >>> len(said), said[0] > 0
+    (1, True)
+    """
+    _estimate_hooks.append(report)
+    try:
+        yield
+    finally:
+        if report in _estimate_hooks:
+            _estimate_hooks.remove(report)
+
+
 def _run_block(statistic: Callable, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
                block_seed: np.random.SeedSequence, size: int, worker: bool = False
                ) -> np.ndarray:
@@ -192,6 +221,13 @@ def _run_block(statistic: Callable, X: np.ndarray, y: np.ndarray, weights: np.nd
     with one_blas_thread(), in_worker() if worker else nullcontext():
         return np.vstack([statistic(X, y, base * row)
                           for row in block_rows(len(y), block_seed, size)])
+
+
+def _timed_block(*args, **options) -> tuple[np.ndarray, float]:
+    """:func:`_run_block` and the seconds it took."""
+    start = time.perf_counter()
+    block = _run_block(*args, **options)
+    return block, time.perf_counter() - start
 
 
 def bootstrap_samples(statistic: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
@@ -241,20 +277,29 @@ def bootstrap_samples(statistic: Callable[[np.ndarray, np.ndarray, np.ndarray], 
     # a command started ahead (drivers.parallel.warm_workers) cost nothing more: they take
     # every block, so no core waits while this process runs the first.
     processes = worker_processes(n_jobs)
+    report = _estimate_hooks.pop() if _estimate_hooks else None  # said once, for the first
+    start = time.perf_counter()
     results, remaining = [], plan
     if not (len(plan) > 1 and workers_warm(n_jobs)):
-        start = time.perf_counter()
         results = [_run_block(statistic, X, y, weights, *plan[0])]
         if bar is not None:
             bar.update(len(results[0]))
         remaining = plan[1:]
         projected = (time.perf_counter() - start) * len(remaining)
-    if processes != 1 and len(remaining) > 1 and (
-            not results or projected > PROCESS_WORTH_SECONDS):
+    parallel = processes != 1 and len(remaining) > 1 and (
+        not results or projected > PROCESS_WORTH_SECONDS)
+    if report is not None and results:
+        first = time.perf_counter() - start
+        report(first + first * len(remaining) / (abs(processes) if parallel else 1))
+    if parallel:
         from joblib import Parallel, delayed
 
-        jobs = (delayed(_run_block)(statistic, X, y, weights, block_seed, size, worker=True)
-                for block_seed, size in remaining)
+        # From a warm worker the first block comes back with its own duration: the wait for
+        # it includes the worker's start-up, which the other blocks do not pay.
+        timed = report is not None and not results
+        jobs = (delayed(_timed_block if timed and i == 0 else _run_block)(
+                    statistic, X, y, weights, block_seed, size, worker=True)
+                for i, (block_seed, size) in enumerate(remaining))
         if on_cluster():
             from joblib import parallel_config
 
@@ -268,6 +313,10 @@ def bootstrap_samples(statistic: Callable[[np.ndarray, np.ndarray, np.ndarray], 
         rest = (_run_block(statistic, X, y, weights, block_seed, size)
                 for block_seed, size in remaining)
     for block in rest:
+        if isinstance(block, tuple):  # the first block, from a warm worker, and its duration
+            block, seconds = block
+            waves = -(-len(plan) // abs(processes))
+            report(time.perf_counter() - start + seconds * (waves - 1))
         results.append(block)
         if bar is not None:
             bar.update(len(block))

@@ -519,10 +519,7 @@ def run_compare(args: argparse.Namespace) -> int:
         study = _load_study(args.study)
         _check_outputs(args, study_inputs(study))
         options["n_jobs"] = args.jobs
-        with _cluster(args.scheduler):
-            _announce(f"compare ({args.method})", args.bootstrap,
-                      lambda bootstrap: compare(study, bootstrap=bootstrap, progress=False,
-                                                **options), args.jobs)
+        with _cluster(args.scheduler), _estimated(f"compare ({args.method})", args.bootstrap):
             table = compare(study, bootstrap=args.bootstrap, progress=sys.stderr.isatty(),
                             **options)
     facts = table.attrs
@@ -662,6 +659,25 @@ def _announce(what: str, resamples: int, run: Callable[[int], object],
         total /= max(1, worker_processes(jobs))
     print(f"{what}: {_duration(total)} for {resamples:,} resamples (estimated; no progress bar "
           f"as standard error is not a terminal)", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _estimated(what: str, resamples: int) -> Iterator[None]:
+    """Say how long the bootstrap run inside will take, where no progress bar can be shown
+    (as :func:`_announce` does), from the time its first block of resamples took: no probe
+    runs ahead of the work. Runs shorter than ten probes are not worth a line."""
+    if resamples < 10 * PROBE_RESAMPLES or sys.stderr.isatty():
+        yield
+        return
+    from drivers.bootstrap import estimate_to
+
+    def say(seconds: float) -> None:
+        print(f"{what}: {_duration(seconds)} for {resamples:,} resamples (estimated from the "
+              f"first ones; no progress bar as standard error is not a terminal)",
+              file=sys.stderr, flush=True)
+
+    with estimate_to(say):
+        yield
 
 
 def _duration(seconds: float) -> str:

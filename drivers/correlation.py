@@ -12,6 +12,8 @@ and needs no copy of the data beyond one block.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -210,37 +212,87 @@ def pairwise_correlation_matrix(values, weights=None) -> np.ndarray:
 PAIR_BLOCK_ROWS = 1024
 
 
-def _pairwise(values: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray]:
-    """Pairwise correlations and rows answering each pair, from sums over blocks of rows."""
+def _pair_blocks(values: np.ndarray) -> tuple[np.ndarray, Iterator[tuple]]:
+    """The weight-free pieces of the pairwise sums: the shift (mean of each column's answered
+    cells, which keeps the digits) and, block by block of rows, ``(rows, m, z, z^2)`` with
+    ``m`` the answered mask and ``z = m (x - shift)``, made when read."""
     values = _as_matrix(values)
     if np.isinf(values).any():
         raise ValueError("data contain inf; only NaN may mark a missing answer")
-    n, p = values.shape
-    w = frequency_weights(weights, n)
+    p = values.shape[1]
     answered = ~np.isnan(values)
     mask = answered.astype(np.float64)
     count = mask.sum(axis=0)
     zeroed = np.where(answered, values, 0.0)
     shift = np.divide(zeroed.sum(axis=0), count, out=np.zeros(p), where=count > 0)
-    pair_weight, pair_sums, pair_squares, pair_cross, pair_n = np.zeros((5, p, p))
-    with one_blas_thread():     # small products: threads cost more than they bring
-        for start in range(0, n, PAIR_BLOCK_ROWS):
+
+    def blocks() -> Iterator[tuple]:
+        for start in range(0, values.shape[0], PAIR_BLOCK_ROWS):
             rows = slice(start, start + PAIR_BLOCK_ROWS)
-            m = mask[rows]
             z = np.where(answered[rows], zeroed[rows] - shift, 0.0)
+            yield rows, mask[rows], z, z * z
+
+    return shift, blocks()
+
+
+def _pair_sums(blocks, w: np.ndarray | None, p: int, count: bool) -> np.ndarray:
+    """``(pair weight, pair sums, pair squares, pair cross-products, pair rows)`` over the
+    blocks of :func:`_pair_blocks`, rows weighted by ``w`` (the rows only when ``count``)."""
+    sums = np.zeros((5, p, p))
+    pair_weight, pair_sums, pair_squares, pair_cross, pair_n = sums
+    with one_blas_thread():     # small products: threads cost more than they bring
+        for rows, m, z, squares in blocks:
             if w is None:
-                weighted_mask, weighted = m, z
+                weighted_mask, weighted, weighted_squares = m, z, squares
             else:
                 wb = w[rows, None]
                 weighted_mask, weighted = m * wb, z * wb
+                weighted_squares = weighted * z
             pair_weight += weighted_mask.T @ m
             pair_sums += weighted.T @ m
-            pair_squares += (weighted * z).T @ m
+            pair_squares += weighted_squares.T @ m
             pair_cross += weighted.T @ z
-            pair_n += m.T @ m
-    pair_cross = (pair_cross + pair_cross.T) / 2
-    corr = pair_correlation(pair_n, pair_weight, pair_sums, pair_squares, pair_cross, shift)
-    return corr, pair_n
+            if count:
+                pair_n += m.T @ m
+    sums[3] = (pair_cross + pair_cross.T) / 2
+    return sums
+
+
+class PairwiseSums:
+    """:func:`pairwise_correlation_matrix` of one array under many weightings (the resamples
+    of a bootstrap): the weight-free pieces (:func:`_pair_blocks`) and the rows answering
+    each pair are made once and kept, so each weighting costs the four weighted products.
+    The numbers are those of :func:`pairwise_correlation_matrix`, bit for bit (the same
+    operations in the same order). Keeps three copies of the array: for arrays that fit in
+    memory many times over.
+
+    >>> values = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 5.0], [4.0, 3.0]])
+    >>> sums = PairwiseSums(values)
+    >>> bool((sums.correlation([1, 2, 1, 1]) == pairwise_correlation_matrix(
+    ...     values, [1, 2, 1, 1])).all())
+    True
+    """
+
+    def __init__(self, values):
+        self.shift, blocks = _pair_blocks(values)
+        self.blocks = list(blocks)
+        self.n = sum(m.shape[0] for _, m, _, _ in self.blocks)
+        self.pair_n = _pair_sums(self.blocks, None, len(self.shift), count=True)[4]
+
+    def correlation(self, weights=None) -> np.ndarray:
+        """The pairwise correlation matrix with the rows weighted by ``weights``."""
+        w = frequency_weights(weights, self.n)
+        sums = _pair_sums(self.blocks, w, len(self.shift), count=False)
+        return pair_correlation(self.pair_n, *sums[:4], self.shift)
+
+
+def _pairwise(values: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray]:
+    """Pairwise correlations and rows answering each pair, from sums over blocks of rows."""
+    values = _as_matrix(values)
+    shift, blocks = _pair_blocks(values)
+    w = frequency_weights(weights, values.shape[0])
+    sums = _pair_sums(blocks, w, len(shift), count=True)
+    return pair_correlation(sums[4], *sums[:4], shift), sums[4]
 
 
 def min_eigenvalue(corr) -> float:

@@ -24,16 +24,68 @@ INTERRUPTED = "drivers: interrupted"
 
 def main() -> int:
     """Load the command line and run it; returns the exit code."""
+    early = False
     try:
         with _ctrl_c_held():
+            early = _start_workers_early(sys.argv[1:])
             from drivers.cli import main as run
     except KeyboardInterrupt:
+        if early:
+            from drivers.parallel import stop_workers
+
+            stop_workers()
         try:
             print(INTERRUPTED, file=sys.stderr, flush=True)
         except (OSError, ValueError):  # standard error itself may be closed
             pass
         return EXIT_INTERRUPTED
     return run()
+
+
+#: Commands whose worker processes start before the command line loads (see
+#: :func:`_start_workers_early`), with the ``--bootstrap`` they default to.
+EARLY_WORKERS = {"compare": 1000}
+
+
+def _start_workers_early(argv: list[str]) -> bool:
+    """Start the worker processes of a long bootstrap now, while the command line loads.
+
+    ``drivers compare`` starts its workers as it begins (:func:`drivers.parallel.warm_workers`),
+    but the command line takes 2-3 s of imports before it begins, during which one core
+    waits; a worker's own start-up (about 2 s of imports and the compiled kernel) fits
+    there. Only for a plain reading of the options: the command, ``--bootstrap`` of at least
+    :data:`drivers.parallel.WARM_FROM`, ``--jobs`` other than 1, no ``--scheduler`` and no
+    help. Anything else waits for the parsed options (a wrong guess only costs idle
+    workers, which the command stops when it ends). Returns whether workers were started.
+
+    >>> _start_workers_early(["compare", "study.yaml", "--jobs", "1"])
+    False
+    >>> _start_workers_early(["metrics", "study.yaml"])
+    False
+    """
+    if not argv or argv[0] not in EARLY_WORKERS:
+        return False
+    options = {"--bootstrap": str(EARLY_WORKERS[argv[0]]), "--jobs": None}
+    for i, word in enumerate(argv[1:], start=1):
+        name, equals, value = word.partition("=")
+        if name in ("-h", "--help", "--scheduler"):
+            return False
+        if name in options:
+            options[name] = value if equals else (argv[i + 1] if i + 1 < len(argv) else "")
+    try:
+        bootstrap = int(options["--bootstrap"])
+        jobs = None if options["--jobs"] is None else int(options["--jobs"])
+    except ValueError:
+        return False
+    from drivers.parallel import WARM_FROM, quiet_resource_tracker, warm_workers, worker_processes
+
+    try:
+        if bootstrap < WARM_FROM or worker_processes(jobs) <= 1:
+            return False
+    except ValueError:  # not a number of processes: the command line says so
+        return False
+    quiet_resource_tracker()  # before any worker, as the command line does (drivers.cli)
+    return warm_workers(jobs) is not None
 
 
 @contextmanager

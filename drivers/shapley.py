@@ -33,6 +33,7 @@ pseudo-inverse would, so it adds nothing to that subset and the R^2 stays right.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -211,6 +212,32 @@ def _plan(blocks: tuple[tuple[int, ...], ...], k: int, outcomes: int) -> _Plan:
                  inner_rows=outcomes + sum(len(blocks[b]) for b in range(L)))
 
 
+_workspaces = threading.local()
+
+#: Largest working space a thread keeps between sweeps (bytes): 21 single drivers and two
+#: outcomes need 3.5 MB; large groups need more, allocated afresh each time.
+_KEPT_WORKSPACE = 16 << 20
+
+
+def _workspace(depth: int, packed: int, entries: int, subsets: int, outcomes: int
+               ) -> tuple[np.ndarray, ...]:
+    """The kernel's working space for this thread, kept from call to call while the shape
+    of the problem stays the same (a bootstrap sweeps the same shape a thousand times: fresh
+    megabytes each time cost page faults and their zeroing by the system)."""
+    from drivers.subset_sweep import COLUMN_RUN
+
+    key = (depth, packed, entries, subsets, outcomes)
+    if getattr(_workspaces, "key", None) == key:
+        return _workspaces.arrays
+    # The padding keeps rows of G out of each other's cache sets.
+    columns = subsets + 8
+    arrays = (np.empty((depth + 1, packed)), np.empty((entries, columns)), np.empty(COLUMN_RUN),
+              np.empty(columns), np.empty((outcomes, columns)))
+    if sum(a.nbytes for a in arrays) <= _KEPT_WORKSPACE:
+        _workspaces.key, _workspaces.arrays = key, arrays
+    return arrays
+
+
 def _sweep(full: np.ndarray, blocks: list[list[int]], outcomes: int, store: bool = False,
            n_jobs: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Shapley values ``(m, outcomes)`` and, when ``store``, the subset R^2 ``(outcomes, 2^m)``."""
@@ -230,15 +257,11 @@ def _sweep(full: np.ndarray, blocks: list[list[int]], outcomes: int, store: bool
     inverse_variance = 1.0 / np.diag(full)[k:]
 
     def run(first: int, last: int) -> None:
-        # Working space of one thread; the padding keeps rows of G out of each other's
-        # cache sets.
-        columns = (1 << L) + 8
         kernel.run_tasks(packed, thresholds, plan.sizes, outcomes, H, L, plan.task_bits,
                          first, last, inverse_variance, plan.with_weight, plan.credit_weights,
-                         phi_tasks, full_r2, status, r2, store, np.empty((H + 1, packed.size)),
-                         np.empty((kernel.entries(plan.inner_rows, outcomes), columns)),
-                         np.empty((plan.inner_rows, columns)), np.empty(columns),
-                         np.empty((outcomes, columns)))
+                         phi_tasks, full_r2, status, r2, store,
+                         *_workspace(H, packed.size, kernel.entries(plan.inner_rows, outcomes),
+                                     1 << L, outcomes))
 
     workers = _workers(n_jobs, m, tasks)
     if workers == 1:

@@ -75,6 +75,12 @@ def _sweep_matrix(state, rows, k, threshold):
     return OK
 
 
+#: Columns swept together: the pivot row and the scaled row of a run of this many subsets
+#: stay in the first-level cache while every entry of the triangle is updated from them, so
+#: each entry is read once from the second-level cache instead of with both of them.
+COLUMN_RUN = 256
+
+
 @njit(**_OPTIONS)
 def _sweep_columns(G, scaled, inverse, source, target, n, rows, k, threshold):
     """Sweep the last row out of the states in columns ``source .. source + n - 1`` of ``G``
@@ -82,7 +88,8 @@ def _sweep_columns(G, scaled, inverse, source, target, n, rows, k, threshold):
     # Column indices are unsigned: a signed index makes numba wrap negative values around,
     # a branch per element that keeps the loops from vector instructions. Plain 2-D indexing
     # throughout: a row view per loop costs two atomic reference counts, more than the
-    # arithmetic of a short row.
+    # arithmetic of a short row. Every entry gets the same operations in the same order
+    # whatever the run length, so the runs do not change a bit of the result.
     rho = rows - 1
     base = _row_start(rho, k)
     src, dst = np.uint64(source), np.uint64(target)
@@ -92,36 +99,47 @@ def _sweep_columns(G, scaled, inverse, source, target, n, rows, k, threshold):
         negative += pivot < -threshold
         reciprocal = 1.0 / pivot  # computed whatever the pivot, so the loop has no branch
         inverse[s] = reciprocal if pivot > threshold else 0.0
-    for a in range(k):
-        for s in range(np.uint64(n)):
-            value = G[base + a, src + s]
-            G[a, dst + s] = G[a, src + s] - value * value * inverse[s]
-    for a in range(k, rho):
-        start = _row_start(a, k)
-        for s in range(np.uint64(n)):
-            scaled[a, s] = G[base + a, src + s] * inverse[s]
-        for b in range(a + 1):
-            for s in range(np.uint64(n)):
-                G[start + b, dst + s] = G[start + b, src + s] - scaled[a, s] * G[base + b, src + s]
+    for first in range(0, n, COLUMN_RUN):
+        c = np.uint64(first)
+        width = np.uint64(min(COLUMN_RUN, n - first))
+        for a in range(k):
+            for s in range(width):
+                value = G[base + a, src + c + s]
+                G[a, dst + c + s] = G[a, src + c + s] - value * value * inverse[c + s]
+        for a in range(k, rho):
+            start = _row_start(a, k)
+            for s in range(width):
+                scaled[s] = G[base + a, src + c + s] * inverse[c + s]
+            for b in range(a + 1):
+                for s in range(width):
+                    G[start + b, dst + c + s] = (G[start + b, src + c + s]
+                                                 - scaled[s] * G[base + b, src + c + s])
     return PIVOT_NEGATIVE if negative > 0 else OK
 
 
 @njit(**_OPTIONS)
 def _lane_sum(values, start, n):
     """Sum of ``values[start:start + n]`` in eight interleaved partial sums (a fixed order the
-    compiler can put in vector registers; plain left-to-right addition cannot be)."""
-    lanes = np.zeros(8)
+    compiler can put in vector registers; plain left-to-right addition cannot be). The
+    partial sums are local variables: an array of them would be allocated on every call."""
+    l0 = l1 = l2 = l3 = l4 = l5 = l6 = l7 = 0.0
     s = np.uint64(0)
     first = np.uint64(start)
     while s + np.uint64(8) <= np.uint64(n):
-        for lane in range(8):
-            lanes[lane] += values[first + s + np.uint64(lane)]
+        i = first + s
+        l0 += values[i]
+        l1 += values[i + np.uint64(1)]
+        l2 += values[i + np.uint64(2)]
+        l3 += values[i + np.uint64(3)]
+        l4 += values[i + np.uint64(4)]
+        l5 += values[i + np.uint64(5)]
+        l6 += values[i + np.uint64(6)]
+        l7 += values[i + np.uint64(7)]
         s += np.uint64(8)
     while s < np.uint64(n):
-        lanes[0] += values[first + s]
+        l0 += values[first + s]
         s += np.uint64(1)
-    return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5])
-                                                             + (lanes[3] + lanes[7]))
+    return ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))
 
 
 @njit(**_OPTIONS)
@@ -191,10 +209,11 @@ def run_tasks(packed, thresholds, sizes, k, n_outer, n_inner, task_bits, first_t
     in decision order x outcome) and ``status_tasks``, so the caller's reduction order is
     fixed whatever runs the tasks; the last task writes the R^2 of all drivers to
     ``full_r2``. ``with_weight[s]`` is ``c(s)``; ``credit_weights[h]`` the weights of the inner
-    subsets of an outer subset of ``h`` drivers (see :func:`_inner`). ``states`` (outer depth x packed entries), ``G`` (inner packed
-    entries x columns), ``scaled`` (inner rows x columns), ``inverse`` (columns) and
-    ``weighted`` (outcomes x columns) are working space, one set per thread, with at least
-    ``2^n_inner`` columns.
+    subsets of an outer subset of ``h`` drivers (see :func:`_inner`). ``states`` (outer
+    depth x packed entries), ``G`` (inner packed entries x columns), ``scaled``
+    (:data:`COLUMN_RUN`), ``inverse`` (columns) and ``weighted`` (outcomes x columns) are
+    working space, one set per thread, with at least ``2^n_inner`` columns; every entry is
+    written before it is read, so they may be reused from call to call.
     """
     m = n_outer + n_inner
     H, L = n_outer, n_inner

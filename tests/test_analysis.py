@@ -457,6 +457,25 @@ def test_both_outcomes_in_one_sweep_equal_one_outcome_at_a_time(study, missing):
             np.testing.assert_allclose(paired(X, Y, w * counts), expected, rtol=0, atol=1e-12)
 
 
+def test_paired_statistic_keeps_its_sums_for_its_own_rows_only(study):
+    """The paired statistic keeps the weight-free pairwise sums of the rows it is given (the
+    same in every resample); given other rows, it must not answer from the kept ones."""
+    import pickle
+
+    from drivers.analysis import _Paired
+
+    columns = study.attribute_columns
+    frame = study.data.loc[study.data[["csat", "recommend"]].notna().all(axis=1)]
+    halves = [frame.iloc[:700], frame.iloc[700:]]
+    data = [(h[columns].to_numpy(float), h[["csat", "recommend"]].to_numpy(float),
+             h["weight"].to_numpy(float)) for h in halves]
+    paired = _Paired("shapley", None, "pairwise", None)
+    for X, Y, w in data + data[::-1]:
+        fresh = _Paired("shapley", None, "pairwise", None)(X, Y, w)
+        assert np.array_equal(paired(X, Y, w), fresh)
+    assert pickle.loads(pickle.dumps(paired))._sums is None  # workers get no rows of ours
+
+
 def test_both_outcomes_fall_back_to_one_at_a_time_when_pairwise_needs_repair():
     """Pairwise blanks can make one outcome's correlation matrix indefinite; that outcome is
     repaired on its own (as importance does), so the joint sweep must not be used."""

@@ -76,6 +76,33 @@ def worker_flag(X, y, w):
     return np.array([np.average(y, weights=w), inner_threads()])
 
 
+@pytest.mark.parametrize("processes", [1, 2])
+def test_estimate_comes_once_from_the_first_block(monkeypatch, processes):
+    """A command's time estimate comes from the bootstrap's own first block (no probe): said
+    once, for the first bootstrap inside, with the samples untouched."""
+    import drivers.bootstrap
+    import drivers.parallel
+    from drivers.bootstrap import estimate_to
+
+    if processes == 2:
+        monkeypatch.setattr(drivers.bootstrap, "PROCESS_WORTH_SECONDS", -1.0)
+        monkeypatch.setattr(drivers.parallel, "cores", lambda: 2)
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(80, 1)), rng.normal(size=80)
+    plain = bootstrap_samples(weighted_mean, X, y, None, n_resamples=130, seed=42,
+                              n_jobs=processes)
+    said = []
+    with estimate_to(said.append):
+        first = bootstrap_samples(weighted_mean, X, y, None, n_resamples=130, seed=42,
+                                  n_jobs=processes)
+        second = bootstrap_samples(weighted_mean, X, y, None, n_resamples=130, seed=42,
+                                   n_jobs=processes)
+    after = bootstrap_samples(weighted_mean, X, y, None, n_resamples=130, seed=42)
+    assert np.array_equal(plain, first) and np.array_equal(plain, second)
+    assert np.array_equal(plain, after)
+    assert len(said) == 1 and said[0] > 0
+
+
 @pytest.mark.usefixtures("workers_always")
 def test_workers_draw_the_same_resamples_from_their_seeds():
     # Blocks 2 and 3 run in worker processes that receive a seed each and draw the counts

@@ -202,6 +202,27 @@ def test_pairwise_matrix_blocks_and_unweighted(monkeypatch):
     np.testing.assert_allclose(pairwise_correlation_matrix(values), whole, atol=1e-13)
 
 
+def test_kept_pairwise_sums_equal_the_matrix_bit_for_bit(monkeypatch):
+    # A bootstrap keeps the weight-free pieces of one array (PairwiseSums) and weights them
+    # per resample: every weighting must give exactly the matrix made from scratch.
+    import drivers.correlation as module
+    from drivers.correlation import PairwiseSums
+
+    monkeypatch.setattr(module, "PAIR_BLOCK_ROWS", 37)  # several blocks of rows
+    rng = np.random.default_rng(23)
+    values = 1000.0 + survey(n=300, k=5, seed=23)
+    values[rng.random(values.shape) < 0.2] = np.nan
+    sums = PairwiseSums(values)
+    for w in (None, rng.uniform(0.3, 3.0, 300) * rng.poisson(1.0, 300),
+              rng.poisson(1.0, 300).astype(float)):
+        assert np.array_equal(sums.correlation(w), pairwise_correlation_matrix(values, w),
+                              equal_nan=True)
+    np.testing.assert_allclose(sums.correlation(), pairwise_by_hand(values, np.ones(300)),
+                               rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="one value per row"):
+        sums.correlation(np.ones(299))
+
+
 def test_positive_definite_checks():
     assert is_positive_definite(np.eye(3))
     bad = np.array([[1.0, 0.9, -0.9], [0.9, 1.0, 0.9], [-0.9, 0.9, 1.0]])

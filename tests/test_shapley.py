@@ -450,3 +450,28 @@ def test_pure_noise_driver_gets_almost_nothing(seed):
     values = shapley_values(*correlations_of(np.column_stack([X, noise]), y))
     # Its sample correlations are O(1/sqrt(n)), so its share of R^2 is O(1/n).
     assert values[-1] < 0.005
+
+
+def test_kept_working_space_follows_the_shape_of_the_problem():
+    # A thread keeps the kernel's working space between sweeps of one shape (a bootstrap);
+    # 13 groups of 14 drivers with the pair among the inner (breadth-first) blocks need a
+    # larger one than with the pair among the outer blocks, whatever came before.
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(14)
+    data = rng.normal(size=(200, 15)) + rng.normal(size=(200, 1))
+    corr = np.corrcoef(data.T)
+    xx, xy = corr[:14, :14], corr[:14, 14]
+    inner_pair = [[0, 1], *([j] for j in range(2, 14))]
+    outer_pair = [*([j] for j in range(12)), [12, 13]]
+
+    def fresh(groups):  # a new thread: a new working space
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(shapley_values, xx, xy, groups).result()
+
+    expected = {0: fresh(inner_pair), 1: fresh(outer_pair)}
+    for which in (1, 0, 1, 0):
+        got = shapley_values(xx, xy, [inner_pair, outer_pair][which])
+        assert np.array_equal(got, expected[which])
+    np.testing.assert_allclose(expected[0], shapley_from_r2(subset_r2(xx, xy, inner_pair)),
+                               rtol=0, atol=1e-12)
