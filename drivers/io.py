@@ -734,7 +734,7 @@ def _grouping(raw: pd.Series, column: str, role: str, entry: SegmentSpec,
     text = raw.astype("string").str.strip() if not pd.api.types.is_numeric_dtype(
         raw.dtype) else None
     blank = raw.isna() if text is None else (raw.isna() | text.eq("").fillna(False))
-    blank = blank.astype(bool)
+    blank = blank.astype(bool) & (tally > 0)   # a value no row holds is not a blank
     values: pd.Series = raw
     shown: dict[Any, dict[str, str]] = {}
     if text is None and (file_labels or spec_values):
