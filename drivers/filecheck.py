@@ -75,11 +75,10 @@ def values_condition(column: str, sql_type: str, values: Sequence,
     listed = [v for v in values if not is_blank(v)]
     if listed:
         parts.append(f"{name} IN ({', '.join(sql_value(v, sql_type) for v in listed)})")
-    if any(v is None for v in values):
+    if any(is_blank(v) for v in values):   # pandas reads NULL and NaN both as a blank
         parts.append(f"{name} IS NULL")
-    if any(isinstance(v, float) and v != v for v in values):
-        parts.append(f"isnan(TRY_CAST({name} AS DOUBLE))" if sql_type.split("(")[0] in _FLOAT
-                     else f"{name} IS NULL")
+        if sql_type.split("(")[0] in _FLOAT:
+            parts.append(f"isnan({name})")
     return " OR ".join(parts) if parts else "false"
 
 
@@ -89,9 +88,13 @@ class RowFinder:
     how many more, and their respondent ids when the study has an id column)."""
 
     def __init__(self, con, source: str, id_column: str | None = None,
-                 id_type: str | None = None, id_blanks: bool = False, kind: str = "parquet"):
+                 id_type: str | None = None, id_blanks: bool = False, kind: str = "parquet",
+                 path=None):
         self.con, self.source = con, source
         self.id_column, self.id_type, self.id_blanks = id_column, id_type, id_blanks
+        # Whole-number ids with blanks: pandas reads them as floats (1.0), unless a Parquet
+        # file's pandas metadata says they were a nullable integer column (Int64).
+        self.id_floats = not (kind == "parquet" and _nullable_integer(path, id_column))
         # pandas shows a blank text id of a Parquet file as None, of a CSV as nan.
         self.blank_id = "None" if kind == "parquet" and id_type == "VARCHAR" else "nan"
 
@@ -129,7 +132,7 @@ class RowFinder:
         if is_blank(value):
             return self.blank_id
         if self.id_blanks and self.id_type and self.id_type.split("(")[0] in _INTEGER:
-            return str(float(value))
+            return str(float(value)) if self.id_floats else str(int(value))
         return str(value)
 
     def text(self, condition: str) -> str:
@@ -149,6 +152,19 @@ class RowFinder:
             others = [v for v, m in zip(raw, mask, strict=True) if not m] if every else None
             return self.text(values_condition(column, sql_type, picked, others))
         return rows
+
+
+def _nullable_integer(path, column: str | None) -> bool:
+    """Whether a Parquet file's pandas metadata gives ``column`` a nullable integer type."""
+    if path is None or column is None:
+        return False
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_schema(path).pandas_metadata or {}
+    for entry in metadata.get("columns", []):
+        if entry.get("name") == column:
+            return str(entry.get("numpy_type", "")).startswith(("Int", "UInt"))
+    return False
 
 
 def first_rows(con, source: str, slots_sql: Sequence[str], sizes: Sequence[int]

@@ -330,7 +330,7 @@ def check_file_study(study_file: str | Path, data: str | Path | None = None):
     >>> import tempfile
     >>> from drivers.paths import bank_loan_study_file
     >>> check, big = check_file_study(as_parquet(bank_loan_study_file(), tempfile.mkdtemp()))
-    >>> check.problems, check.quality["answered"].iloc[0], big.n_rows
+    >>> check.problems, int(check.quality["answered"].iloc[0]), big.n_rows
     ([], 1994, 2000)
     """
     from drivers.big import FILE_KINDS
@@ -394,7 +394,8 @@ def check_file_study(study_file: str | Path, data: str | Path | None = None):
             problems.append(_header_hint(pd.DataFrame(columns=list(types)), meta))
         id_column = structure.id_column if structure.id_column in types else None
         finder = RowFinder(con, source, id_column, types.get(id_column),
-                           bool(id_column) and histograms_blank(con, source, id_column), kind)
+                           bool(id_column) and histograms_blank(con, source, id_column), kind,
+                           path)
         for column, role, scale, coding, reverse in rated:
             entry, result = _code_rated(con, source, types[column], column, role, scale,
                                         coding, reverse, histograms[column], finder)

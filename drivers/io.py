@@ -771,7 +771,8 @@ def _grouping(raw: pd.Series, column: str, role: str, entry: SegmentSpec,
 
 
 def _check_ids(ids: pd.Series, column: str) -> list[str]:
-    duplicated = ids.duplicated(keep=False)
+    # Empty ids are their own problem, not a repeated id (two blanks crashed the message).
+    duplicated = ids.duplicated(keep=False) & ids.notna()
     repeated = list(ids[duplicated].astype(str).unique()[:ROWS_SHOWN])
     return _id_problems(column, repeated, _rows(duplicated) if repeated else "",
                         _rows(ids.isna()) if ids.isna().any() else "")
