@@ -188,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("export", type=Path, help="the survey export")
     init.add_argument("--out", type=Path,
                       help="the study file to write (default: study.yaml beside the export)")
+    _add_engine(init, "how the export is read: 'duckdb' reads a .parquet or .csv as SQL value "
+                      "lists (a seeded sample of rows for columns with over 10,000 distinct "
+                      "values) without holding its rows")
     init.set_defaults(run=run_init)
 
     metrics = commands.add_parser(
@@ -396,7 +399,7 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_init(args: argparse.Namespace) -> int:
     from drivers.init import write_starter_study
 
-    path = write_starter_study(args.export, args.out)
+    path = write_starter_study(args.export, args.out, args.engine)
     print(f"wrote {path}; check the comments in it, then run: drivers validate {path}",
           file=sys.stderr)
     return 0
