@@ -63,6 +63,12 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, float) and value != value)
 
 
+def is_nan_sql(expression: str) -> str:
+    """SQL true where a double is NaN. Not ``isnan()``: DuckDB (2.0) folds it to false from
+    a Parquet file's min/max statistics, which leave NaN out, so NaN rows went unseen."""
+    return f"lower(CAST({expression} AS VARCHAR)) = 'nan'"
+
+
 def values_condition(column: str, sql_type: str, values: Sequence,
                      others: Sequence | None = None) -> str:
     """SQL true on the rows of ``column`` holding one of ``values`` (None or NaN: a blank).
@@ -78,7 +84,7 @@ def values_condition(column: str, sql_type: str, values: Sequence,
     if any(is_blank(v) for v in values):   # pandas reads NULL and NaN both as a blank
         parts.append(f"{name} IS NULL")
         if sql_type.split("(")[0] in _FLOAT:
-            parts.append(f"isnan({name})")
+            parts.append(is_nan_sql(name))
     return " OR ".join(parts) if parts else "false"
 
 
@@ -220,7 +226,7 @@ def weight_problems(con, source: str, column: str, sql_type: str, finder: RowFin
     number = f"TRY_CAST({name} AS DOUBLE)"
     low, high, blanks, texts, nans = con.execute(
         f"SELECT min({number}), max({number}), count(*) - count({name}), "
-        f"count({name}) - count({number}), count(*) FILTER (WHERE isnan({number})) "
+        f"count({name}) - count({number}), count(*) FILTER (WHERE {is_nan_sql(number)}) "
         f"FROM {source}").fetchone()
     extremes = [np.nan if v is None else float(v) for v in (low, high)]
     blank, not_positive = design_weight_faults(np.array(extremes + [np.nan] * bool(nans)))

@@ -157,3 +157,27 @@ def test_a_study_the_duckdb_path_cannot_read_says_so(tmp_path, capsys):
     code, _, err = _validate(files["csv"], "duckdb", capsys)
     assert code == 1 and "Traceback" not in err
     assert "a CSV needs its column names on row 1" in err and "--engine pandas" in err
+
+
+def test_nan_in_a_parquet_float_column_is_a_blank(tmp_path, capsys):
+    """pandas writes NaN as a null, but other tools keep it: a NaN rating or weight is a
+    blank on both paths (no answer; an empty weight)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = bank_loan_study_file()
+    frame = pd.read_csv(source.parent / "survey.csv")
+    spec = yaml.safe_load(source.read_text(encoding="utf-8"))
+    files = _study_files(tmp_path, frame, spec)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for column, rows in (("csat", [3, 4, 5]), ("weight", [7])):
+        values = frame[column].astype(float).to_numpy().copy()
+        values[rows] = np.nan
+        table = table.set_column(table.schema.get_field_index(column), column,
+                                 pa.array(values, from_pandas=False))
+    pq.write_table(table, tmp_path / "survey.parquet")
+    assert pq.read_table(tmp_path / "survey.parquet").column("csat").null_count < 9
+    code, _, err = _same_as_pandas(files["parquet"], capsys)
+    assert code == 1 and "empty weight in data rows 8 (ids BL00008)" in err
+    found, _ = check_file_study(files["parquet"])
+    assert found.quality.set_index("column").loc["csat", "missing_no_answer"] == 9
