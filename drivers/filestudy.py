@@ -150,7 +150,8 @@ def use_duckdb(study_file: str | Path, engine: str = "auto") -> bool:
             raise ValueError(f"{path}: --engine duckdb reads {', '.join(sorted(FILE_KINDS))} "
                              f"files; use --engine pandas for this one")
         return False
-    return engine == "duckdb" or is_big(path)
+    # A missing file is said by the path that reads it (pandas when "auto").
+    return engine == "duckdb" or (path.is_file() and is_big(path))
 
 
 # ---------------------------------------------------------------- the coding of each column
@@ -357,9 +358,11 @@ def check_file_study(study_file: str | Path, data: str | Path | None = None):
     if kind is None:
         raise StudyError(f"a study read through DuckDB needs a "
                          f"{', '.join(sorted(FILE_KINDS))} file", path)
-    if not path.is_file():
-        raise StudyError(f"data file not found (expected a {', '.join(sorted(FILE_KINDS))} "
-                         f"file)", path)
+    if not path.is_file():   # as read_table says it
+        from drivers.readers import READERS
+
+        raise StudyError(f"data file not found (expected a {', '.join(sorted(READERS))} file)",
+                         path)
     meta, delimiter, decimal = TableMeta(), None, None
     if kind == "csv":
         options = ReadOptions(encoding=model.encoding, delimiter=model.delimiter,

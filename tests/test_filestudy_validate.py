@@ -181,3 +181,15 @@ def test_nan_in_a_parquet_float_column_is_a_blank(tmp_path, capsys):
     assert code == 1 and "empty weight in data rows 8 (ids BL00008)" in err
     found, _ = check_file_study(files["parquet"])
     assert found.quality.set_index("column").loc["csat", "missing_no_answer"] == 9
+
+
+@pytest.mark.parametrize("change", ["no_file", "bad_yaml", "no_outcomes"])
+def test_a_broken_study_file_is_said_alike_whatever_the_engine(tmp_path, capsys, change):
+    study = tmp_path / "study.yaml"
+    text = {"no_file": "title: x\ndata: missing.parquet\noutcomes: {csat: {column: c, "
+                       "kind: csat, scale: [1, 5]}}\ndimensions: {BX: {attributes: [a, b]}}\n",
+            "bad_yaml": "title: [x\n", "no_outcomes": "title: x\ndata: a.parquet\n"}[change]
+    study.write_text(text, encoding="utf-8")
+    said = {engine: _validate(study, engine, capsys) for engine in ("auto", "pandas", "duckdb")}
+    assert said["auto"] == said["pandas"] == said["duckdb"]
+    assert said["auto"][0] == 1 and "Traceback" not in said["auto"][2]
