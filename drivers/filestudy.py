@@ -397,11 +397,11 @@ def check_file_study(study_file: str | Path, data: str | Path | None = None):
             problems.append(_header_hint(pd.DataFrame(columns=list(types)), meta))
         id_column = structure.id_column if structure.id_column in types else None
         finder = RowFinder(con, source, id_column, types.get(id_column),
-                           bool(id_column) and histograms_blank(con, source, id_column), kind,
-                           path)
+                           bool(id_column) and _has_blank(con, source, id_column), kind, path)
+        _texts_in_file_order(con, source, types, histograms, [c for c, *_ in rated])
         for column, role, scale, coding, reverse in rated:
-            entry, result = _code_rated(con, source, types[column], column, role, scale,
-                                        coding, reverse, histograms[column], finder)
+            entry, result = _code_rated(types[column], column, role, scale, coding,
+                                        reverse, histograms[column], finder)
             coded[column] = entry
             problems += result["problems"]
             quality_rows.append(result["quality"])
@@ -446,7 +446,7 @@ def check_file_study(study_file: str | Path, data: str | Path | None = None):
                       warnings=found_warnings, notes=notes), big
 
 
-def histograms_blank(con, source: str, column: str) -> bool:
+def _has_blank(con, source: str, column: str) -> bool:
     """Whether a column has a blank (NULL) value."""
     name = _quote(column)
     return bool(con.execute(f"SELECT count(*) - count({name}) FROM {source}").fetchone()[0])
@@ -476,6 +476,26 @@ def _histograms(con, source: str, path: Path, columns: list[str]) -> tuple[int, 
     return int(row[0]), histograms
 
 
+def _texts_in_file_order(con, source: str, types: dict, histograms: dict, columns: list[str]
+                         ) -> None:
+    """Order the distinct values of text columns as they first appear in the file (one
+    pass): the pandas path lists texts, and numbers the reasons found in them, so."""
+    from drivers.filecheck import first_rows
+
+    texts = [c for c in columns if types[c] == "VARCHAR" and 1 < len(histograms[c][0])
+             <= MAX_DISTINCT]
+    if not texts:
+        return
+    probes = [CodedColumn(column=c, role="", sql_type="VARCHAR", raw=[*histograms[c][0], None],
+                          counts=np.zeros(0)) for c in texts]
+    found = first_rows(con, source, [probe.index_sql() for probe in probes],
+                       [len(probe.raw) for probe in probes])
+    for column, first in zip(texts, found, strict=True):
+        raw, counts, blank = histograms[column]
+        order = np.argsort(first[:-1], kind="stable")
+        histograms[column] = ([raw[k] for k in order], counts[order], blank)
+
+
 def _slots(raw: list) -> pd.Series:
     """A column's distinct values and the blank slot, typed as pandas reads the column."""
     slots = pd.Series([*(_python(v) for v in raw), None], dtype=object)
@@ -484,22 +504,12 @@ def _slots(raw: list) -> pd.Series:
     return slots
 
 
-def _code_rated(con, source, sql_type, column, role, scale, coding, reverse, histogram,
-                finder):
+def _code_rated(sql_type, column, role, scale, coding, reverse, histogram, finder):
     """A rated column's :class:`CodedColumn`, and the result of the pandas path's rule
     (:func:`drivers.io._check_rated`) on its distinct values weighted by their rows."""
-    from drivers.filecheck import first_rows
     from drivers.io import _check_rated, reverse_scored
 
     raw, counts, blank = histogram
-    if sql_type == "VARCHAR" and len(raw) > 1:
-        # The pandas path lists texts (and numbers the reasons found in them) in the order
-        # they first appear in the file: order the distinct values so.
-        probe = CodedColumn(column=column, role=role, sql_type=sql_type, raw=[*raw, None],
-                            counts=np.append(counts, blank))
-        first = first_rows(con, source, [probe.index_sql()], [len(raw) + 1])[0][:-1]
-        order = np.argsort(first, kind="stable")
-        raw, counts = [raw[k] for k in order], counts[order]
     slots = _slots(raw)
     all_counts = np.append(counts, blank)
     raw_slots = [*raw, None]
