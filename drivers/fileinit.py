@@ -9,8 +9,9 @@ in pandas:
   waves: nearly every column of a survey) gets its exact value list with the rows holding
   each value (DuckDB's ``histogram``), texts in the order they first appear in the file (the
   order the pandas path finds them in, which the study file's lists follow);
-- a column with more (ids, weights, free text) gets its exact blank and distinct counts
-  from SQL, and its values from a seeded sample of about :data:`SAMPLE_ROWS` rows (each row
+- a column with more (ids, weights, free text) gets its exact blank count and its distinct
+  count (exact when it may be an id, see :data:`UNIQUE_SHARE`) from SQL, and its values from
+  a seeded sample of about :data:`SAMPLE_ROWS` rows (each row
   kept when a hash of its values and :data:`SAMPLE_SEED` falls below the sampling fraction:
   the same rows every run, whatever the number of threads). The guesses that read those
   values (a weight's share of fractional values, a wave's value pattern, a free-text
@@ -45,6 +46,11 @@ from drivers.big import FILE_KINDS, _columns, _first_line, _quote, connect, is_b
 MAX_LISTED = 10_000
 #: About how many rows the sample of the other columns holds.
 SAMPLE_ROWS = 200_000
+#: A column beyond the value lists whose estimated distinct values (HyperLogLog, a few
+#: percent off) reach this share of its answered rows may be an id (unique in every row):
+#: its distinct values are counted exactly. Below it the estimate stands; the guesses only
+#: ask whether a column is unique, or has at most 24 distinct values.
+UNIQUE_SHARE = 0.9
 #: The seed of the sample's hash.
 SAMPLE_SEED = 20_260_101
 
@@ -130,6 +136,7 @@ def file_values(export: str | Path):
             raise StudyError("has column names but no data rows; expected one row per "
                              "respondent under the header", export)
         blanks = {name: n_rows - int(row[1 + 2 * k]) for k, name in enumerate(names)}
+        approx = {name: int(row[2 + 2 * k]) for k, name in enumerate(names)}
         # HyperLogLog errs by a few percent: a margin, then the exact list decides.
         listed = [name for k, name in enumerate(names) if row[2 + 2 * k] <= 2 * MAX_LISTED]
         lists = {}
@@ -153,8 +160,10 @@ def file_values(export: str | Path):
                 views[name] = ColumnValues(present=_series(values, dtype), blanks=blanks[name],
                                            levels=len(values), dtype=dtype, counts=counts)
                 continue
-            levels = con.execute(f"SELECT count(DISTINCT {_quote(name)}) FROM {source}"
-                                 ).fetchone()[0]
+            levels = approx[name]
+            if levels >= UNIQUE_SHARE * (n_rows - blanks[name]):   # perhaps an id: count
+                levels = con.execute(f"SELECT count(DISTINCT {_quote(name)}) FROM {source}"
+                                     ).fetchone()[0]
             present = _series([v for v in sample[name] if v is not None
                                and not (isinstance(v, float) and v != v)], dtype)
             views[name] = ColumnValues(present=present, blanks=blanks[name], levels=int(levels),

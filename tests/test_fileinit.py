@@ -15,6 +15,7 @@ import pytest
 from corpus import (
     BANK_EXPORT,
     csv_encoded,
+    csv_qualtrics,
     csv_semicolon_decimal_comma,
     csv_utf16_tab,
     wenjuanxing_named,
@@ -92,11 +93,11 @@ def test_cli_engine_and_a_header_block_it_cannot_read(tmp_path, capsys):
     assert main(["init", str(export), "--engine", "duckdb"]) == 0
     written = (tmp_path / "study.yaml").read_text("utf-8")
     assert written == starter_study(export, tmp_path / "study.yaml", engine="pandas")
-    frame = pd.read_csv(BANK_EXPORT).astype(object)
-    texts = pd.DataFrame([{c: f"question {c}" for c in frame.columns}])
-    pd.concat([texts, frame], ignore_index=True).to_csv(tmp_path / "q.csv", index=False)
+    qualtrics = tmp_path / "qualtrics"     # three header rows, as Qualtrics exports them
+    qualtrics.mkdir()
+    csv_qualtrics(qualtrics)
     capsys.readouterr()
-    code = main(["init", str(tmp_path / "q.csv"), "--engine", "duckdb", "--out",
-                 str(tmp_path / "q.yaml")])
+    code = main(["init", str(qualtrics / "survey.csv"), "--engine", "duckdb", "--out",
+                 str(qualtrics / "q.yaml")])
     err = capsys.readouterr().err
     assert code == 1 and "Traceback" not in err and "--engine pandas" in err
