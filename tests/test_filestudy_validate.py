@@ -92,9 +92,11 @@ def _broken(frame: pd.DataFrame, spec: dict, change: str) -> tuple[pd.DataFrame,
         frame.loc[[4], "respondent_id"] = pd.NA
         frame.loc[[10], "respondent_id"] = 3
         frame.loc[[20, 21], "csat"] = 9
-    elif change == "text_weights":
+    elif change == "text_weights":   # a text alone: the extremes of the numbers pass
         frame["weight"] = frame["weight"].map(lambda v: f"{v:g}").astype(object)
-        frame.loc[[14, 15], "weight"] = ["heavy", "inf"]
+        frame.loc[[14], "weight"] = "heavy"
+    elif change == "infinite_weight":
+        frame.loc[[15], "weight"] = np.inf
     elif change == "second_header":
         rated = [c for c in frame.columns if c not in ("respondent_id", "weight", "wave",
                                                        "channel", "product", "region")]
@@ -112,7 +114,7 @@ def _broken(frame: pd.DataFrame, spec: dict, change: str) -> tuple[pd.DataFrame,
 
 
 @pytest.mark.parametrize("change", ["many", "tied_texts", "numeric_ids", "text_weights",
-                                    "second_header", "no_answers"])
+                                    "infinite_weight", "second_header", "no_answers"])
 def test_bad_data_gets_the_pandas_problems_and_exit_code(tmp_path, capsys, change):
     source = bank_loan_study_file()
     frame, spec = _broken(pd.read_csv(source.parent / "survey.csv"),
@@ -143,6 +145,9 @@ def test_bad_data_gets_the_pandas_problems_and_exit_code(tmp_path, capsys, chang
                      "'sx_resolution' (attribute of SX) is not in the data",
                      "every answer is 3; a constant column"]:
             assert part in err, part
+    if change in ("text_weights", "infinite_weight"):
+        assert ("found text in data rows 15 (ids BL00015)" if change == "text_weights" else
+                "infinite weight in data rows 16 (ids BL00016)") in err
     if change == "numeric_ids":
         # pandas reads the ids back as Int64 from Parquet (its metadata), floats from CSV
         assert "repeat in data rows 3, 11" in err and "(ids 21.0, 22.0)" in err
