@@ -101,3 +101,19 @@ def test_cli_engine_and_a_header_block_it_cannot_read(tmp_path, capsys):
                  str(qualtrics / "q.yaml")])
     err = capsys.readouterr().err
     assert code == 1 and "Traceback" not in err and "--engine pandas" in err
+
+
+def test_a_weight_is_told_by_its_rows_not_its_distinct_values(tmp_path):
+    """A positive column whose distinct values are mostly fractional but whose rows mostly
+    hold 1.0 is no weight on the pandas path (share of rows): the value lists weigh each
+    value by its rows too."""
+    frame = pd.read_csv(BANK_EXPORT).drop(columns="weight")
+    rng = np.random.default_rng(3)
+    factor = np.ones(len(frame))
+    some = rng.random(len(frame)) < 0.3
+    factor[some] = rng.choice(np.arange(1, 21) + 0.25, some.sum())
+    frame.insert(1, "factor", factor)
+    export = tmp_path / "survey.parquet"
+    frame.to_parquet(export)
+    expected, found = _both(export)
+    assert found == expected and "# weight: none found" in found
