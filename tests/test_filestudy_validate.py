@@ -198,3 +198,19 @@ def test_a_broken_study_file_is_said_alike_whatever_the_engine(tmp_path, capsys,
     said = {engine: _validate(study, engine, capsys) for engine in ("auto", "pandas", "duckdb")}
     assert said["auto"] == said["pandas"] == said["duckdb"]
     assert said["auto"][0] == 1 and "Traceback" not in said["auto"][2]
+
+
+def test_blank_segment_texts_of_every_kind_are_located(tmp_path, capsys):
+    """A segment whose blanks are empty, spaces and missing (more kinds of blank than of
+    answers): the rows are found by "none of the answers", nulls included."""
+    source = bank_loan_study_file()
+    frame = pd.read_csv(source.parent / "survey.csv")
+    spec = yaml.safe_load(source.read_text(encoding="utf-8"))
+    frame["channel"] = "app"
+    frame.loc[[3, 30], "channel"] = " "
+    frame.loc[[4], "channel"] = "   "
+    frame.loc[[5, 50, 500], "channel"] = None
+    files = _study_files(tmp_path, frame, spec)
+    code, _, err = _same_as_pandas(files["parquet"], capsys)
+    assert code == 0
+    assert "column 'channel' (segment): 6 blank values in data rows 4, 5, 6, 31, 51, 501" in err
