@@ -120,6 +120,7 @@ def file_values(export: str | Path):
             raise StudyError(f"column names on row {header + 1} and {rows} header rows: read "
                              f"through DuckDB, a CSV needs its column names on row 1 and no "
                              f"other header row; use --engine pandas", export)
+        check_header([c.strip() for c in records[header]] if records else [], export)
     with connect() as con, table_source(export, None, delimiter, decimal) as source:
         types = _columns(con, source, export)
         check_header(list(types), export)

@@ -344,7 +344,7 @@ def check_file_study(study_file: str | Path, data: str | Path | None = None):
         _read_spec,
         _Structure,
     )
-    from drivers.readers import ReadOptions, TableMeta, csv_dialect
+    from drivers.readers import ReadOptions, TableMeta, check_header, csv_dialect
     from drivers.schema import parse_spec
 
     study_file = Path(study_file)
@@ -369,8 +369,10 @@ def check_file_study(study_file: str | Path, data: str | Path | None = None):
                               decimal=model.decimal, header_row=model.header_row,
                               header_rows=model.header_rows,
                               columns=tuple(_named_columns(model)))
-        _, delimiter, decimal, header, header_rows, _ = csv_dialect(
+        _, delimiter, decimal, header, header_rows, records = csv_dialect(
             path, options, meta, tab=path.suffix.lower() == ".tsv")
+        # DuckDB renames a repeated column name (a, a_1): refuse it as read_table does.
+        check_header([c.strip() for c in records[header]] if records else [], path)
         if header or header_rows > 1:
             raise StudyError(f"column names on row {header + 1} and {header_rows} header rows: "
                              f"read through DuckDB, a CSV needs its column names on row 1 and "

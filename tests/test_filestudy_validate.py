@@ -214,3 +214,17 @@ def test_blank_segment_texts_of_every_kind_are_located(tmp_path, capsys):
     code, _, err = _same_as_pandas(files["parquet"], capsys)
     assert code == 0
     assert "column 'channel' (segment): 6 blank values in data rows 4, 5, 6, 31, 51, 501" in err
+
+
+def test_a_repeated_column_name_in_a_csv_is_refused_alike(tmp_path, capsys):
+    """DuckDB would rename it (csat, csat_1); the pandas reader refuses it."""
+    (tmp_path / "survey.csv").write_text("id,csat,csat,a,b\n1,5,4,3,2\n2,4,4,2,5\n3,3,2,1,4\n",
+                                         encoding="utf-8")
+    study = tmp_path / "study.yaml"
+    study.write_text("title: x\ndata: survey.csv\noutcomes: {csat: {column: csat, kind: csat, "
+                     "scale: [1, 5]}}\ndimensions: {BX: {attributes: [a, b]}}\n",
+                     encoding="utf-8")
+    code, _, err = _same_as_pandas(study, capsys)
+    assert code == 1 and "the header repeats 'csat'" in err
+    assert main(["init", str(tmp_path / "survey.csv"), "--engine", "duckdb"]) == 1
+    assert "the header repeats 'csat'" in capsys.readouterr().err
