@@ -226,5 +226,6 @@ def test_a_repeated_column_name_in_a_csv_is_refused_alike(tmp_path, capsys):
                      encoding="utf-8")
     code, _, err = _same_as_pandas(study, capsys)
     assert code == 1 and "the header repeats 'csat'" in err
-    assert main(["init", str(tmp_path / "survey.csv"), "--engine", "duckdb"]) == 1
+    assert main(["init", str(tmp_path / "survey.csv"), "--engine", "duckdb", "--out",
+                 str(tmp_path / "new.yaml")]) == 1
     assert "the header repeats 'csat'" in capsys.readouterr().err
