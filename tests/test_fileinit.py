@@ -117,3 +117,20 @@ def test_a_weight_is_told_by_its_rows_not_its_distinct_values(tmp_path):
     frame.to_parquet(export)
     expected, found = _both(export)
     assert found == expected and "# weight: none found" in found
+
+
+@pytest.mark.parametrize("first", ["不满意", "比较不满意"])
+def test_answer_texts_of_one_point_keep_the_files_order(tmp_path, first):
+    """Two texts for the same point (不满意, 比较不满意 = 2) are listed in the order the file
+    first holds them, as on the pandas path: try each order."""
+    frame = pd.read_csv(BANK_EXPORT)
+    text = frame["px_revolving"].map(lambda v: None if pd.isna(v) else f"{v:g}")
+    text[frame["px_revolving"] == 2] = "比较不满意" if first == "不满意" else "不满意"
+    text[frame["px_revolving"] == 5] = "非常满意"
+    text[text.index[text == text[frame["px_revolving"] == 2].iloc[0]][:1]] = first
+    frame["px_revolving"] = text
+    export = tmp_path / "survey.parquet"
+    frame.to_parquet(export)
+    expected, found = _both(export)
+    assert found == expected
+    assert found.index(first) < found.index(({"不满意", "比较不满意"} - {first}).pop())
