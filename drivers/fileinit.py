@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from drivers.big import FILE_KINDS, _columns, _first_line, _quote, connect, is_big, table_source
+from drivers.filecheck import _INTEGER
 
 #: Distinct values up to which a column's exact value list is read.
 MAX_LISTED = 10_000
@@ -54,8 +55,6 @@ UNIQUE_SHARE = 0.9
 #: The seed of the sample's hash.
 SAMPLE_SEED = 20_260_101
 
-_INTEGER = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-            "UINTEGER", "UBIGINT")
 
 
 def use_duckdb_for(export: Path, engine: str = "auto") -> bool:
