@@ -17,11 +17,17 @@ the child on the moments it got.
     segment and a wave): the driver base, pairwise moments in batches and 1,000 resamples of
     200 random groups (:mod:`drivers.filestudy`), end to end;
 (e) ``drivers metrics study.yaml``: the outcome tables overall, by segment and by wave, the
-    attribute and dimension tables, end to end.
+    attribute and dimension tables, end to end;
+(f) ``drivers validate study.yaml --engine duckdb``: every check and the data-quality summary
+    from SQL value counts (:func:`drivers.filestudy.check_file_study`), and (g) the same with
+    ``--engine pandas`` (every row loaded: the path before; run once, it takes GBs);
+(h) ``drivers init big.parquet --engine duckdb``: the starter study from SQL value lists and
+    a seeded sample (:mod:`drivers.fileinit`), and (i) with ``--engine pandas`` (once).
 
 Goal: a peak of a few hundred MB (the numbers alone would take 2 GB in pandas).
 Run: ``make bench`` or ``python benchmarks/bench_big.py`` (``BIG_ROWS=1000000`` for a quick
-look, ``BIG_STEPS=de`` for some steps only).
+look, ``BIG_STEPS=de`` for some steps only). CPU seconds (user + sys of the child) are
+printed beside the wall time: on a shared machine they move less than the wall clock.
 """
 
 from __future__ import annotations
@@ -100,7 +106,17 @@ print(json.dumps({{"seconds": seconds, "core": core, "cells": len(cells),
 """
 
 
-#: The study file of steps (d) and (e), beside the Parquet file.
+#: Step (h) / (i): ``drivers init`` into a fresh file each run (it never overwrites).
+INIT = """
+import pathlib, sys
+sys.path.insert(0, {root!r})
+pathlib.Path({out!r}).unlink(missing_ok=True)
+from drivers.cli import main
+sys.exit(main(["init", {path!r}, "--out", {out!r}, "--engine", {engine!r}]))
+"""
+
+
+#: The study file of steps (d) to (g), beside the Parquet file.
 STUDY = """title: Ten million respondents
 data: big.parquet
 weight: weight
@@ -118,8 +134,9 @@ dimensions:
 """
 
 
-def child(command: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak resident MB (the kernel's ru_maxrss of this child) and its output."""
+def child(command: list[str]) -> tuple[float, float, str, float]:
+    """Wall seconds, peak resident MB (the kernel's ru_maxrss of this child), its output and
+    its CPU seconds (user + sys)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, text=True,
@@ -131,14 +148,15 @@ def child(command: list[str]) -> tuple[float, float, str]:
         err.seek(0)
         if process.returncode:
             raise SystemExit(f"step failed: {' '.join(command[:4])} ...\n{err.read()}")
-        return wall, usage.ru_maxrss / 1024, out.read()
+        return wall, usage.ru_maxrss / 1024, out.read(), usage.ru_utime + usage.ru_stime
 
 
-def step(name: str, command: list[str]) -> None:
-    if name[1] not in os.environ.get("BIG_STEPS", "abcde"):   # BIG_STEPS=de: only (d), (e)
+def step(name: str, command: list[str], repeats: int = REPEATS) -> None:
+    if name[1] not in os.environ.get("BIG_STEPS", "abcdefghi"):   # BIG_STEPS=de: (d), (e)
         return
-    runs = [child(command) for _ in range(REPEATS)]
+    runs = [child(command) for _ in range(repeats)]
     wall = statistics.median(r[0] for r in runs)
+    cpu = statistics.median(r[3] for r in runs)
     peak = max(r[1] for r in runs)
     facts = {}
     for line in runs[-1][2].splitlines():
@@ -146,7 +164,8 @@ def step(name: str, command: list[str]) -> None:
             facts = json.loads(line)
     core = facts.get("core")
     inner = facts.get("seconds")
-    line = f"{name:<41} {wall:6.1f} s (median of {REPEATS})  peak {peak:5.0f} MB"
+    line = (f"{name:<41} {wall:6.1f} s (median of {repeats}), CPU {cpu:6.1f} s  "
+            f"peak {peak:5.0f} MB")
     if "cells" in facts:
         line += f"  {facts['cells']} cells"
     if inner is not None:
@@ -188,6 +207,15 @@ def main() -> None:
         step("(e) drivers metrics study.yaml",
              [sys.executable, "-m", "drivers", "metrics", str(study), "--engine", "duckdb",
               "--out", str(Path(folder) / "metrics.xlsx")])
+        for letter, engine, repeats in (("f", "duckdb", REPEATS), ("g", "pandas", 1)):
+            step(f"({letter}) drivers validate study.yaml ({engine})",
+                 [sys.executable, "-m", "drivers", "validate", str(study), "--engine", engine],
+                 repeats)
+        for letter, engine, repeats in (("h", "duckdb", REPEATS), ("i", "pandas", 1)):
+            out = Path(folder) / f"init_{engine}.yaml"   # init never overwrites: one per run
+            step(f"({letter}) drivers init big.parquet ({engine})",
+                 [*python, INIT.format(root=str(ROOT), out=str(out), path=str(path),
+                                       engine=engine)], repeats)
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 

@@ -254,10 +254,12 @@ def connect() -> Iterator:
 
 
 @contextlib.contextmanager
-def table_source(path: str | Path, encoding: str | None = None) -> Iterator[str]:
+def table_source(path: str | Path, encoding: str | None = None, delimiter: str | None = None,
+                 decimal: str | None = None) -> Iterator[str]:
     """The SQL ``FROM`` expression that reads a Parquet or CSV export.
 
-    A CSV is decoded in ``encoding``, or as :func:`drivers.readers.detect_encoding` finds;
+    A CSV is decoded in ``encoding``, or as :func:`drivers.readers.detect_encoding` finds,
+    split at ``delimiter`` with ``decimal`` as its decimal mark (else sniffed);
     encodings DuckDB does not read itself are re-encoded to a temporary UTF-8 copy (removed
     afterwards).
     """
@@ -276,12 +278,12 @@ def table_source(path: str | Path, encoding: str | None = None) -> Iterator[str]
     encoding, _ = detect_encoding(path, encoding)
     with open(path, encoding=encoding, newline="") as handle:
         sample = handle.read(256 * 1024)
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(sample)
+    delimiter = delimiter or ("\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(sample))
     import csv
     import io
 
     records = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter)][1:50]
-    decimal = sniff_decimal(records, delimiter)
+    decimal = decimal or sniff_decimal(records, delimiter)
     with contextlib.ExitStack() as stack:
         source, codec = path, DUCKDB_ENCODINGS.get(codecs.lookup(encoding).name)
         if codec is None:

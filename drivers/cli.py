@@ -174,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check a study file and its data. Prints answers and missing answers per "
                     "column; exits 1 and lists every problem when there are any.")
     validate.add_argument("study", type=Path, help="the study file (YAML)")
+    _add_engine(validate, "how the study's data is read: 'duckdb' checks a .parquet or .csv "
+                          "from SQL value counts without holding its rows (the same checks "
+                          "and summary)")
     validate.set_defaults(run=run_validate)
 
     init = commands.add_parser(
@@ -185,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("export", type=Path, help="the survey export")
     init.add_argument("--out", type=Path,
                       help="the study file to write (default: study.yaml beside the export)")
+    _add_engine(init, "how the export is read: 'duckdb' reads a .parquet or .csv as SQL value "
+                      "lists (a seeded sample of rows for columns with over 10,000 distinct "
+                      "values) without holding its rows")
     init.set_defaults(run=run_init)
 
     metrics = commands.add_parser(
@@ -364,7 +370,12 @@ def run_validate(args: argparse.Namespace) -> int:
     from drivers.io import check_study
 
     _check_input(args.study, "study file (YAML)")
-    check = check_study(args.study)
+    if _through_duckdb_study(args):
+        from drivers.filestudy import check_file_study
+
+        check, _ = check_file_study(args.study)
+    else:
+        check = check_study(args.study)
     quality = check.quality
     print(f"Study file: {args.study}")
     if check.notes:
@@ -388,7 +399,7 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_init(args: argparse.Namespace) -> int:
     from drivers.init import write_starter_study
 
-    path = write_starter_study(args.export, args.out)
+    path = write_starter_study(args.export, args.out, args.engine)
     print(f"wrote {path}; check the comments in it, then run: drivers validate {path}",
           file=sys.stderr)
     return 0
@@ -545,12 +556,19 @@ def run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _file_study(args: argparse.Namespace):
-    """The study read through DuckDB (``--engine``), or None when it is loaded into memory."""
-    from drivers.filestudy import REFUSED, load_file_study, use_duckdb
+def _through_duckdb_study(args: argparse.Namespace) -> bool:
+    """Whether the study's data is read through DuckDB (``--engine``)."""
+    from drivers.filestudy import use_duckdb
 
     _check_input(args.study, "study file (YAML)")
-    if not use_duckdb(args.study, args.engine):
+    return use_duckdb(args.study, args.engine)
+
+
+def _file_study(args: argparse.Namespace):
+    """The study read through DuckDB (``--engine``), or None when it is loaded into memory."""
+    from drivers.filestudy import REFUSED, load_file_study
+
+    if not _through_duckdb_study(args):
         return None
     big = load_file_study(args.study)
     print(f"{big.path}: {big.n_rows:,} rows read through DuckDB in batches (--engine "

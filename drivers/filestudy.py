@@ -12,7 +12,8 @@ one the in-memory path applies, reused rather than rewritten:
    value gets its rating (or blank) and its reason from the same rule. Values the rule
    rejects (off the scale, unreadable text) are then located in the file and reported in
    one line naming the file, column, data rows and what was expected, as on the pandas path.
-   Weights obey the one weight rule (:func:`drivers.big._check_weights`).
+   Weights, ids and blank segments obey the same rules too (:mod:`drivers.filecheck` finds
+   the rows they name in SQL).
 2. **Rows in batches.** DuckDB maps each raw value to its index among the distinct values
    (a ``CASE`` generated from that list) and streams the indices in Arrow batches of
    :data:`BATCH_ROWS` rows, in file order. Each batch becomes a small :class:`Study` (ratings
@@ -57,17 +58,14 @@ import numpy as np
 import pandas as pd
 
 from drivers.big import (
-    ROWS_SHOWN,
-    _check_weights,
     _columns,
     _first_line,
-    _literal,
     _quote,
     connect,
     is_big,
-    stream_rows,
     table_source,
 )
+from drivers.filecheck import sql_value
 from drivers.moments import Moments
 from drivers.study import NO_SEGMENT, Study, StudyError
 
@@ -152,7 +150,8 @@ def use_duckdb(study_file: str | Path, engine: str = "auto") -> bool:
             raise ValueError(f"{path}: --engine duckdb reads {', '.join(sorted(FILE_KINDS))} "
                              f"files; use --engine pandas for this one")
         return False
-    return engine == "duckdb" or is_big(path)
+    # A missing file is said by the path that reads it (pandas when "auto").
+    return engine == "duckdb" or (path.is_file() and is_big(path))
 
 
 # ---------------------------------------------------------------- the coding of each column
@@ -176,6 +175,8 @@ class CodedColumn:
     reasons: np.ndarray | None = None
     labels: list[str] = field(default_factory=list)
     shown: list | None = None
+    #: Which slots hold text that is neither a rating nor a code (rated columns).
+    non_numeric: np.ndarray | None = None
 
     def index_sql(self) -> str:
         """SQL giving each row's slot: the position of its raw value, else the blank slot."""
@@ -183,19 +184,9 @@ class CodedColumn:
         blank = len(self.raw) - 1
         if not self.raw[:-1]:
             return f"{blank}::USMALLINT"
-        cases = " ".join(f"WHEN {name} = {_sql_value(v, self.sql_type)} THEN {k}"
+        cases = " ".join(f"WHEN {name} = {sql_value(v, self.sql_type)} THEN {k}"
                          for k, v in enumerate(self.raw[:-1]))
         return f"(CASE {cases} ELSE {blank} END)::USMALLINT"
-
-
-def _sql_value(value, sql_type: str) -> str:
-    if isinstance(value, str):
-        return _literal(value)
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if sql_type.split("(")[0] in ("FLOAT", "DOUBLE", "DECIMAL"):
-        return f"{float(value)!r}::DOUBLE"
-    return repr(int(value)) if float(value).is_integer() else f"{float(value)!r}::DOUBLE"
 
 
 @dataclass
@@ -214,6 +205,8 @@ class FileStudy:
     coded: dict[str, CodedColumn]
     kind: str
     encoding: str | None = None
+    delimiter: str | None = None
+    decimal: str | None = None
     warnings: list[str] = field(default_factory=list)
 
     def __repr__(self) -> str:
@@ -243,7 +236,8 @@ class FileStudy:
         if group_seed is not None:
             parts.append(f"(hash({self._group_key()}, {int(group_seed)}) % "
                          f"{BOOTSTRAP_GROUPS})::USMALLINT AS g")
-        with connect() as con, table_source(self.path, self.encoding) as source:
+        with connect() as con, table_source(self.path, self.encoding, self.delimiter,
+                                                     self.decimal) as source:
             if self.kind == "parquet" and group_seed is not None and not study.id_column:
                 source = source[:-1] + ", file_row_number = true)"
             con.execute("SET preserve_insertion_order = true")   # the same batches each run
@@ -305,53 +299,138 @@ def load_file_study(study_file: str | Path, data: str | Path | None = None) -> F
     Raises
     ------
     StudyError
-        Every problem of the study file, or of a column's values, one line each naming the
-        file, the column, data rows and what was expected.
+        Every problem of the study file and of its data, worded as
+        :func:`drivers.io.load_study` words them (file, column, data rows, what was expected).
+    """
+    check, big = check_file_study(study_file, data)
+    if check.problems:
+        raise StudyError(check.problems, check.source)
+    return big
+
+
+def check_file_study(study_file: str | Path, data: str | Path | None = None):
+    """:func:`drivers.io.check_study` of a study whose data is a Parquet or CSV export,
+    without loading its rows: every problem collected, and the data-quality table.
+
+    The rules are the pandas path's own (:func:`drivers.io._check_rated`,
+    :func:`drivers.io._grouping`, :func:`drivers.io._check_weights`,
+    :func:`drivers.io._id_problems`), run on each column's distinct values with their row
+    counts (one SQL pass of histograms); the data rows a message names come from SQL
+    (:mod:`drivers.filecheck`). The problems, warnings, read notes and quality table equal
+    those of :func:`drivers.io.check_study` on the same file.
+
+    Returns
+    -------
+    (StudyCheck, FileStudy or None)
+        The check (its ``study`` a :class:`Study` without columns whose length is the
+        file's row count, for its summary line), and the study to analyse when there is no
+        problem.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from drivers.paths import bank_loan_study_file
+    >>> check, big = check_file_study(as_parquet(bank_loan_study_file(), tempfile.mkdtemp()))
+    >>> check.problems, int(check.quality["answered"].iloc[0]), big.n_rows
+    ([], 1994, 2000)
     """
     from drivers.big import FILE_KINDS
-    from drivers.io import _Structure
-    from drivers.readers import TableMeta
+    from drivers.filecheck import RowFinder, id_problems, weight_problems
+    from drivers.io import (
+        StudyCheck,
+        _header_hint,
+        _list_names,
+        _named_columns,
+        _read_spec,
+        _Structure,
+    )
+    from drivers.readers import ReadOptions, TableMeta, check_header, csv_dialect
+    from drivers.schema import parse_spec
 
     study_file = Path(study_file)
-    model, lines = _spec(study_file)
+    spec, lines, spec_encoding = _read_spec(study_file)
+    try:
+        model = parse_spec(spec, lines)
+    except StudyError as error:
+        raise StudyError(error.problems, study_file) from None
     path = Path(data).resolve() if data is not None else data_file(study_file)
     kind = FILE_KINDS.get(path.suffix.lower())
     if kind is None:
-        raise StudyError(f"{path}: a study read through DuckDB needs a "
-                         f"{', '.join(sorted(FILE_KINDS))} file", study_file)
-    structure = _Structure(model, TableMeta(), lines, study_file)
-    if structure.problems:
-        raise StudyError(structure.problems, study_file)
-    with connect() as con, table_source(path, model.encoding) as source:
+        raise StudyError(f"a study read through DuckDB needs a "
+                         f"{', '.join(sorted(FILE_KINDS))} file", path)
+    if not path.is_file():   # as read_table says it
+        from drivers.readers import READERS
+
+        raise StudyError(f"data file not found (expected a {', '.join(sorted(READERS))} file)",
+                         path)
+    meta, encoding, delimiter, decimal = TableMeta(), None, None, None
+    if kind == "csv":
+        options = ReadOptions(encoding=model.encoding, delimiter=model.delimiter,
+                              decimal=model.decimal, header_row=model.header_row,
+                              header_rows=model.header_rows,
+                              columns=tuple(_named_columns(model)))
+        # The encoding as told once (by the study's column names where they are not ASCII),
+        # then used for every pass over the file.
+        encoding, delimiter, decimal, header, header_rows, records = csv_dialect(
+            path, options, meta, tab=path.suffix.lower() == ".tsv")
+        # DuckDB renames a repeated column name (a, a_1): refuse it as read_table does.
+        check_header([c.strip() for c in records[header]] if records else [], path)
+        if header or header_rows > 1:
+            raise StudyError(f"column names on row {header + 1} and {header_rows} header rows: "
+                             f"read through DuckDB, a CSV needs its column names on row 1 and "
+                             f"no other header row; use --engine pandas", path)
+    if spec_encoding:
+        meta.detected["study file encoding"] = f"{spec_encoding} (detected)"
+    structure = _Structure(model, meta, lines, study_file)
+    problems, found_warnings = list(structure.problems), meta.warnings + structure.warnings
+    quality_rows, first_row_text, coded, study_groupings = [], [], {}, {}
+    with connect() as con, table_source(path, encoding, delimiter, decimal) as source:
         types = _columns(con, source, path)
-        missing = [(c, role) for c, role in structure.referenced_columns() if c not in types]
-        if missing:
-            shown = ", ".join(list(types)[:12])
-            raise StudyError([f"column {c!r} ({role}) is not in the data; the data has "
-                              f"{shown}" for c, role in missing], path)
-        rated = list(structure.rated_columns())
-        groupings = structure.grouping_specs()
-        names = [c for c, *_ in rated] + list(groupings)
-        n_rows, histograms = _histograms(con, source, path, names)
+        rated = [entry for entry in structure.rated_columns() if entry[0] in types]
+        groupings = {c: g for c, g in structure.grouping_specs().items() if c in types}
+        n_rows, histograms = _histograms(con, source, path, [c for c, *_ in rated]
+                                         + list(groupings))
         if n_rows == 0:
-            raise StudyError("the data has no rows; expected one row per respondent", path)
-        if structure.weight_column:
-            _check_weights(con, source, path, structure.weight_column)
-        if structure.id_column:
-            _check_ids(con, source, path, structure.id_column)
-        problems, coded, found_warnings = [], {}, list(structure.warnings)
+            raise StudyError("has column names but no data rows; expected one row per "
+                             "respondent under the header", path)
+        referenced = structure.referenced_columns()
+        absent = [(name, role) for name, role in referenced if name not in types]
+        problems += [f"column {name!r} ({role}) is not in the data; the data has "
+                     f"{_list_names(types)}" for name, role in absent]
+        if len(absent) > len(referenced) / 2:
+            problems.append(_header_hint(pd.DataFrame(columns=list(types)), meta))
+        id_column = structure.id_column if structure.id_column in types else None
+        finder = RowFinder(con, source, id_column, types.get(id_column),
+                           bool(id_column) and _has_blank(con, source, id_column), kind, path)
+        _texts_in_file_order(con, source, types, histograms, [c for c, *_ in rated])
         for column, role, scale, coding, reverse in rated:
-            entry, found = _code_rated(con, source, path, types[column], column, role, scale,
-                                       coding, reverse, histograms[column], n_rows)
-            coded[column], problems = entry, problems + found
-        if problems:
-            raise StudyError(problems, path)
-        study_groupings = {}
+            entry, result = _code_rated(types[column], column, role, scale, coding,
+                                        reverse, histograms[column], finder)
+            coded[column] = entry
+            problems += result["problems"]
+            quality_rows.append(result["quality"])
+        if rated:
+            first_row_text = _first_row_non_numeric(con, source, [coded[c] for c, *_ in rated])
+        if first_row_text and sum(first_row_text) > len(first_row_text) / 2:
+            problems.append("data row 1 holds text in most rated columns: it looks like a "
+                            "second header row (question texts); set header_rows: in the "
+                            "study file (2 for names + question texts, 3 for a Qualtrics "
+                            "export)")
+        if id_column:
+            problems += id_problems(con, source, id_column, types[id_column], finder)
+        if structure.weight_column in types:
+            problems += weight_problems(con, source, structure.weight_column,
+                                        types[structure.weight_column], finder)
         for column, (role, entry) in groupings.items():
             coded[column], study_groupings[column], note = _code_grouping(
-                types[column], column, role, entry, histograms[column])
+                types[column], column, role, entry, histograms[column], finder)
             if note:
                 found_warnings.append(note)
+    quality = pd.DataFrame(quality_rows)
+    notes = dict(meta.detected)
+    if problems:
+        return StudyCheck(problems=problems, quality=quality, study=None, source=study_file,
+                          warnings=found_warnings, notes=notes), None
     empty = pd.DataFrame()
     study = Study(
         title=structure.title, data=empty, missing=empty, outcomes=structure.outcomes,
@@ -360,37 +439,21 @@ def load_file_study(study_file: str | Path, data: str | Path | None = None) -> F
         segment_columns=structure.segments, wave_column=structure.wave_column,
         second_language=model.second_language, source=path, study_file=study_file,
         missing_codes=structure.global_codes, title_translations=structure.title_translations,
-        groupings=study_groupings, report=structure.report, warnings=found_warnings)
-    return FileStudy(study=study, path=path, study_file=study_file, n_rows=n_rows,
-                     coded=coded, kind=kind, encoding=model.encoding, warnings=found_warnings)
+        groupings=study_groupings, report=structure.report, warnings=found_warnings,
+        read_notes=notes)
+    big = FileStudy(study=study, path=path, study_file=study_file, n_rows=n_rows,
+                    coded=coded, kind=kind, encoding=encoding, delimiter=delimiter,
+                    decimal=decimal, warnings=found_warnings)
+    # No columns, one (free) RangeIndex row per data row: the summary line counts them.
+    shown = dataclasses.replace(study, data=pd.DataFrame(index=pd.RangeIndex(n_rows)))
+    return StudyCheck(problems=[], quality=quality, study=shown, source=study_file,
+                      warnings=found_warnings, notes=notes), big
 
 
-def _check_ids(con, source: str, path: Path, column: str) -> None:
-    """Respondent ids unique and present, as :func:`drivers.io._check_ids` requires."""
+def _has_blank(con, source: str, column: str) -> bool:
+    """Whether a column has a blank (NULL) value."""
     name = _quote(column)
-    repeated, empty = con.execute(f"SELECT count({name}) - count(DISTINCT {name}), "
-                                  f"count(*) - count({name}) FROM {source}").fetchone()
-    problems = []
-    if repeated:
-        values = [row[0] for row in con.execute(
-            f"SELECT {name} FROM {source} WHERE {name} IS NOT NULL GROUP BY {name} "
-            f"HAVING count(*) > 1 ORDER BY {name} LIMIT {ROWS_SHOWN}").fetchall()]
-        listed = " OR ".join(f"{name} = {_sql_value(v, 'VARCHAR' if isinstance(v, str) else 'DOUBLE')}"
-                             for v in values)
-        problems.append(f"column {column!r} (respondent id): ids must be unique; "
-                        f"{', '.join(map(str, values))} repeat in data rows "
-                        f"{_listed(*stream_rows(con, source, listed))}")
-    if empty:
-        problems.append(f"column {column!r} (respondent id): empty id in data rows "
-                        f"{_listed(*stream_rows(con, source, f'{name} IS NULL'))}")
-    if problems:
-        raise StudyError(problems, path)
-
-
-def _listed(total: int, rows: list[int]) -> str:
-    """'3, 17, 40 and 12 more' (1-based data rows)."""
-    return ", ".join(map(str, rows)) + (f" and {total - len(rows)} more"
-                                        if total > len(rows) else "")
+    return bool(con.execute(f"SELECT count(*) - count({name}) FROM {source}").fetchone()[0])
 
 
 def _histograms(con, source: str, path: Path, columns: list[str]) -> tuple[int, dict]:
@@ -417,76 +480,89 @@ def _histograms(con, source: str, path: Path, columns: list[str]) -> tuple[int, 
     return int(row[0]), histograms
 
 
-def _code_rated(con, source, path, sql_type, column, role, scale, coding, reverse, histogram,
-                n_rows):
-    """A rated column's :class:`CodedColumn` from the rule of the pandas path, and the
-    problems of its values (with the file's data rows)."""
-    from drivers.io import _check_rated, reverse_scored
+def _texts_in_file_order(con, source: str, types: dict, histograms: dict, columns: list[str]
+                         ) -> None:
+    """Order the distinct values of text columns as they first appear in the file (one
+    pass): the pandas path lists texts, and numbers the reasons found in them, so."""
+    from drivers.filecheck import first_rows
 
-    raw, counts, blank = histogram
-    if len(raw) > MAX_DISTINCT:
-        return None, [f"column {column!r} ({role}): {len(raw):,} distinct values; expected "
-                      f"ratings on the scale {scale[0]}-{scale[1]} and missing codes"]
+    texts = [c for c in columns if types[c] == "VARCHAR" and 1 < len(histograms[c][0])
+             <= MAX_DISTINCT]
+    if not texts:
+        return
+    probes = [CodedColumn(column=c, role="", sql_type="VARCHAR", raw=[*histograms[c][0], None],
+                          counts=np.zeros(0)) for c in texts]
+    found = first_rows(con, source, [probe.index_sql() for probe in probes],
+                       [len(probe.raw) for probe in probes])
+    for column, first in zip(texts, found, strict=True):
+        raw, counts, blank = histograms[column]
+        order = np.argsort(first[:-1], kind="stable")
+        histograms[column] = ([raw[k] for k in order], counts[order], blank)
+
+
+def _slots(raw: list) -> pd.Series:
+    """A column's distinct values and the blank slot, typed as pandas reads the column."""
     slots = pd.Series([*(_python(v) for v in raw), None], dtype=object)
     if all(not isinstance(v, str) for v in raw):
         slots = pd.to_numeric(slots)
-    result = _check_rated(slots, column, role, scale, coding, None)
+    return slots
+
+
+def _code_rated(sql_type, column, role, scale, coding, reverse, histogram, finder):
+    """A rated column's :class:`CodedColumn`, and the result of the pandas path's rule
+    (:func:`drivers.io._check_rated`) on its distinct values weighted by their rows."""
+    from drivers.io import _check_rated, reverse_scored
+
+    raw, counts, blank = histogram
+    slots = _slots(raw)
+    all_counts = np.append(counts, blank)
+    raw_slots = [*raw, None]
+    result = _check_rated(slots, column, role, scale, coding, None, counts=all_counts,
+                          rows=finder.for_values(column, sql_type, raw_slots))
     values = result["values"].to_numpy(dtype=float)
     if reverse and scale is not None:
         values = reverse_scored(values, scale)
     reasons = result["reasons"]
-    entry = CodedColumn(column=column, role=role, sql_type=sql_type, raw=[*raw, None],
-                        counts=np.append(counts, blank), values=values,
+    entry = CodedColumn(column=column, role=role, sql_type=sql_type, raw=raw_slots,
+                        counts=all_counts, values=values,
                         reasons=reasons.cat.codes.to_numpy(dtype=np.int16),
                         labels=[str(c) for c in reasons.cat.categories])
-    # Slots the rule rejected: not blank, not a missing code, and no rating.
-    rejected = [k for k in range(len(raw)) if np.isnan(values[k]) and entry.reasons[k] < 0]
-    problems = []
-    if rejected:
-        bad = [raw[k] for k in rejected]
-        shown = ", ".join(repr(v) if isinstance(v, str) else f"{float(v):g}"
-                          for v in bad[:ROWS_SHOWN])
-        condition = " OR ".join(f"{_quote(column)} = {_sql_value(v, sql_type)}"
-                                for v in bad[:1000])
-        listed = _listed(*stream_rows(con, source, f"coalesce({condition}, false)"))
-        problems.append(
-            f"column {column!r} ({role}): values {shown} are neither ratings on the scale "
-            f"{scale[0]}-{scale[1]} (whole numbers) nor declared missing codes "
-            f"({coding.declared()}) nor answer texts in value_labels: ; data rows {listed}")
-    problems += [p for p in result["problems"] if "lies inside the scale" in p
-                 or "overlaps the scale" in p]
-    answered = counts[[k for k in range(len(raw)) if not np.isnan(values[k])]].sum()
-    if not problems and answered == 0:
-        problems.append(f"column {column!r} ({role}): has no valid answers in any of the "
-                        f"{n_rows} rows")
-    elif not problems and len({v for v in values[:-1] if not np.isnan(v)}) == 1:
-        value = next(v for v in values[:-1] if not np.isnan(v))
-        problems.append(f"column {column!r} ({role}): every answer is {value:g}; a constant "
-                        "column cannot drive or measure anything")
-    return entry, problems
+    entry.non_numeric = result["non_numeric"].to_numpy(dtype=bool)
+    if len(raw) > MAX_DISTINCT and not result["problems"]:
+        result["problems"].append(
+            f"column {column!r} ({role}): {len(raw):,} distinct values; expected ratings on "
+            f"the scale {scale[0]}-{scale[1]} and missing codes")
+    return entry, result
 
 
-def _code_grouping(sql_type, column, role, entry, histogram):
+def _first_row_non_numeric(con, source: str, columns: list[CodedColumn]) -> list[bool]:
+    """Whether data row 1 holds unreadable text, per rated column (a second header row)."""
+    parts = ", ".join(c.index_sql() if len(c.raw) <= MAX_DISTINCT else "NULL" for c in columns)
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        row = con.execute(f"SELECT {parts} FROM {source} LIMIT 1").fetchone()
+    finally:
+        con.execute("SET preserve_insertion_order = false")
+    return [slot is not None and bool(c.non_numeric[slot]) for c, slot in
+            zip(columns, row, strict=True)]
+
+
+def _code_grouping(sql_type, column, role, entry, histogram, finder):
     """A segment or wave column's :class:`CodedColumn` and :class:`Grouping`, from
-    :func:`drivers.io._grouping` on its distinct values (blanks: :data:`NO_SEGMENT`)."""
+    :func:`drivers.io._grouping` on its distinct values (blanks: :data:`NO_SEGMENT`), with
+    its note on blanks naming their data rows."""
     from drivers.io import _grouping
 
     raw, counts, blank = histogram
-    slots = pd.Series([*(_python(v) for v in raw), None], dtype=object)
-    if all(not isinstance(v, str) for v in raw):
-        slots = pd.to_numeric(slots)
-    values, grouping, _ = _grouping(slots, column, role, entry, None, None)
+    all_counts = np.append(counts, blank)
+    values, grouping, note = _grouping(_slots(raw), column, role, entry, None, None,
+                                       counts=all_counts,
+                                       rows=finder.for_values(column, sql_type, [*raw, None]))
     shown = [NO_SEGMENT if (v is None or (isinstance(v, float) and v != v)) else v
              for v in pd.Series(values).astype(object).tolist()]
     shown[-1] = NO_SEGMENT
-    blanks = blank + sum(int(c) for c, v in zip(counts, shown, strict=False)
-                         if v == NO_SEGMENT)
-    note = None
-    if blanks:
-        note = (f"column {column!r} ({role}): {blanks:,} blank values; they form the group "
-                f"{NO_SEGMENT!r} in tables by {column}")
     coded = CodedColumn(column=column, role=role, sql_type=sql_type, raw=[*raw, None],
-                        counts=np.append(counts, blank), shown=shown)
+                        counts=all_counts, shown=shown)
     return coded, grouping, note
 
 

@@ -94,7 +94,33 @@ class _Column:
     why: str = ""
 
 
-def starter_study(export: str | Path, out: str | Path | None = None) -> str:
+@dataclass
+class ColumnValues:
+    """What the guesses read of one column: its non-blank values (one per row, or each
+    distinct value once with ``counts`` the rows holding it), its blank rows, its distinct
+    values (``levels``) and the pandas dtype it is read with. Built from a DataFrame column
+    (:meth:`of`) or, for an export larger than memory, from SQL value lists
+    (:mod:`drivers.fileinit`)."""
+
+    present: pd.Series
+    blanks: int
+    levels: int
+    dtype: object
+    counts: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, values: pd.Series) -> ColumnValues:
+        present = values.dropna()
+        return cls(present=present, blanks=int(len(values) - len(present)),
+                   levels=int(present.nunique()), dtype=values.dtype)
+
+    def weights(self) -> np.ndarray:
+        """Rows behind each value of ``present``."""
+        return np.ones(len(self.present)) if self.counts is None else self.counts
+
+
+def starter_study(export: str | Path, out: str | Path | None = None,
+                  engine: str = "auto") -> str:
     """The text of a starter study file (YAML with a comment on every guess) for an export.
 
     Parameters
@@ -109,22 +135,37 @@ def starter_study(export: str | Path, out: str | Path | None = None) -> str:
     -------
     str
         The study file's text.
+
+    Other Parameters
+    ----------------
+    engine : {"auto", "pandas", "duckdb"}
+        How the export is read: "duckdb" reads a .parquet or .csv as SQL value lists
+        without holding its rows (:func:`drivers.fileinit.file_values`); "auto" (default)
+        takes it for an export above the one size threshold (:func:`drivers.big.is_big`).
     """
+    from drivers.fileinit import file_values, use_duckdb_for
+
     export = Path(export)
     out = Path(out) if out is not None else export.parent / "study.yaml"
-    frame, meta = read_table(export)
+    if use_duckdb_for(export, engine):
+        views, n_rows, meta = file_values(export)
+    else:
+        frame, meta = read_table(export)
+        views = {name: ColumnValues.of(frame[name]) for name in frame.columns}
+        n_rows = len(frame)
     for warning in meta.warnings:
         warnings.warn(warning, DataWarning, stacklevel=2)
-    columns = {name: _profile(frame[name], name, meta) for name in frame.columns}
-    roles = _roles(frame, columns)
+    columns = {name: _profile(view, name, meta) for name, view in views.items()}
+    roles = _roles(views, columns, n_rows)
     outcomes = _outcomes(columns, roles)
     attributes = [c for c in columns.values() if c.kind == "rated"
                   and c.name not in {o.name for o, _k, _w in outcomes}
                   and c.name not in roles.values()]
-    return _write(export, out, frame, meta, columns, roles, outcomes, attributes)
+    return _write(export, out, list(views), meta, columns, roles, outcomes, attributes)
 
 
-def write_starter_study(export: str | Path, out: str | Path | None = None) -> Path:
+def write_starter_study(export: str | Path, out: str | Path | None = None,
+                        engine: str = "auto") -> Path:
     """Write :func:`starter_study` to ``out`` (default ``study.yaml`` beside the export).
 
     Never overwrites: an existing file, or the export itself, is refused.
@@ -139,15 +180,15 @@ def write_starter_study(export: str | Path, out: str | Path | None = None) -> Pa
     if out.exists():
         raise StudyError("already exists and is never overwritten; choose another name with "
                          "--out or remove it yourself", out)
-    text = starter_study(export, out)
+    text = starter_study(export, out, engine)
     return atomic_write(out, lambda tmp: tmp.write_bytes(text.encode("utf-8")))
 
 
 # ---- what each column is ----------------------------------------------------------------
-def _profile(values: pd.Series, name: str, meta: TableMeta) -> _Column:
+def _profile(values: ColumnValues, name: str, meta: TableMeta) -> _Column:
     column = _Column(name=name, label=_one_line(meta.column_labels.get(name, "")))
-    present = values.dropna()
-    column.levels = int(present.nunique())
+    present = values.present
+    column.levels = values.levels
     if present.empty:
         column.why = "empty"
         return column
@@ -223,32 +264,36 @@ def _snap(low: float, high: float) -> tuple[int, int] | None:
     return (1, int(high))
 
 
-def _roles(frame: pd.DataFrame, columns: dict[str, _Column]) -> dict[str, str]:
+def _roles(views: dict[str, ColumnValues], columns: dict[str, _Column], n: int
+           ) -> dict[str, str]:
     """id, weight and wave columns (name first, then values)."""
     roles: dict[str, str] = {}
-    n = len(frame)
     for name, column in columns.items():
         if "id" not in roles and _ID_NAME.search(name) and column.levels == n:
             roles["id"] = name
     if "id" not in roles:
         for name, column in columns.items():
-            if column.levels == n and frame[name].notna().all() and column.kind != "rated" and (
-                    frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name])
-                    or pd.api.types.is_integer_dtype(frame[name])):
+            dtype = views[name].dtype
+            if column.levels == n and not views[name].blanks and column.kind != "rated" and (
+                    pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+                    or pd.api.types.is_integer_dtype(dtype)):
                 roles["id"] = name
                 break
     for name, column in columns.items():
         if name in roles.values():
             continue
-        numbers = pd.to_numeric(frame[name], errors="coerce")
-        positive = numbers.notna().all() and bool((numbers > 0).all())
-        fractional = positive and float((numbers != np.floor(numbers)).mean()) > 0.5
+        view = views[name]
+        numbers = pd.to_numeric(view.present, errors="coerce")
+        positive = not view.blanks and numbers.notna().all() and bool((numbers > 0).all())
+        rows = view.weights()
+        fractional = positive and float(np.sum(rows * (numbers != np.floor(numbers)))
+                                         / rows.sum()) > 0.5
         if "weight" not in roles and positive and (_WEIGHT_NAME.search(name) or fractional):
             roles["weight"] = name
             column.kind = "weight"
             column.why = "its name" if _WEIGHT_NAME.search(name) else "positive non-integers"
         elif "wave" not in roles and column.levels <= 24 and column.kind != "rated" and (
-                _WAVE_NAME.search(name) or frame[name].dropna().astype(str).str.match(
+                _WAVE_NAME.search(name) or view.present.astype(str).str.match(
                     _WAVE_VALUE).all()):
             roles["wave"] = name
             column.why = "its name" if _WAVE_NAME.search(name) else "values such as 2026Q1"
@@ -332,7 +377,7 @@ def _dimension_name(prefix: str | None, names: list[str], labels: list[str]) -> 
 
 
 # ---- the text -------------------------------------------------------------------------------
-def _write(export: Path, out: Path, frame: pd.DataFrame, meta: TableMeta,
+def _write(export: Path, out: Path, names: list, meta: TableMeta,
            columns: dict[str, _Column], roles: dict[str, str], outcomes, attributes) -> str:
     lines = [f"# Starter study file written by `drivers init` for {export.name}.",
              "# Every guess has a comment: check each, then run `drivers validate` on this file.",
@@ -355,7 +400,7 @@ def _write(export: Path, out: Path, frame: pd.DataFrame, meta: TableMeta,
         if key in ("header_row", "header_rows"):
             value = int(value)
         lines.append(f"{key}: {_scalar(value)}  # detected")
-    chinese = any(_has_chinese(str(name)) for name in frame.columns) or any(
+    chinese = any(_has_chinese(str(name)) for name in names) or any(
         _has_chinese(c.label) for c in columns.values())
     for role in ("id", "weight", "wave"):
         if role in roles:

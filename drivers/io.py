@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -572,8 +573,17 @@ def _languages(translations: dict[str, str], stem: str) -> dict[str, str]:
 
 
 def _check_rated(raw: pd.Series, column: str, role: str, scale: tuple[int, int] | None,
-                 coding: _Coding, ids: pd.Series | None) -> dict[str, Any]:
-    """Turn one rated column into numbers + missing reasons, listing what breaks the rules."""
+                 coding: _Coding, ids: pd.Series | None, counts: np.ndarray | None = None,
+                 rows: Callable[[np.ndarray], str] | None = None) -> dict[str, Any]:
+    """Turn one rated column into numbers + missing reasons, listing what breaks the rules.
+
+    ``raw`` holds one value per row; or, with ``counts``, each distinct value once and
+    ``counts`` the rows holding it (a file read through DuckDB): the tallies of the quality
+    row then count rows. ``rows(mask)`` names the data rows of the values a mask picks
+    (default: their positions in ``raw``, with ``ids``).
+    """
+    rows = rows or (lambda mask: _rows(mask, ids))
+    tally = np.ones(len(raw), dtype=np.int64) if counts is None else np.asarray(counts)
     problems = []
     # Reasons as integer codes into `labels` (-1: none), turned into one categorical column
     # at the end: no Python string per cell (a million rows x 20 columns of strings took
@@ -594,6 +604,7 @@ def _check_rated(raw: pd.Series, column: str, role: str, scale: tuple[int, int] 
         non_numeric = np.zeros(n, dtype=bool)
     else:
         numbers, blank, non_numeric, text_reasons, from_text = _text_answers(raw, coding)
+        from_text = int(tally[from_text.to_numpy(dtype=bool)].sum())
         numbers = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
         blank, non_numeric = blank.to_numpy(dtype=bool), non_numeric.to_numpy(dtype=bool)
         named = text_reasons.notna().to_numpy()
@@ -604,7 +615,7 @@ def _check_rated(raw: pd.Series, column: str, role: str, scale: tuple[int, int] 
         shown = raw[non_numeric].astype(str).unique()[:ROWS_SHOWN]
         problems.append(
             f"column {column!r} ({role}): expected numeric ratings, found "
-            f"{', '.join(repr(v) for v in shown)} in data rows {_rows(non_numeric, ids)}; "
+            f"{', '.join(repr(v) for v in shown)} in data rows {rows(non_numeric)}; "
             f"declare texts that mean a missing answer in missing_codes: (e.g. \"N/A\": "
             f"not_applicable) and answer texts in value_labels: (e.g. 非常满意: 5)")
     if blank.any():
@@ -639,24 +650,26 @@ def _check_rated(raw: pd.Series, column: str, role: str, scale: tuple[int, int] 
             problems.append(
                 f"column {column!r} ({role}): values {', '.join(f'{v:g}' for v in shown)} are "
                 f"outside the scale {scale[0]}-{scale[1]} (whole numbers) and not declared "
-                f"missing codes ({coding.declared()}); data rows {_rows(out_of_range, ids)}")
+                f"missing codes ({coding.declared()}); data rows {rows(out_of_range)}")
     values[out_of_range | non_numeric] = np.nan
-    answered_mask = ~np.isnan(values)
-    answered = int(answered_mask.sum())
-    if answered == 0 and n:
+    answered_mask = ~np.isnan(values) & (tally > 0)
+    answered = int(tally[answered_mask].sum())
+    n_rows = int(tally.sum())
+    if answered == 0 and n_rows:
         problems.append(f"column {column!r} ({role}): has no valid answers in any of the "
-                        f"{n} rows")
-    elif answered > 1 and np.nanmin(values) == np.nanmax(values):
+                        f"{n_rows} rows")
+    elif answered > 1 and values[answered_mask].min() == values[answered_mask].max():
         problems.append(f"column {column!r} ({role}): every answer is "
                         f"{values[answered_mask][0]:g}; a constant column cannot drive or "
                         "measure anything")
-    quality = {"column": column, "role": role, "rows": n, "answered": answered}
-    counts = np.bincount(reason[reason >= 0], minlength=len(labels))
-    for position in np.argsort(-counts, kind="stable"):
-        if counts[position]:
-            quality[f"missing_{labels[position]}"] = int(counts[position])
-    quality["out_of_range"] = int(out_of_range.sum())
-    quality["non_numeric"] = int(non_numeric.sum())
+    quality = {"column": column, "role": role, "rows": n_rows, "answered": answered}
+    found = reason >= 0
+    tallies = np.bincount(reason[found], weights=tally[found], minlength=len(labels))
+    for position in np.argsort(-tallies, kind="stable"):
+        if tallies[position]:
+            quality[f"missing_{labels[position]}"] = int(tallies[position])
+    quality["out_of_range"] = int(tally[out_of_range].sum())
+    quality["non_numeric"] = int(tally[non_numeric].sum())
     if from_text:
         quality["from_text"] = from_text
     reasons = pd.Series(pd.Categorical.from_codes(reason, categories=labels)
@@ -668,7 +681,7 @@ def _check_rated(raw: pd.Series, column: str, role: str, scale: tuple[int, int] 
 
 
 def _text_answers(raw: pd.Series, coding: _Coding):
-    """Numbers, blanks, unreadable texts, reasons and the count of answers read from text.
+    """Numbers, blanks, unreadable texts, reasons and which answers were read from text.
 
     Each distinct text is looked up once (answer texts, text missing codes, numbers written
     as text such as " 5 "), then mapped back to the rows.
@@ -678,7 +691,7 @@ def _text_answers(raw: pd.Series, coding: _Coding):
     reasons = pd.Series(None, index=raw.index, dtype=object)
     blank = raw.isna()
     if not is_text.any():
-        return numbers, blank, pd.Series(False, index=raw.index), reasons, 0
+        return numbers, blank, pd.Series(False, index=raw.index), reasons, is_text
     as_number, as_reason, blanks, unreadable = {}, {}, set(), set()
     for value in pd.unique(raw[is_text]):
         key = normalize_text(value)
@@ -698,17 +711,21 @@ def _text_answers(raw: pd.Series, coding: _Coding):
     reasons[is_text] = texts.map(as_reason)
     blank = blank | (is_text & raw.isin(list(blanks)))
     non_numeric = is_text & raw.isin(list(unreadable))
-    from_text = int(texts.isin([v for v in as_number if normalize_text(v) in coding.answers]
-                               ).sum())
+    from_text = is_text & raw.isin([v for v in as_number
+                                     if normalize_text(v) in coding.answers])
     return numbers, blank, non_numeric, reasons, from_text
 
 
 def _grouping(raw: pd.Series, column: str, role: str, entry: SegmentSpec,
-              file_labels: dict | None, ids: pd.Series | None):
+              file_labels: dict | None, ids: pd.Series | None, counts: np.ndarray | None = None,
+              rows: Callable[[np.ndarray], str] | None = None):
     """A segment or wave column as shown: codes turned into labels, blanks a group.
 
     Returns the values for ``Study.data``, the :class:`Grouping` and a warning (or None).
+    ``counts`` and ``rows`` as in :func:`_check_rated` (distinct values and their rows).
     """
+    rows = rows or (lambda mask: _rows(mask, ids))
+    tally = np.ones(len(raw), dtype=np.int64) if counts is None else np.asarray(counts)
     spec_values = {code: {"en": value.label, **_languages(value.translations, "label")}
                    for code, value in entry.values.items()}
     spec_values = {code: {k: v for k, v in labels.items() if v} for code, labels in
@@ -717,7 +734,7 @@ def _grouping(raw: pd.Series, column: str, role: str, entry: SegmentSpec,
     text = raw.astype("string").str.strip() if not pd.api.types.is_numeric_dtype(
         raw.dtype) else None
     blank = raw.isna() if text is None else (raw.isna() | text.eq("").fillna(False))
-    blank = blank.astype(bool)
+    blank = blank.astype(bool) & (tally > 0)   # a value no row holds is not a blank
     values: pd.Series = raw
     shown: dict[Any, dict[str, str]] = {}
     if text is None and (file_labels or spec_values):
@@ -744,8 +761,9 @@ def _grouping(raw: pd.Series, column: str, role: str, entry: SegmentSpec,
             values = raw.astype(object).where(~blank, NO_SEGMENT)
     note = None
     if blank.any():
-        note = (f"column {column!r} ({role}): {int(blank.sum())} blank values in data rows "
-                f"{_rows(blank, ids)}; they form the group {NO_SEGMENT!r} in tables by "
+        mask = blank.to_numpy(dtype=bool)
+        note = (f"column {column!r} ({role}): {int(tally[mask].sum())} blank values in data "
+                f"rows {rows(mask)}; they form the group {NO_SEGMENT!r} in tables by "
                 f"{column}")
     grouping = Grouping(column=column, label=entry.label or column,
                         translations=_languages(entry.translations, "label"), values=shown)
@@ -753,19 +771,32 @@ def _grouping(raw: pd.Series, column: str, role: str, entry: SegmentSpec,
 
 
 def _check_ids(ids: pd.Series, column: str) -> list[str]:
+    # Empty ids are their own problem, not a repeated id (two blanks crashed the message).
+    duplicated = ids.duplicated(keep=False) & ids.notna()
+    repeated = list(ids[duplicated].astype(str).unique()[:ROWS_SHOWN])
+    return _id_problems(column, repeated, _rows(duplicated) if repeated else "",
+                        _rows(ids.isna()) if ids.isna().any() else "")
+
+
+def _id_problems(column: str, repeated: list[str], repeated_rows: str, empty_rows: str
+                 ) -> list[str]:
+    """Problems of an id column: the first repeated ids (in order of their first row) and
+    the data rows holding repeated ids, and the rows with an empty id ("" when none)."""
     problems = []
-    duplicated = ids.duplicated(keep=False)
-    if duplicated.any():
-        values = ids[duplicated].astype(str).unique()[:ROWS_SHOWN]
+    if repeated:
         problems.append(f"column {column!r} (respondent id): ids must be unique; "
-                        f"{', '.join(values)} repeat in data rows {_rows(duplicated)}")
-    if ids.isna().any():
+                        f"{', '.join(repeated)} repeat in data rows {repeated_rows}")
+    if empty_rows:
         problems.append(f"column {column!r} (respondent id): empty id in data rows "
-                        f"{_rows(ids.isna())}")
+                        f"{empty_rows}")
     return problems
 
 
-def _check_weights(raw: pd.Series, column: str, ids: pd.Series | None) -> list[str]:
+def _check_weights(raw: pd.Series, column: str, ids: pd.Series | None,
+                   rows: Callable[[np.ndarray], str] | None = None) -> list[str]:
+    """The weight rule's problems; ``raw`` one value per row, or (with ``rows`` naming the
+    data rows of the values a mask picks) some distinct values of a file's column."""
+    rows = rows or (lambda mask: _rows(mask, ids))
     problems = []
     weights = pd.to_numeric(raw, errors="coerce")
     blank, not_positive = design_weight_faults(weights.to_numpy(dtype=np.float64,
@@ -773,31 +804,41 @@ def _check_weights(raw: pd.Series, column: str, ids: pd.Series | None) -> list[s
     bad_text = weights.isna() & raw.notna()
     if bad_text.any():
         problems.append(f"column {column!r} (weight): expected positive numbers, found text in "
-                        f"data rows {_rows(bad_text, ids)}")
+                        f"data rows {rows(np.asarray(bad_text))}")
     empty = raw.isna()
     if empty.any():
         problems.append(f"column {column!r} (weight): empty weight in data rows "
-                        f"{_rows(empty, ids)}; every respondent needs a positive weight")
+                        f"{rows(np.asarray(empty))}; every respondent needs a positive weight")
     infinite = blank & weights.notna().to_numpy()
     if infinite.any():
         problems.append(f"column {column!r} (weight): infinite weight in data rows "
-                        f"{_rows(infinite, ids)}; expected finite positive numbers")
+                        f"{rows(np.asarray(infinite))}; expected finite positive numbers")
     if not_positive.any():
         problems.append(f"column {column!r} (weight): weights must be positive; zero or negative "
-                        f"in data rows {_rows(not_positive, ids)}")
+                        f"in data rows {rows(np.asarray(not_positive))}")
     return problems
 
 
 def _rows(mask: pd.Series, ids: pd.Series | None = None) -> str:
     """'3, 17, 40' (1-based data rows) with ids where known, shortened for long lists."""
     positions = np.flatnonzero(np.asarray(mask, dtype=bool))
-    shown = [str(p + 1) for p in positions[:ROWS_SHOWN]]
-    text = ", ".join(shown)
-    if len(positions) > ROWS_SHOWN:
-        text += f" and {len(positions) - ROWS_SHOWN} more"
-    if ids is not None and len(positions):
-        id_text = ", ".join(str(v) for v in ids.iloc[positions[:ROWS_SHOWN]])
-        text += f" (ids {id_text}{' ...' if len(positions) > ROWS_SHOWN else ''})"
+    return rows_text(len(positions), (positions[:ROWS_SHOWN] + 1).tolist(),
+                     None if ids is None else ids.iloc[positions[:ROWS_SHOWN]].tolist())
+
+
+def rows_text(total: int, first: list[int], ids: list | None = None) -> str:
+    """'3, 17, 40 and 12 more (ids a, b, c ...)': ``total`` data rows, the ``first`` of them
+    (1-based, at most :data:`ROWS_SHOWN`) and their ids (None: no id column).
+
+    >>> rows_text(10, [3, 17], ["BL3", "BL17"])
+    '3, 17 and 8 more (ids BL3, BL17 ...)'
+    """
+    text = ", ".join(str(row) for row in first[:ROWS_SHOWN])
+    if total > len(first[:ROWS_SHOWN]):
+        text += f" and {total - len(first[:ROWS_SHOWN])} more"
+    if ids is not None and total:
+        id_text = ", ".join(str(v) for v in ids[:ROWS_SHOWN])
+        text += f" (ids {id_text}{' ...' if total > ROWS_SHOWN else ''})"
     return text
 
 

@@ -443,6 +443,29 @@ def _check_decodes(path: Path, codec: str, how: str) -> None:
 
 # ---- CSV ------------------------------------------------------------------------------------
 def _read_csv(path: Path, options: ReadOptions, meta: TableMeta, tab: bool) -> pd.DataFrame:
+    encoding, delimiter, decimal, header, rows, records = csv_dialect(path, options, meta, tab)
+    check_header([c.strip() for c in records[header]] if records else [], path)
+    try:
+        frame = pd.read_csv(path, encoding=encoding, sep=delimiter, decimal=decimal,
+                            header=header,
+                            # Only a truly empty cell is "no answer": text such as "NA" or "n/a"
+                            # must be seen and reported, not silently turned into a missing value.
+                            keep_default_na=False, na_values=[""], low_memory=False)
+    except pd.errors.ParserError as error:
+        read = ", ".join(f"{k} {v}" for k, v in meta.detected.items())
+        raise StudyError(f"could not be read as CSV with {read}: {_first_line(error)}; if the "
+                         f"delimiter is wrong, set delimiter: (comma, semicolon, tab or pipe) in "
+                         f"the study file", path) from None
+    if rows > 1:
+        frame = _drop_header_rows(frame, rows - 1, meta, decimal)
+    return frame
+
+
+def csv_dialect(path: Path, options: ReadOptions, meta: TableMeta, tab: bool = False):
+    """How a CSV export is read: (encoding, delimiter, decimal mark, 0-based row of the
+    column names, header rows, the first records), from ``options`` where the study file
+    sets them, else detected; each choice noted in ``meta.detected`` ("Read as:"), and an
+    encoding told from a handful of bytes in ``meta.warnings``."""
     encoding, told = detect_encoding(path, options.encoding, options.columns)
     meta.detected["encoding"] = _said(encoding, told)
     sample = _sample_text(path, encoding)
@@ -461,24 +484,9 @@ def _read_csv(path: Path, options: ReadOptions, meta: TableMeta, tab: bool) -> p
         decimal, how = sniff_decimal(records[1:], delimiter), "detected"
     meta.detected["decimal"] = _said("comma" if decimal == "," else "point", how)
     header, rows = _header_block(records, options, meta)
-    names = [c.strip() for c in records[header]] if records else []
-    check_header(names, path)
     if told == "detected" and encoding != "utf-8":
         meta.warnings += filter(None, [_thin_evidence(path, encoding)])
-    try:
-        frame = pd.read_csv(path, encoding=encoding, sep=delimiter, decimal=decimal,
-                            header=header,
-                            # Only a truly empty cell is "no answer": text such as "NA" or "n/a"
-                            # must be seen and reported, not silently turned into a missing value.
-                            keep_default_na=False, na_values=[""], low_memory=False)
-    except pd.errors.ParserError as error:
-        read = ", ".join(f"{k} {v}" for k, v in meta.detected.items())
-        raise StudyError(f"could not be read as CSV with {read}: {_first_line(error)}; if the "
-                         f"delimiter is wrong, set delimiter: (comma, semicolon, tab or pipe) in "
-                         f"the study file", path) from None
-    if rows > 1:
-        frame = _drop_header_rows(frame, rows - 1, meta, decimal)
-    return frame
+    return encoding, delimiter, decimal, header, rows, records
 
 
 def _said(value: str, how: str) -> str:
