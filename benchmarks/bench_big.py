@@ -17,7 +17,11 @@ the child on the moments it got.
     segment and a wave): the driver base, pairwise moments in batches and 1,000 resamples of
     200 random groups (:mod:`drivers.filestudy`), end to end;
 (e) ``drivers metrics study.yaml``: the outcome tables overall, by segment and by wave, the
-    attribute and dimension tables, end to end.
+    attribute and dimension tables, end to end;
+(f) ``drivers report study.yaml``: every value of the file checked through DuckDB, the report
+    (1,000 resamples, PDF) built from the default random sample of respondents
+    (:data:`drivers.filesample.REPORT_SAMPLE`), end to end; :data:`REPORT_REPEATS` runs (a
+    run takes minutes), CPU seconds of the command and its worker processes beside it.
 
 Goal: a peak of a few hundred MB (the numbers alone would take 2 GB in pandas).
 Run: ``make bench`` or ``python benchmarks/bench_big.py`` (``BIG_ROWS=1000000`` for a quick
@@ -41,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 SEED = 20261127
 N_ROWS = int(os.environ.get("BIG_ROWS", 10_000_000))
 REPEATS = int(os.environ.get("BIG_REPEATS", 3))
+REPORT_REPEATS = int(os.environ.get("BIG_REPORT_REPEATS", 1))
 ATTRIBUTES = [f"a{j:02d}" for j in range(1, 21)]
 
 
@@ -118,8 +123,9 @@ dimensions:
 """
 
 
-def child(command: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak resident MB (the kernel's ru_maxrss of this child) and its output."""
+def child(command: list[str]) -> tuple[float, float, str, float]:
+    """Wall seconds, peak resident MB (the kernel's ru_maxrss of this child), its output and
+    its CPU seconds (user + system, with the worker processes it waited for)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, text=True,
@@ -131,13 +137,13 @@ def child(command: list[str]) -> tuple[float, float, str]:
         err.seek(0)
         if process.returncode:
             raise SystemExit(f"step failed: {' '.join(command[:4])} ...\n{err.read()}")
-        return wall, usage.ru_maxrss / 1024, out.read()
+        return wall, usage.ru_maxrss / 1024, out.read(), usage.ru_utime + usage.ru_stime
 
 
-def step(name: str, command: list[str]) -> None:
-    if name[1] not in os.environ.get("BIG_STEPS", "abcde"):   # BIG_STEPS=de: only (d), (e)
+def step(name: str, command: list[str], repeats: int = REPEATS) -> None:
+    if name[1] not in os.environ.get("BIG_STEPS", "abcdef"):   # BIG_STEPS=de: only (d), (e)
         return
-    runs = [child(command) for _ in range(REPEATS)]
+    runs = [child(command) for _ in range(repeats)]
     wall = statistics.median(r[0] for r in runs)
     peak = max(r[1] for r in runs)
     facts = {}
@@ -146,7 +152,9 @@ def step(name: str, command: list[str]) -> None:
             facts = json.loads(line)
     core = facts.get("core")
     inner = facts.get("seconds")
-    line = f"{name:<41} {wall:6.1f} s (median of {REPEATS})  peak {peak:5.0f} MB"
+    line = f"{name:<41} {wall:6.1f} s (median of {repeats})  peak {peak:5.0f} MB"
+    if name.startswith("(f)"):
+        line += f"  CPU {statistics.median(r[3] for r in runs):6.1f} s"
     if "cells" in facts:
         line += f"  {facts['cells']} cells"
     if inner is not None:
@@ -188,6 +196,12 @@ def main() -> None:
         step("(e) drivers metrics study.yaml",
              [sys.executable, "-m", "drivers", "metrics", str(study), "--engine", "duckdb",
               "--out", str(Path(folder) / "metrics.xlsx")])
+        from drivers.filesample import REPORT_SAMPLE
+
+        step(f"(f) drivers report study.yaml ({REPORT_SAMPLE:,} sample)",
+             [sys.executable, "-m", "drivers", "report", str(study), "--engine", "duckdb",
+              "--date", "2026-11-28", "--out", str(Path(folder) / "report.pdf")],
+             repeats=REPORT_REPEATS)
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 

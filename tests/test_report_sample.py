@@ -50,11 +50,17 @@ def pandas_rows(study_file, rows):
 
 
 @pytest.fixture(scope="module")
-def big(tmp_path_factory):
+def parquet_study(tmp_path_factory):
+    """The bank study with its data as Parquet."""
+    return as_parquet(bank_loan_study_file(), tmp_path_factory.mktemp("bigreport"))
+
+
+@pytest.fixture(scope="module")
+def big(parquet_study):
     """The bank study as Parquet, its report from a sample of 600 of its 2,000 rows
     (through DuckDB, as a file above the size threshold is read), in English and Chinese."""
-    folder = tmp_path_factory.mktemp("bigreport")
-    study_file = as_parquet(bank_loan_study_file(), folder)
+    study_file = parquet_study
+    folder = study_file.parent
     options = {"bootstrap": BOOTSTRAP, "seed": SEED, "date": DATE, "engine": "duckdb",
                "sample": N, "n_jobs": 1}
     english = build_report(study_file, folder / "en.pdf", workbook=folder / "en.xlsx",
@@ -63,7 +69,7 @@ def big(tmp_path_factory):
     return {"study_file": study_file, "folder": folder, "en": english, "zh": chinese}
 
 
-def test_the_sample_is_the_rows_with_the_smallest_seeded_hash(big, monkeypatch):
+def test_the_sample_is_the_rows_with_the_smallest_seeded_hash(monkeypatch):
     rows = sample_rows(2000, N, SEED)
     expected = smallest_hashes(2000, N, SEED)
     np.testing.assert_array_equal(rows, expected)
@@ -79,10 +85,10 @@ def test_the_sample_is_the_rows_with_the_smallest_seeded_hash(big, monkeypatch):
     np.testing.assert_array_equal(sample_rows(50, 50, 1), np.arange(50))
 
 
-def test_the_report_holds_exactly_those_rows(big):
+def test_the_report_holds_exactly_those_rows(parquet_study):
     """The study behind the report holds the chosen rows, in file order, as pandas reads
     them (respondent ids at the same file positions), Parquet and CSV alike."""
-    study_file = big["study_file"]
+    study_file = parquet_study
     rows = smallest_hashes(2000, N, SEED)
     study, raw = pandas_rows(study_file, rows)
     drawn = load_sample(study_file, N, SEED)
