@@ -49,11 +49,12 @@ import pandas as pd
 
 from drivers.study import DataWarning, Study
 
-#: Respondents a report of a big study is built from by default (``--sample``). Measured on
-#: 2 shared cores (benchmarks/bench_big.py step f): the report of a 10,000,000-row study
-#: from 20,000 respondents takes a few minutes, and at 20,000 the 95% margin of an NPS is
-#: at most +-1.4 points (1.96 sqrt(1 / n); +-1.0 at 40% promoters and 20% detractors) and of
-#: a top-box share at most +-0.7 points.
+#: Respondents a report of a big study is built from by default (``--sample``). At 20,000
+#: the 95% margin of an NPS is at most +-1.4 points (1.96 sqrt(1 / n); +-1.0 at 40%
+#: promoters and 20% detractors) and of a top-box share at most +-0.7 points, while the
+#: report's row-level steps (outcome-model resamples above all) grow with n: the report of
+#: the 10,000,000-row study of benchmarks/bench_big.py (step f) took 287 s of CPU, 9.4 min
+#: wall on 2 cores shared at load 8-10 (about 3-4 min on 2 free cores), peak 516 MB.
 REPORT_SAMPLE = 20_000
 
 
