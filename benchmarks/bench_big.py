@@ -23,6 +23,10 @@ the child on the moments it got.
     ``--engine pandas`` (every row loaded: the path before; run once, it takes GBs);
 (h) ``drivers init big.parquet --engine duckdb``: the starter study from SQL value lists and
     a seeded sample (:mod:`drivers.fileinit`), and (i) with ``--engine pandas`` (once).
+(j) ``drivers report study.yaml``: every value of the file checked through DuckDB, the report
+    (1,000 resamples, PDF) built from the default random sample of respondents
+    (:data:`drivers.filesample.REPORT_SAMPLE`), end to end; :data:`REPORT_REPEATS` runs (a
+    run takes minutes), CPU seconds of the command and its worker processes beside it.
 
 Goal: a peak of a few hundred MB (the numbers alone would take 2 GB in pandas).
 Run: ``make bench`` or ``python benchmarks/bench_big.py`` (``BIG_ROWS=1000000`` for a quick
@@ -47,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 SEED = 20261127
 N_ROWS = int(os.environ.get("BIG_ROWS", 10_000_000))
 REPEATS = int(os.environ.get("BIG_REPEATS", 3))
+REPORT_REPEATS = int(os.environ.get("BIG_REPORT_REPEATS", 1))
 ATTRIBUTES = [f"a{j:02d}" for j in range(1, 21)]
 
 
@@ -136,7 +141,7 @@ dimensions:
 
 def child(command: list[str]) -> tuple[float, float, str, float]:
     """Wall seconds, peak resident MB (the kernel's ru_maxrss of this child), its output and
-    its CPU seconds (user + sys)."""
+    its CPU seconds (user + system, with the worker processes it waited for)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, text=True,
@@ -152,7 +157,7 @@ def child(command: list[str]) -> tuple[float, float, str, float]:
 
 
 def step(name: str, command: list[str], repeats: int = REPEATS) -> None:
-    if name[1] not in os.environ.get("BIG_STEPS", "abcdefghi"):   # BIG_STEPS=de: (d), (e)
+    if name[1] not in os.environ.get("BIG_STEPS", "abcdefghij"):   # BIG_STEPS=de: (d), (e)
         return
     runs = [child(command) for _ in range(repeats)]
     wall = statistics.median(r[0] for r in runs)
@@ -216,6 +221,13 @@ def main() -> None:
             step(f"({letter}) drivers init big.parquet ({engine})",
                  [*python, INIT.format(root=str(ROOT), out=str(out), path=str(path),
                                        engine=engine)], repeats)
+
+        from drivers.filesample import REPORT_SAMPLE
+
+        step(f"(j) drivers report study.yaml ({REPORT_SAMPLE:,} sample)",
+             [sys.executable, "-m", "drivers", "report", str(study), "--engine", "duckdb",
+              "--date", "2026-11-28", "--out", str(Path(folder) / "report.pdf")],
+             repeats=REPORT_REPEATS)
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 
 from drivers import __version__
 from drivers.entry import EXIT_INTERRUPTED, INTERRUPTED
+from drivers.filesample import REPORT_SAMPLE
 from drivers.importance import METHODS
 from drivers.messages import languages
 from drivers.output import (
@@ -318,6 +319,12 @@ def _add_report_parser(commands) -> None:
     brand.add_argument("--template", type=Path,
                        help="your own Typst template (see drivers/report/templates/report.typ "
                             "for its inputs)")
+    _add_engine(report, "how the study's data is read: 'duckdb' checks every row of a .parquet "
+                        "or .csv through DuckDB and builds the report from a seeded random "
+                        "sample of --sample respondents")
+    report.add_argument("--sample", type=_respondents, default=REPORT_SAMPLE, metavar="N",
+                        help=f"respondents in the random sample of a study read through DuckDB "
+                             f"({REPORT_SAMPLE:,}; the seed is --seed)")
     _add_parallel_options(report)
     report.set_defaults(run=run_report)
 
@@ -342,7 +349,8 @@ def run_report(args: argparse.Namespace) -> int:
     from drivers.analysis import compare
     from drivers.report import brand_of, build_report, report_base
 
-    study = _load_study(args.study)
+    drawn = _report_sample(args)
+    study = drawn.study if drawn is not None else _load_study(args.study)
     _check_outputs(args, [*given, *study_inputs(study)])
 
     def resampled(bootstrap: int) -> None:  # the report's two paired bootstraps
@@ -355,7 +363,7 @@ def run_report(args: argparse.Namespace) -> int:
                      primary=args.primary_colour, confidentiality=args.confidentiality,
                      template=args.template)
     with _cluster(args.scheduler):
-        result = build_report(study, args.out, title=args.title, lang=args.lang,
+        result = build_report(drawn or study, args.out, title=args.title, lang=args.lang,
                               bootstrap=args.bootstrap, seed=args.seed, date=args.date,
                               workbook=args.workbook, deck=args.deck, brand=brand,
                               progress=True, n_jobs=args.jobs)
@@ -364,6 +372,22 @@ def run_report(args: argparse.Namespace) -> int:
         if path:
             print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def _report_sample(args: argparse.Namespace):
+    """The random sample a big study's report is built from (``--engine``), or None."""
+    from drivers.filesample import load_sample, sample_seed
+    from drivers.filestudy import use_duckdb
+
+    _check_input(args.study, "study file (YAML)")
+    if not use_duckdb(args.study, args.engine):
+        return None
+    drawn = load_sample(args.study, args.sample, sample_seed(args.seed))
+    print(f"{drawn.path}: {drawn.total:,} rows checked through DuckDB (--engine {args.engine})"
+          + (f"; the report describes a random sample of {drawn.n:,} of them (seed "
+             f"{drawn.seed}); drivers metrics and drivers compare give the full-file figures"
+             if drawn.sampled else "; the report uses every row"), file=sys.stderr)
+    return drawn
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -710,6 +734,18 @@ def _duration(seconds: float) -> str:
 
 
 # ---- argument types ------------------------------------------------------------------------
+def _respondents(text: str) -> int:
+    """An argparse type: a whole number of respondents, at least 1."""
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of respondents >= 1, got "
+                                         f"{text!r}")
+    return value
+
+
 def _resamples(lowest: int) -> Callable[[str], int]:
     """An argparse type: a whole number of resamples from ``lowest`` to MAX_BOOTSTRAP."""
     least = "0 (none)" if lowest == 0 else f"{lowest}"

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from drivers.filesample import REPORT_SAMPLE, FileSample, load_sample, sample_seed
 from drivers.report.numbers import (
     ReportNumbers,
     Steps,
@@ -91,13 +92,15 @@ def build_report(study: Study | str | Path, out_pdf: str | Path, title: str | No
                  lang: str = "en", bootstrap: int = 1000, seed: int | None = 1,
                  date: dt.date | str | None = None, workbook: str | Path | None = None,
                  deck: str | Path | None = None, brand: Brand | None = None,
-                 progress: bool = False, n_jobs: int = 2) -> ReportResult:
+                 progress: bool = False, n_jobs: int = 2, engine: str = "auto",
+                 sample: int | None = None) -> ReportResult:
     """Write the stakeholder PDF (and the workbook and deck behind it) for a study.
 
     Parameters
     ----------
-    study : Study or path
-        The survey, or its study file (YAML).
+    study : Study, path or FileSample
+        The survey, or its study file (YAML), or a sample of a big study's file
+        (:func:`drivers.filesample.load_sample`).
     out_pdf : path
         The PDF to write (atomically: a failure leaves no partial file, and an older file
         stays as it was).
@@ -126,6 +129,19 @@ def build_report(study: Study | str | Path, out_pdf: str | Path, title: str | No
     n_jobs : int
         Processes for the bootstrap and the charts (the numbers and bytes do not depend
         on it).
+    engine : {"auto", "pandas", "duckdb"}
+        How a study file's data is read (:func:`drivers.filestudy.use_duckdb`): "auto" reads
+        a Parquet or CSV export above the size threshold of :mod:`drivers.big` through
+        DuckDB, and the report is then built from a seeded simple random sample of its
+        respondents (``sample``); "pandas" loads every row.
+    sample : int, optional
+        Respondents of the random sample of a study read through DuckDB (default
+        :data:`drivers.filesample.REPORT_SAMPLE`), chosen by ``seed``
+        (:func:`drivers.filesample.sample_rows`). Every figure and interval then describes
+        that sample, and the title page, executive summary, method section and workbook
+        README say so ("a random sample of N of the T respondents in FILE (seed S)");
+        ``drivers metrics`` and ``drivers compare`` give the full-file figures. A sample at
+        least as large as the file uses every row and says nothing about sampling.
 
     Returns
     -------
@@ -158,6 +174,19 @@ def build_report(study: Study | str | Path, out_pdf: str | Path, title: str | No
     {'csat': 'A', 'nps': 'B'}
     >>> "drivers_attribute" in result.tables and result.workbook.exists()
     True
+
+    A study whose data file is read through DuckDB (forced here; "auto" does it for a big
+    Parquet or CSV file) is reported from a random sample of its respondents:
+
+    >>> from drivers.filestudy import as_parquet
+    >>> from drivers.paths import bank_loan_study_file
+    >>> study_file = as_parquet(bank_loan_study_file(), tempfile.mkdtemp())
+    >>> result = build_report(study_file, out / "sample.pdf", bootstrap=20, seed=1,
+    ...                       engine="duckdb", sample=800)
+    >>> result.facts["sample"]
+    {'n': 800, 'total': 2000, 'file': 'survey.parquet', 'seed': 1}
+    >>> result.facts["n"]
+    800
     """
     from drivers.io import load_study
     from drivers.messages import languages, words
@@ -170,8 +199,21 @@ def build_report(study: Study | str | Path, out_pdf: str | Path, title: str | No
         raise ValueError(f"bootstrap must be a whole number of resamples >= 1, got {bootstrap!r}")
     if date is not None:
         date = dt.date.fromisoformat(str(date))
-    if not isinstance(study, Study):
-        study = load_study(study)
+    drawn = None
+    if isinstance(study, FileSample):
+        drawn, study = study, study.study
+    elif not isinstance(study, Study):
+        from drivers.filestudy import use_duckdb
+
+        if use_duckdb(study, engine):
+            drawn = load_sample(study, REPORT_SAMPLE if sample is None else sample,
+                                sample_seed(seed))
+            study = drawn.study
+        else:
+            study = load_study(study)
+    elif engine not in ("auto", "pandas"):
+        raise ValueError(f"engine {engine!r}: only a study file's data is read through "
+                         f"DuckDB; pass the study file, not a Study already in memory")
     brand = brand or brand_of(study, lang)
     # Every output checked before any work: never an input (the study file, its data, the
     # logo, the template), a folder, another output or a wrong ending.
@@ -184,7 +226,7 @@ def build_report(study: Study | str | Path, out_pdf: str | Path, title: str | No
         warm_workers(n_jobs)  # started while the base and the point estimates are computed
     step = Steps(words(lang).raw("steps"), progress)
     numbers = compute_report(study, bootstrap=bootstrap, seed=seed, lang=lang,
-                             progress=progress, n_jobs=n_jobs, step=step)
+                             progress=progress, n_jobs=n_jobs, step=step, sample=drawn)
     step()
     doc = document(numbers, lang=lang, title=title, date=date, brand=brand)
     from drivers.report import deck as slides

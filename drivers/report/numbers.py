@@ -134,12 +134,15 @@ def outcome_importance(tables: dict, name: str, level: str = "attribute") -> pd.
 
 def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
                    lang: str = "en", progress: bool = False, n_jobs: int = 2,
-                   step: Callable[[], None] | None = None) -> ReportNumbers:
+                   step: Callable[[], None] | None = None, sample=None) -> ReportNumbers:
     """Run every analysis of the report once (see :func:`drivers.report.build_report`).
 
     Returns the tables (``.tables``, the workbook's sheets), the headline facts (``.facts``)
     and the diagnostic findings without writing anything. ``lang`` only chooses the language
-    of the label columns of the tables.
+    of the label columns of the tables. ``sample`` (a :class:`drivers.filesample.FileSample`
+    whose ``study`` is ``study``) says that the respondents are a random sample of a big
+    file: ``facts["sample"]`` then holds its size, the file's rows, the file and the seed,
+    and the data-quality table counts the whole file's rows.
     """
     from drivers.actions import expected_gains
     from drivers.analysis import DriverAnalysis, compare_pairs
@@ -273,7 +276,8 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
     tables["model_vif"] = vif_table
     listwise = int(base.data[attrs].notna().all(axis=1).sum())
     warnings += [w for w in tables["drivers_attribute"].attrs.get("warnings", [])]
-    tables["data_quality"] = _data_quality(study, lang)
+    sampled = sample is not None and sample.sampled
+    tables["data_quality"] = _data_quality(study, lang, sample.quality if sampled else None)
 
     step()
     if segments:
@@ -300,6 +304,8 @@ def compute_report(study: Study, bootstrap: int = 1000, seed: int | None = 1,
                 missing="pairwise", n_jobs=n_jobs, progress=bars)
 
     facts = _facts(study, base, base_facts, tables, pair, bootstrap, seed, listwise)
+    facts["sample"] = {"n": sample.n, "total": sample.total, "file": sample.path.name,
+                       "seed": sample.seed} if sampled else None
     return ReportNumbers(study=study, base=base, csat=csat, nps=nps, bootstrap=int(bootstrap),
                          seed=seed, tables=tables, facts=facts, relation=relation,
                          advice=advice, findings=findings,
@@ -326,19 +332,24 @@ def label(study: Study, name: str, lang: str) -> str:
     return label_for(study, name, lang)
 
 
-def _data_quality(study: Study, lang: str) -> pd.DataFrame:
-    """Answered and missing (by reason) per rated column, all respondents."""
+def _data_quality(study: Study, lang: str, account: dict | None = None) -> pd.DataFrame:
+    """Answered and missing (by reason) per rated column, all respondents; with
+    ``account`` (a big file's row account, :attr:`drivers.filesample.FileSample.quality`)
+    every row of the file."""
     columns = [o.column for o in study.outcomes.values()] + study.attribute_columns
-    reasons = sorted({r for c in columns if c in study.missing.columns
-                      for r in study.missing[c].dropna().unique()})
+    if account is None:
+        account = {column: {"answered": int(study.data[column].notna().sum()),
+                            **(study.missing[column].value_counts().to_dict()
+                               if column in study.missing else {})} for column in columns}
+    reasons = sorted({r for c in columns for r, n in account[c].items()
+                      if r != "answered" and n})
     names = {o.column: n for n, o in study.outcomes.items()}
     rows = []
     for column in columns:
         row = {"column": column, "label": label(study, names.get(column, column), lang),
-               "answered": int(study.data[column].notna().sum())}
-        counts = study.missing[column].value_counts() if column in study.missing else {}
+               "answered": int(account[column]["answered"])}
         for reason in reasons:
-            row[reason] = int(counts.get(reason, 0))
+            row[reason] = int(account[column].get(reason, 0))
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -206,6 +206,8 @@ class _Pages:
             w("title_page.fieldwork", waves=waves),
             w("title_page.intervals", b=f["bootstrap"], seed=f["seed"]),
         ]
+        if f.get("sample"):
+            self.meta["lines"].append(w("title_page.sample", **f["sample"]))
 
     def summary(self) -> None:
         w, f, csat, nps = self.w, self.n.facts, self.csat, self.nps
@@ -248,6 +250,8 @@ class _Pages:
             key, csat_dim=self.label(d_csat), nps_dim=self.label(d_nps),
             csat_share=self.w.pct(dims.loc[d_csat, f"share_{csat}"]),
             nps_share=self.w.pct(dims.loc[d_nps, f"share_{nps}"])))
+        if f.get("sample"):
+            self.add("paragraph", text=w("summary.sample", **f["sample"]), muted=True)
         if "trend" in f[csat]:
             self.trend_figure()
         attr = self.n.tables["drivers_attribute"]
@@ -730,9 +734,12 @@ class _Pages:
                 top=csat.top or default_top_box(csat.scale), lo=csat.scale[0], hi=csat.scale[1],
                 weights=weights, base_text=base_text, listwise=f["listwise"],
                 n=f["base"]["n"], b=f["bootstrap"], seed=f["seed"]))
+        if f.get("sample"):
+            self.add("paragraph", text=w("appendix.sample", **f["sample"]))
 
         self.add("section", title=w("appendix.quality"))
-        self.add("paragraph", text=w("appendix.quality_intro", n=f["n"]))
+        self.add("paragraph", text=w("appendix.quality_intro_file", **f["sample"])
+                 if f.get("sample") else w("appendix.quality_intro", n=f["n"]))
         quality = self.n.tables["data_quality"]
         reasons = [c for c in quality.columns if c not in ("column", "label", "answered")]
         columns = {"label": w("table.question"), "answered": w("table.answered")}

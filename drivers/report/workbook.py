@@ -87,6 +87,10 @@ def readme(sheets: dict[str, pd.DataFrame], numbers: ReportNumbers, lang: str) -
     """The README sheet: sheets, their columns with meaning and unit, the summary's sources."""
     w = words(lang)
     rows = []
+    if numbers.facts.get("sample"):   # first: every number below describes the sample
+        rows.append({w("workbook.sheet"): "README", w("workbook.column"): "",
+                     w("workbook.meaning"): w("workbook.sample", **numbers.facts["sample"]),
+                     w("workbook.unit"): ""})
     for sheet, frame in sheets.items():
         rows.append({w("workbook.sheet"): sheet, w("workbook.column"): "",
                      w("workbook.meaning"): _sheet_text(w, sheet), w("workbook.unit"): ""})
