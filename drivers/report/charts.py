@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 
 #: Width of the text block of the A4 page (210 mm less two 20 mm margins), in inches.
 TEXT_WIDTH = 170 / 25.4
+#: Redrawings of a chart that grew while drawn, each shorter by what it grew (see
+#: :meth:`Chart.figure`).
+FIT_PASSES = 3
 
 
 @dataclass
@@ -50,18 +53,37 @@ class Chart:
     rendered: dict = field(default_factory=dict, repr=False, compare=False)
 
     def figure(self):
-        """The drawn matplotlib figure (close it with ``plt.close``)."""
+        """The drawn matplotlib figure (close it with ``plt.close``), :attr:`height` tall.
+
+        A chart that grows while it is drawn (a priority matrix adds its numbered key of
+        labels under the axes) is drawn once more with its axes shorter by what it grew,
+        so the page keeps the room it planned (the matrix and its action list on one page).
+        """
+        import matplotlib.pyplot as plt
+
+        drawn_at = self.height
+        fig = self._drawn(drawn_at)
+        for _ in range(FIT_PASSES):  # a shorter chart may key one more label: try again
+            grown = fig.get_size_inches()[1] - self.height
+            if grown <= 0.01:
+                break
+            plt.close(fig)
+            drawn_at = max(drawn_at - grown, self.height / 2)
+            fig = self._drawn(drawn_at)
+        return fig
+
+    def _drawn(self, height: float):
         import matplotlib.pyplot as plt
 
         from drivers.style import use_house_style
 
         with use_house_style(self.lang):
             if self.kind == "figure":
-                fig = plt.figure(figsize=(TEXT_WIDTH, self.height), layout="constrained")
+                fig = plt.figure(figsize=(TEXT_WIDTH, height), layout="constrained")
                 self.draw(fig)
                 fig.set_layout_engine("none")
             else:
-                fig, ax = plt.subplots(1, self.ncols, figsize=(TEXT_WIDTH, self.height),
+                fig, ax = plt.subplots(1, self.ncols, figsize=(TEXT_WIDTH, height),
                                        layout="constrained")
                 self.draw(ax)
                 # Keep the layout the labels were placed in (the charts lay the figure out

@@ -45,9 +45,9 @@ from drivers.study import default_top_box
 
 #: Drivers labelled in a priority matrix (act-first first); the action lists name them all.
 MATRIX_LABELS = 10
-#: Height (inches) of a priority matrix before its numbered key (about half an inch more),
+#: Height (inches) of a priority matrix with its numbered key (Chart.figure fits the key in),
 #: so the matrix, its key and the action list under it share one page.
-MATRIX_HEIGHT = 4.5
+MATRIX_HEIGHT = 5.0
 #: Drivers labelled by priority in each segment's matrix (the 3 largest are labelled too).
 SEGMENT_LABELS = 3
 #: Rows of a driver section's action list (the full list is in Appendix D).
@@ -696,7 +696,7 @@ class _Pages:
                                   label_key=True)
 
         self.add("subsection", title=w("segments.matrices", o=short, s=name))
-        self.figure(f"segments-{outcome}", draw, 3.3 * rows + 0.1,
+        self.figure(f"segments-{outcome}", draw, 3.3 * rows + 0.5,
                     w("segments.matrix_caption", o=short, s=name, k=SEGMENT_LABELS,
                       b=int(matrix.attrs.get("bootstrap") or 0)), headline, kind="figure")
 
