@@ -274,9 +274,8 @@ def _clear_quadrant_names(ax, layout) -> None:
     """Move each quadrant name off the points and intervals: along the outer or the inner
     edge of its own quadrant, on one line or two, to the spot nearest its outer corner that
     the fewest markers and whiskers touch (the low-importance corners are where most drivers
-    sit)."""
+    sit). The figure is laid out and drawn already (:func:`_freeze`)."""
     fig = ax.figure
-    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     half = MARKER_SIZE * fig.dpi / 72.0 / 2 + 1.0
     inset, step = 4.0, 6.0
