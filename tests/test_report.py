@@ -450,3 +450,16 @@ def test_charts_drawn_in_processes_are_those_drawn_here_each_in_its_place():
     assert len({chart.rendered["png", 40] for chart in here}) == len(here)
     for alone, parallel in zip(here, shared, strict=True):
         assert parallel.rendered == alone.rendered, alone.key
+
+
+def test_workbook_labels_outcome_columns_as_their_outcomes(bank_zh):
+    # The data-quality sheet lists data columns; an outcome's column ("recommend") is labelled
+    # with the outcome's label in the report's language, as the PDF's table labels it.
+    from drivers.style import label_for
+
+    study = drivers.load_study(drivers.bank_loan_study_file())
+    sheet = pd.read_excel(bank_zh.workbook, sheet_name="data_quality")
+    labels = dict(zip(sheet["column"], sheet["label"], strict=True))
+    for name, outcome in study.outcomes.items():
+        assert labels[outcome.column] == label_for(study, name, "zh") != outcome.column
+    assert labels["bx_trust"] == label_for(study, "bx_trust", "zh")

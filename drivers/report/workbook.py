@@ -67,7 +67,11 @@ def workbook_sheets(numbers: ReportNumbers, lang: str) -> dict[str, pd.DataFrame
             key = next((c for c in ("driver", "attribute", "item", "column")
                         if c in frame.columns), None)
             if key is not None:
-                frame["label"] = [label(numbers.study, str(v), lang) for v in frame[key]]
+                # A data column holding an outcome is labelled as that outcome.
+                named = ({o.column: n for n, o in numbers.study.outcomes.items()}
+                         if key == "column" else {})
+                frame["label"] = [label(numbers.study, named.get(str(v), str(v)), lang)
+                                  for v in frame[key]]
         sheets[name] = frame  # write_table keeps long names unique within Excel's 31
     return sheets
 
