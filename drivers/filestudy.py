@@ -87,14 +87,10 @@ MAX_DISTINCT = 10_000
 
 def _spec(study_file: Path):
     """The parsed study file and the line of each key (problems as :class:`StudyError`)."""
-    from drivers.io import _read_spec
-    from drivers.schema import parse_spec
+    from drivers.io import read_model
 
-    spec, lines, _ = _read_spec(study_file)
-    try:
-        return parse_spec(spec, lines), lines
-    except StudyError as error:
-        raise StudyError(error.problems, study_file) from None
+    model, lines, _ = read_model(study_file)
+    return model, lines
 
 
 def data_file(study_file: str | Path) -> Path:
@@ -340,19 +336,14 @@ def check_file_study(study_file: str | Path, data: str | Path | None = None):
         StudyCheck,
         _header_hint,
         _list_names,
-        _named_columns,
-        _read_spec,
         _Structure,
+        read_model,
+        read_options,
     )
-    from drivers.readers import ReadOptions, TableMeta, check_header, csv_dialect
-    from drivers.schema import parse_spec
+    from drivers.readers import TableMeta, check_header, csv_dialect
 
     study_file = Path(study_file)
-    spec, lines, spec_encoding = _read_spec(study_file)
-    try:
-        model = parse_spec(spec, lines)
-    except StudyError as error:
-        raise StudyError(error.problems, study_file) from None
+    model, lines, spec_encoding = read_model(study_file)
     path = Path(data).resolve() if data is not None else data_file(study_file)
     kind = FILE_KINDS.get(path.suffix.lower())
     if kind is None:
@@ -365,10 +356,7 @@ def check_file_study(study_file: str | Path, data: str | Path | None = None):
                          path)
     meta, encoding, delimiter, decimal = TableMeta(), None, None, None
     if kind == "csv":
-        options = ReadOptions(encoding=model.encoding, delimiter=model.delimiter,
-                              decimal=model.decimal, header_row=model.header_row,
-                              header_rows=model.header_rows,
-                              columns=tuple(_named_columns(model)))
+        options = read_options(model)
         # The encoding as told once (by the study's column names where they are not ASCII),
         # then used for every pass over the file.
         encoding, delimiter, decimal, header, header_rows, records = csv_dialect(

@@ -122,21 +122,14 @@ def check_study(path: str | Path, data: str | Path | None = None) -> StudyCheck:
     answered, missing by reason, out of range and non-numeric counts.
     """
     study_file = Path(path)
-    spec, lines, encoding = _read_spec(study_file)
-    try:
-        model = parse_spec(spec, lines)
-    except StudyError as error:
-        raise StudyError(error.problems, study_file) from None
+    model, lines, encoding = read_model(study_file)
     if data is not None:
         source = Path(data).resolve()
     elif model.data:
         source = _data_path(study_file, model, lines)
     else:
         raise StudyError("the study file has no 'data:' entry naming the survey export", study_file)
-    options = ReadOptions(encoding=model.encoding, delimiter=model.delimiter,
-                          decimal=model.decimal, sheet=model.sheet, header_row=model.header_row,
-                          header_rows=model.header_rows, columns=tuple(_named_columns(model)))
-    frame, meta = read_table(source, options)
+    frame, meta = read_table(source, read_options(model))
     if encoding:
         meta.detected["study file encoding"] = f"{encoding} (detected)"
     return check_frame(frame, model, source=source, study_file=study_file, meta=meta,
@@ -146,6 +139,24 @@ def check_study(path: str | Path, data: str | Path | None = None) -> StudyCheck:
 def read_spec(study_file: str | Path) -> dict[str, Any]:
     """Parse a study file into a dict: duplicate keys, alias bombs and bad YAML refused."""
     return _read_spec(Path(study_file))[0]
+
+
+def read_model(study_file: Path) -> tuple[StudySpec, dict[tuple, int], str | None]:
+    """The parsed study file, the line of each key and the file's encoding when it was not
+    UTF-8 (problems as one :class:`StudyError` naming the file)."""
+    spec, lines, encoding = _read_spec(study_file)
+    try:
+        return parse_spec(spec, lines), lines, encoding
+    except StudyError as error:
+        raise StudyError(error.problems, study_file) from None
+
+
+def read_options(model: StudySpec) -> ReadOptions:
+    """How the study file says its data is read (the rest detected), with the column names
+    the study expects (they find the header row and tell a short header's encoding)."""
+    return ReadOptions(encoding=model.encoding, delimiter=model.delimiter,
+                       decimal=model.decimal, sheet=model.sheet, header_row=model.header_row,
+                       header_rows=model.header_rows, columns=tuple(_named_columns(model)))
 
 
 def _read_spec(study_file: Path) -> tuple[dict[str, Any], dict[tuple, int], str | None]:
