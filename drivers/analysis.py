@@ -809,7 +809,6 @@ def compare_pairs(study: Study, pairs: Sequence[Sequence[str]], level: str = "at
     samples = resample_seed = None
     if bootstrap:
         resample_seed = resolve_seed(seed)
-        _import_meanwhile(n_jobs)
         samples = bootstrap_samples(paired, first.X, Y, first.weights,
                                     n_resamples=int(bootstrap), seed=resample_seed,
                                     n_jobs=n_jobs, progress=_show(progress, bootstrap),
@@ -984,25 +983,6 @@ def lead_labels(diff: np.ndarray, diff_samples: np.ndarray | None, outcomes: Seq
                              "shared"))
     return pd.DataFrame({"p_value": p_value, "p_adjusted": p_adjusted,
                          "significant": significant, "lead": lead})
-
-
-def _import_meanwhile(n_jobs) -> None:
-    """Import what the lead labels need (Benjamini-Hochberg from statsmodels, which loads
-    scipy.stats: about 1.8 s of CPU) in a thread while worker processes run the bootstrap
-    and this process waits for them, rather than after them, when nothing else runs."""
-    import sys
-    import threading
-
-    from drivers.parallel import worker_processes
-
-    if "statsmodels.stats.multitest" in sys.modules or worker_processes(n_jobs) <= 1:
-        return
-    threading.Thread(target=_import_multitest, name="drivers-import-multitest",
-                     daemon=True).start()
-
-
-def _import_multitest() -> None:
-    import statsmodels.stats.multitest  # noqa: F401  (drivers.changes.adjust_p_values)
 
 
 class _Paired:

@@ -67,8 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _terminate_as_exception():
             code = _run(argv)
             sys.stdout.flush()  # a closed pipe shows up here rather than at interpreter exit
-        if code:
-            stop_workers()  # a failed command does not wait for workers it started ahead
+        # Done or failed, the command does not wait for its idle workers to wind down
+        # (loky's own exit joins them: about a second of nothing).
+        stop_workers()
         return code
     except BrokenPipeError:
         # Python's documented recipe: point standard output at devnull so that the final

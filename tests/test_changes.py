@@ -61,6 +61,38 @@ def test_benjamini_hochberg_by_hand_and_nan_left_out():
     assert flags.tolist() == [True, True, True, False, pd.NA, True]
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_benjamini_hochberg_is_statsmodels_fdr_bh(seed):
+    """Reference: statsmodels.stats.multitest.multipletests(method="fdr_bh"), on p-values
+    with ties, exact zeros and ones, values on the step-up boundary i alpha / m, and NaN
+    (left out of the family)."""
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(1, 40))
+    p = rng.choice([rng.uniform(0, 0.1), rng.uniform(0, 1)], size=m) * rng.uniform(0, 1, m)
+    p[rng.uniform(size=m) < 0.2] = 0.05 * rng.integers(1, m + 1) / m  # on a boundary
+    p[rng.uniform(size=m) < 0.1] = p[0]  # ties
+    p[rng.uniform(size=m) < 0.05] = 0.0
+    p[rng.uniform(size=m) < 0.05] = 1.0
+    missing = rng.uniform(size=m) < 0.15
+    p[missing] = np.nan
+    for alpha in (0.05, 0.10):
+        adjusted, flags = adjust_p_values(p, alpha=alpha)
+        tested = ~missing
+        if tested.any():
+            reject, corrected, _, _ = multipletests(p[tested], alpha=alpha, method="fdr_bh")
+            np.testing.assert_allclose(adjusted[tested], corrected, rtol=1e-15, atol=0)
+            assert flags[tested].tolist() == reject.tolist()
+        assert np.isnan(adjusted[missing]).all() and flags[missing].isna().all()
+    # Every p-value exactly on its step-up boundary i alpha / m: all flagged (p <= boundary).
+    boundary = np.arange(1, m + 1) / m * 0.05
+    reject, corrected, _, _ = multipletests(boundary, alpha=0.05, method="fdr_bh")
+    adjusted, flags = adjust_p_values(boundary, alpha=0.05)
+    assert reject.all() and flags.tolist() == reject.tolist()
+    np.testing.assert_allclose(adjusted, corrected, rtol=1e-15, atol=0)
+
+
 def test_difference_test_is_the_two_sided_z_test():
     result = difference_test([3.0, -3.0, 0.0, 1.0], [1.5, 1.5, 0.0, 0.0], ci=0.90)
     z = stats.norm.ppf(0.95)
