@@ -143,6 +143,75 @@ def _lane_sum(values, start, n):
 
 
 @njit(**_OPTIONS)
+def _last_two_pivots(G, inverse, n, k, thresholds):
+    """Pivots of the last two inner drivers, ``x`` (decided next to last) and ``y`` (last),
+    for the ``n`` states in columns ``0 .. n - 1``, which hold rows ``k`` (``y``) and
+    ``k + 1`` (``x``) besides the outcomes. Into ``inverse``: ``[0, n)`` 1 / the pivot of
+    ``x``; ``[n, 2n)`` of ``y`` alone; ``[2n, 3n)`` of ``y`` once ``x`` is swept;
+    ``[3n, 4n)`` the ``(x, y)`` entry times the first. A pivot at most its threshold counts
+    as collinear (inverse 0), as in :func:`_sweep_columns`. Returns a status code."""
+    y_row = k
+    x_row = 2 * k + 1  # _row_start(k + 1, k)
+    x_threshold, y_threshold = thresholds[k + 1], thresholds[k]
+    negative = 0
+    for s in range(np.uint64(n)):
+        x_pivot = G[x_row + k + 1, s]
+        negative += x_pivot < -x_threshold
+        reciprocal = 1.0 / x_pivot
+        x_inverse = reciprocal if x_pivot > x_threshold else 0.0
+        cross = G[x_row + k, s] * x_inverse
+        y_pivot = G[y_row + k, s]
+        negative += y_pivot < -y_threshold
+        reciprocal = 1.0 / y_pivot
+        inverse[s] = x_inverse
+        inverse[np.uint64(n) + s] = reciprocal if y_pivot > y_threshold else 0.0
+        y_swept = y_pivot - cross * G[x_row + k, s]
+        negative += y_swept < -y_threshold
+        reciprocal = 1.0 / y_swept
+        inverse[np.uint64(2 * n) + s] = reciprocal if y_swept > y_threshold else 0.0
+        inverse[np.uint64(3 * n) + s] = cross
+    return PIVOT_NEGATIVE if negative > 0 else OK
+
+
+@njit(**_OPTIONS)
+def _last_two_credits(G, inverse, out, credit_weights, n, k, outcome, scale):
+    """Credit the subsets that hold the last two inner drivers ``x`` or ``y`` straight from
+    their parents' states in columns ``0 .. n - 1`` (see :func:`_last_two_pivots`), never
+    writing those subsets' states: the same sweeps, in the same order, as sweeping ``x`` into
+    columns ``n .. 2n - 1`` and then ``y`` into ``2n .. 4n - 1``. Leaves the first two folds of
+    :func:`_inner` done: ``out[s]`` the weighted total of subsets ``s``, ``s + n``, ``s + 2n``
+    and ``s + 3n``; ``out[n + s]`` of those holding ``x``, ``out[2n + s]`` of those holding ``y``.
+    Returns how many shares fell below ``-R2_SLACK`` and the residual of all four drivers
+    of column ``n - 1`` (the subset of every inner driver)."""
+    y_row = k
+    x_row = 2 * k + 1
+    above_one = 0
+    u = np.uint64(n)
+    for s in range(u):
+        residual = G[outcome, s]
+        x_cross = G[x_row + outcome, s]
+        y_cross = G[y_row + outcome, s]
+        with_x = residual - x_cross * x_cross * inverse[s]
+        y_cross_x = y_cross - inverse[np.uint64(3) * u + s] * x_cross
+        with_y = residual - y_cross * y_cross * inverse[u + s]
+        with_both = with_x - y_cross_x * y_cross_x * inverse[np.uint64(2) * u + s]
+        share_x, share_y, share_both = with_x * scale, with_y * scale, with_both * scale
+        above_one += (share_x < -R2_SLACK) + (share_y < -R2_SLACK) + (share_both < -R2_SLACK)
+        credit_x = credit_weights[s] * (1.0 - share_x)
+        credit_y = credit_weights[s] * (1.0 - share_y)
+        credit_both = credit_weights[u + s] * (1.0 - share_both)
+        holds_x = credit_x + credit_both
+        out[u + s] = holds_x
+        out[np.uint64(2) * u + s] = credit_y + credit_both
+        out[s] = (out[s] + credit_y) + holds_x
+    s = u - np.uint64(1)
+    x_cross = G[x_row + outcome, s]
+    y_cross_x = G[y_row + outcome, s] - inverse[np.uint64(3) * u + s] * x_cross
+    with_x = G[outcome, s] - x_cross * x_cross * inverse[s]
+    return above_one, with_x - y_cross_x * y_cross_x * inverse[np.uint64(2) * u + s]
+
+
+@njit(**_OPTIONS)
 def _inner(G, scaled, inverse, weighted, rows_after, sizes, first, L, k, thresholds,
            inverse_variance, credit_weights, first_weight, h, phi, r2, r2_offset, store):
     """Sweep every inner subset of the state in column 0 of ``G`` and credit its R^2.
@@ -154,9 +223,17 @@ def _inner(G, scaled, inverse, weighted, rows_after, sizes, first, L, k, thresho
     inner driver is ``u`` are those of ``0 .. 2^u - 1`` with ``u`` added). Adds the inner
     drivers' credit to ``phi[first + u]`` and leaves the block's weighted total per outcome
     in ``weighted[:, 0]`` for the caller to credit to the outer drivers.
+
+    The last two inner drivers, when single variables, are not swept into columns of their
+    own: their three quarters of the subsets are credited straight from the states of the
+    first quarter (:func:`_last_two_credits`), which saves writing and reading back most
+    of the block. ``store`` (every R^2 kept) sweeps them as the others.
     """
     status = OK
-    for u in range(L):
+    fused = 2 if (not store and L >= 2 and sizes[first + L - 1] == 1
+                  and sizes[first + L - 2] == 1) else 0
+    top = L - fused
+    for u in range(top):
         n = 1 << u
         rows = rows_after[u] + sizes[first + u]
         code = _sweep_columns(G, scaled, inverse, 0, n, n, rows, k, thresholds[rows - 1])
@@ -166,6 +243,9 @@ def _inner(G, scaled, inverse, weighted, rows_after, sizes, first, L, k, thresho
             code = _sweep_columns(G, scaled, inverse, n, n, n, rows, k, thresholds[rows - 1])
             status = max(status, code)
     count = 1 << L
+    quarter = 1 << top
+    if fused:
+        status = max(status, _last_two_pivots(G, inverse, quarter, k, thresholds))
     for outcome in range(k):
         residual = G[outcome]
         out = weighted[outcome]
@@ -173,12 +253,19 @@ def _inner(G, scaled, inverse, weighted, rows_after, sizes, first, L, k, thresho
         # The empty subset explains nothing, exactly (1 - v / v need not round to 0).
         out[0] = 0.0 if h == 0 else first_weight * (1.0 - residual[0] * scale)
         above_one = residual[0] * scale < -R2_SLACK
-        for u in range(L):
+        for u in range(top):
             n = np.uint64(1) << np.uint64(u)
             for s in range(n):
                 share = residual[n + s] * scale
                 above_one += share < -R2_SLACK
                 out[n + s] = credit_weights[s] * (1.0 - share)
+        if fused:
+            beyond, every = _last_two_credits(G, inverse, out, credit_weights, quarter, k,
+                                              outcome, scale)
+            above_one += beyond
+            residual[count - 1] = every  # the subset of every inner driver (full R^2)
+            phi[first + L - 1, outcome] += _lane_sum(out, 2 * quarter, quarter)
+            phi[first + L - 2, outcome] += _lane_sum(out, quarter, quarter)
         if above_one:
             status = max(status, R2_ABOVE_ONE)
         if store:
@@ -188,7 +275,7 @@ def _inner(G, scaled, inverse, weighted, rows_after, sizes, first, L, k, thresho
             if h == 0:
                 r2[outcome, offset] = 0.0
         # Fold in halves: the upper half of a run of 2^(u+1) holds inner driver u.
-        for u in range(L - 1, -1, -1):
+        for u in range(top - 1, -1, -1):
             half = np.uint64(1) << np.uint64(u)
             phi[first + u, outcome] += _lane_sum(out, half, half)
             for s in range(half):

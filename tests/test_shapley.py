@@ -184,6 +184,28 @@ def test_exactly_collinear_drivers():
     assert values[2] == pytest.approx(values[4], abs=1e-12)
 
 
+@pytest.mark.parametrize("copy_of", [None, 3, 0])
+def test_collinear_last_drivers_equal_the_definition(copy_of):
+    """The last two drivers of the sweep (here 3 and 4) are credited without states of
+    their own (drivers.subset_sweep._last_two_credits): a driver 4 that copies driver 3
+    leaves no residual once 3 is in, one that copies driver 0 none once 0 is in. Reference:
+    the Shapley formula over least-squares refits of every subset (numpy's lstsq, which
+    handles the rank deficiency)."""
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(160, 5)) @ rng.normal(size=(5, 5))
+    if copy_of is not None:
+        X[:, 4] = X[:, copy_of]
+    y = X @ [0.4, -0.3, 0.2, 0.6, 0.5] + rng.normal(size=160)
+    groups = [[j] for j in range(5)]
+    values = shapley_values(*correlations_of(X, y))
+    np.testing.assert_allclose(values, brute_shapley(X, y, groups), atol=1e-9)
+    several = shapley_values(correlations_of(X, y)[0],
+                             np.column_stack([correlations_of(X, y)[1],
+                                              correlations_of(X, -2 * y + X[:, 1])[1]]))
+    np.testing.assert_allclose(several[:, 1], brute_shapley(X, -2 * y + X[:, 1], groups),
+                               atol=1e-9)
+
+
 def test_zero_variance_driver_gets_zero():
     X, y = random_data(100, 3, 11)
     corr_xx, corr_xy = correlations_of(X, y)
