@@ -31,9 +31,6 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-import matplotlib as mpl
-from matplotlib import font_manager
-
 #: Okabe & Ito (2008) colour-blind-safe colours, by name.
 OKABE_ITO = {
     "black": "#000000",
@@ -240,6 +237,8 @@ def house_rc(lang: str = "en") -> dict:
     >>> house_rc()["svg.hashsalt"]
     'drivers'
     """
+    import matplotlib as mpl
+
     families = ["DejaVu Sans"]
     cjk = cjk_font()
     if cjk is not None:
@@ -295,6 +294,8 @@ def use_house_style(lang: str = "en") -> Iterator[dict]:
     ...     plt.rcParams["font.size"] == rc["font.size"]
     True
     """
+    import matplotlib as mpl
+
     rc = house_rc(lang)
     with mpl.rc_context(rc):
         yield rc
@@ -348,6 +349,8 @@ def cjk_font() -> str | None:
     >>> name is None or has_glyphs("品牌体验", name)
     True
     """
+    from matplotlib import font_manager
+
     spec = importlib.util.find_spec("mplfonts")
     if spec is not None and spec.submodule_search_locations:
         for folder in spec.submodule_search_locations:
@@ -370,6 +373,7 @@ def has_glyphs(text: str, family: str) -> bool:
     >>> has_glyphs("Brand", "DejaVu Sans"), has_glyphs("品牌", "DejaVu Sans")
     (True, False)
     """
+    from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
     try:
