@@ -143,72 +143,114 @@ def _lane_sum(values, start, n):
 
 
 @njit(**_OPTIONS)
-def _last_two_pivots(G, inverse, n, k, thresholds):
-    """Pivots of the last two inner drivers, ``x`` (decided next to last) and ``y`` (last),
-    for the ``n`` states in columns ``0 .. n - 1``, which hold rows ``k`` (``y``) and
-    ``k + 1`` (``x``) besides the outcomes. Into ``inverse``: ``[0, n)`` 1 / the pivot of
-    ``x``; ``[n, 2n)`` of ``y`` alone; ``[2n, 3n)`` of ``y`` once ``x`` is swept;
-    ``[3n, 4n)`` the ``(x, y)`` entry times the first. A pivot at most its threshold counts
-    as collinear (inverse 0), as in :func:`_sweep_columns`. Returns a status code."""
-    y_row = k
-    x_row = 2 * k + 1  # _row_start(k + 1, k)
-    x_threshold, y_threshold = thresholds[k + 1], thresholds[k]
+def _pair_inverses(x_pivot, y_pivot, cross, x_threshold, y_threshold):
+    """Inverse pivots of two drivers ``x`` then ``y`` (residual variances ``x_pivot``,
+    ``y_pivot``, covariance ``cross``): 1 / x's, 1 / y's alone, 1 / y's once x is swept;
+    an inverse is 0 where its pivot is at most its threshold (collinear), as in
+    :func:`_sweep_columns`. Also returns how many pivots are below minus their threshold."""
+    negative = (x_pivot < -x_threshold) + (y_pivot < -y_threshold)
+    reciprocal = 1.0 / x_pivot
+    x_inverse = reciprocal if x_pivot > x_threshold else 0.0
+    reciprocal = 1.0 / y_pivot
+    y_inverse = reciprocal if y_pivot > y_threshold else 0.0
+    y_swept = y_pivot - (cross * x_inverse) * cross
+    negative += y_swept < -y_threshold
+    reciprocal = 1.0 / y_swept
+    return x_inverse, y_inverse, (reciprocal if y_swept > y_threshold else 0.0), negative
+
+
+@njit(**_OPTIONS)
+def _last_three_pivots(G, inverse, n, k, thresholds):
+    """Pivots of the last three inner drivers, ``z`` (decided third to last), ``x`` and
+    ``y`` (last), for the ``n`` states in columns ``0 .. n - 1``, which hold rows ``k``
+    (``y``), ``k + 1`` (``x``) and ``k + 2`` (``z``) besides the outcomes. Into ``inverse``,
+    ``n`` entries each: 1 / the pivot of ``z``; then of ``x``, ``y`` alone and ``y`` once ``x``
+    is swept (:func:`_pair_inverses`) with ``z`` left out; then the same once ``z`` is swept.
+    Returns a status code."""
+    y_row, x_row, z_row = k, 2 * k + 1, 3 * k + 3  # _row_start(k + i, k)
+    z_threshold, x_threshold, y_threshold = thresholds[k + 2], thresholds[k + 1], thresholds[k]
+    u = np.uint64(n)
     negative = 0
-    for s in range(np.uint64(n)):
-        x_pivot = G[x_row + k + 1, s]
-        negative += x_pivot < -x_threshold
-        reciprocal = 1.0 / x_pivot
-        x_inverse = reciprocal if x_pivot > x_threshold else 0.0
-        cross = G[x_row + k, s] * x_inverse
-        y_pivot = G[y_row + k, s]
-        negative += y_pivot < -y_threshold
-        reciprocal = 1.0 / y_pivot
-        inverse[s] = x_inverse
-        inverse[np.uint64(n) + s] = reciprocal if y_pivot > y_threshold else 0.0
-        y_swept = y_pivot - cross * G[x_row + k, s]
-        negative += y_swept < -y_threshold
-        reciprocal = 1.0 / y_swept
-        inverse[np.uint64(2 * n) + s] = reciprocal if y_swept > y_threshold else 0.0
-        inverse[np.uint64(3 * n) + s] = cross
+    for s in range(u):
+        z_pivot = G[z_row + k + 2, s]
+        negative += z_pivot < -z_threshold
+        reciprocal = 1.0 / z_pivot
+        z_inverse = reciprocal if z_pivot > z_threshold else 0.0
+        zy, zx = G[z_row + k, s], G[z_row + k + 1, s]
+        x_pivot, cross, y_pivot = G[x_row + k + 1, s], G[x_row + k, s], G[y_row + k, s]
+        x0, y0, yx0, faults = _pair_inverses(x_pivot, y_pivot, cross, x_threshold, y_threshold)
+        negative += faults
+        zx_scaled, zy_scaled = zx * z_inverse, zy * z_inverse
+        x1, y1, yx1, faults = _pair_inverses(x_pivot - zx_scaled * zx, y_pivot - zy_scaled * zy,
+                                             cross - zx_scaled * zy, x_threshold, y_threshold)
+        negative += faults
+        inverse[s] = z_inverse
+        inverse[u + s] = x0
+        inverse[np.uint64(2) * u + s] = y0
+        inverse[np.uint64(3) * u + s] = yx0
+        inverse[np.uint64(4) * u + s] = x1
+        inverse[np.uint64(5) * u + s] = y1
+        inverse[np.uint64(6) * u + s] = yx1
     return PIVOT_NEGATIVE if negative > 0 else OK
 
 
 @njit(**_OPTIONS)
-def _last_two_credits(G, inverse, out, credit_weights, n, k, outcome, scale):
-    """Credit the subsets that hold the last two inner drivers ``x`` or ``y`` straight from
-    their parents' states in columns ``0 .. n - 1`` (see :func:`_last_two_pivots`), never
-    writing those subsets' states: the same sweeps, in the same order, as sweeping ``x`` into
-    columns ``n .. 2n - 1`` and then ``y`` into ``2n .. 4n - 1``. Leaves the first two folds of
-    :func:`_inner` done: ``out[s]`` the weighted total of subsets ``s``, ``s + n``, ``s + 2n``
-    and ``s + 3n``; ``out[n + s]`` of those holding ``x``, ``out[2n + s]`` of those holding ``y``.
-    Returns how many shares fell below ``-R2_SLACK`` and the residual of all four drivers
-    of column ``n - 1`` (the subset of every inner driver)."""
-    y_row = k
-    x_row = 2 * k + 1
-    above_one = 0
+def _last_three_credits(G, inverse, out, credit_weights, n, k, outcome, scale):
+    """Credit the subsets that hold any of the last three inner drivers ``z``, ``x``, ``y``
+    straight from their parents' states in columns ``0 .. n - 1`` (pivots from
+    :func:`_last_three_pivots`), never writing those subsets' states: the same sweeps, in
+    the same order, as sweeping ``z``, ``x`` and ``y`` into columns of their own. Leaves the
+    first three folds of :func:`_inner` done: ``out[s]`` the weighted total of the eight
+    subsets ``s + j n``; ``out[n + s]``, ``out[2n + s]``, ``out[4n + s]`` of those of them that
+    hold ``z``, ``x``, ``y``. Returns how many shares fell below ``-R2_SLACK`` and the
+    residual of the subset of every inner driver (column ``n - 1`` with all three)."""
+    y_row, x_row, z_row = k, 2 * k + 1, 3 * k + 3
     u = np.uint64(n)
+    above_one = 0
+    every = 0.0
     for s in range(u):
         residual = G[outcome, s]
-        x_cross = G[x_row + outcome, s]
-        y_cross = G[y_row + outcome, s]
-        with_x = residual - x_cross * x_cross * inverse[s]
-        y_cross_x = y_cross - inverse[np.uint64(3) * u + s] * x_cross
-        with_y = residual - y_cross * y_cross * inverse[u + s]
-        with_both = with_x - y_cross_x * y_cross_x * inverse[np.uint64(2) * u + s]
-        share_x, share_y, share_both = with_x * scale, with_y * scale, with_both * scale
-        above_one += (share_x < -R2_SLACK) + (share_y < -R2_SLACK) + (share_both < -R2_SLACK)
-        credit_x = credit_weights[s] * (1.0 - share_x)
-        credit_y = credit_weights[s] * (1.0 - share_y)
-        credit_both = credit_weights[u + s] * (1.0 - share_both)
-        holds_x = credit_x + credit_both
-        out[u + s] = holds_x
-        out[np.uint64(2) * u + s] = credit_y + credit_both
-        out[s] = (out[s] + credit_y) + holds_x
-    s = u - np.uint64(1)
-    x_cross = G[x_row + outcome, s]
-    y_cross_x = G[y_row + outcome, s] - inverse[np.uint64(3) * u + s] * x_cross
-    with_x = G[outcome, s] - x_cross * x_cross * inverse[s]
-    return above_one, with_x - y_cross_x * y_cross_x * inverse[np.uint64(2) * u + s]
+        y_cross, x_cross, z_cross = (G[y_row + outcome, s], G[x_row + outcome, s],
+                                     G[z_row + outcome, s])
+        zy, zx, cross = G[z_row + k, s], G[z_row + k + 1, s], G[x_row + k, s]
+        z_inverse = inverse[s]
+        # z left out: x, then y alone, then y once x is in.
+        x0 = inverse[u + s]
+        with_x = residual - x_cross * x_cross * x0
+        with_y = residual - y_cross * y_cross * inverse[np.uint64(2) * u + s]
+        y_cross_x = y_cross - (cross * x0) * x_cross
+        with_xy = with_x - y_cross_x * y_cross_x * inverse[np.uint64(3) * u + s]
+        # z swept in first, then the same.
+        with_z = residual - z_cross * z_cross * z_inverse
+        zy_scaled, zx_scaled = zy * z_inverse, zx * z_inverse
+        y_cross_z = y_cross - zy_scaled * z_cross
+        x_cross_z = x_cross - zx_scaled * z_cross
+        cross_z = cross - zx_scaled * zy
+        x1 = inverse[np.uint64(4) * u + s]
+        with_zx = with_z - x_cross_z * x_cross_z * x1
+        with_zy = with_z - y_cross_z * y_cross_z * inverse[np.uint64(5) * u + s]
+        y_cross_zx = y_cross_z - (cross_z * x1) * x_cross_z
+        with_zxy = with_zx - y_cross_zx * y_cross_zx * inverse[np.uint64(6) * u + s]
+        every = with_zxy
+        shares = (with_z * scale, with_x * scale, with_zx * scale, with_y * scale,
+                  with_zy * scale, with_xy * scale, with_zxy * scale)
+        for share in shares:
+            above_one += share < -R2_SLACK
+        one, two = credit_weights[s], credit_weights[u + s]
+        four = credit_weights[np.uint64(2) * u + s]
+        c_z = one * (1.0 - shares[0])
+        c_x = one * (1.0 - shares[1])
+        c_zx = two * (1.0 - shares[2])
+        c_y = one * (1.0 - shares[3])
+        c_zy = two * (1.0 - shares[4])
+        c_xy = four * (1.0 - shares[5])
+        c_zxy = credit_weights[np.uint64(3) * u + s] * (1.0 - shares[6])
+        holds_y = (c_y + c_zy) + (c_xy + c_zxy)
+        out[np.uint64(4) * u + s] = holds_y
+        out[np.uint64(2) * u + s] = (c_x + c_zx) + (c_xy + c_zxy)
+        out[u + s] = (c_z + c_zx) + (c_zy + c_zxy)
+        out[s] = ((out[s] + c_z) + (c_x + c_zx)) + holds_y
+    return above_one, every
 
 
 @njit(**_OPTIONS)
@@ -224,14 +266,14 @@ def _inner(G, scaled, inverse, weighted, rows_after, sizes, first, L, k, thresho
     drivers' credit to ``phi[first + u]`` and leaves the block's weighted total per outcome
     in ``weighted[:, 0]`` for the caller to credit to the outer drivers.
 
-    The last two inner drivers, when single variables, are not swept into columns of their
-    own: their three quarters of the subsets are credited straight from the states of the
-    first quarter (:func:`_last_two_credits`), which saves writing and reading back most
+    The last three inner drivers, when single variables, are not swept into columns of their
+    own: their seven eighths of the subsets are credited straight from the states of the
+    first eighth (:func:`_last_three_credits`), which saves writing and reading back most
     of the block. ``store`` (every R^2 kept) sweeps them as the others.
     """
     status = OK
-    fused = 2 if (not store and L >= 2 and sizes[first + L - 1] == 1
-                  and sizes[first + L - 2] == 1) else 0
+    fused = 3 if (not store and L >= 3 and sizes[first + L - 1] == 1
+                  and sizes[first + L - 2] == 1 and sizes[first + L - 3] == 1) else 0
     top = L - fused
     for u in range(top):
         n = 1 << u
@@ -243,9 +285,9 @@ def _inner(G, scaled, inverse, weighted, rows_after, sizes, first, L, k, thresho
             code = _sweep_columns(G, scaled, inverse, n, n, n, rows, k, thresholds[rows - 1])
             status = max(status, code)
     count = 1 << L
-    quarter = 1 << top
+    eighth = 1 << top
     if fused:
-        status = max(status, _last_two_pivots(G, inverse, quarter, k, thresholds))
+        status = max(status, _last_three_pivots(G, inverse, eighth, k, thresholds))
     for outcome in range(k):
         residual = G[outcome]
         out = weighted[outcome]
@@ -260,12 +302,13 @@ def _inner(G, scaled, inverse, weighted, rows_after, sizes, first, L, k, thresho
                 above_one += share < -R2_SLACK
                 out[n + s] = credit_weights[s] * (1.0 - share)
         if fused:
-            beyond, every = _last_two_credits(G, inverse, out, credit_weights, quarter, k,
-                                              outcome, scale)
+            beyond, every = _last_three_credits(G, inverse, out, credit_weights, eighth, k,
+                                                outcome, scale)
             above_one += beyond
             residual[count - 1] = every  # the subset of every inner driver (full R^2)
-            phi[first + L - 1, outcome] += _lane_sum(out, 2 * quarter, quarter)
-            phi[first + L - 2, outcome] += _lane_sum(out, quarter, quarter)
+            phi[first + L - 1, outcome] += _lane_sum(out, 4 * eighth, eighth)
+            phi[first + L - 2, outcome] += _lane_sum(out, 2 * eighth, eighth)
+            phi[first + L - 3, outcome] += _lane_sum(out, eighth, eighth)
         if above_one:
             status = max(status, R2_ABOVE_ONE)
         if store:

@@ -184,17 +184,17 @@ def test_exactly_collinear_drivers():
     assert values[2] == pytest.approx(values[4], abs=1e-12)
 
 
-@pytest.mark.parametrize("copy_of", [None, 3, 0])
-def test_collinear_last_drivers_equal_the_definition(copy_of):
-    """The last two drivers of the sweep (here 3 and 4) are credited without states of
-    their own (drivers.subset_sweep._last_two_credits): a driver 4 that copies driver 3
-    leaves no residual once 3 is in, one that copies driver 0 none once 0 is in. Reference:
-    the Shapley formula over least-squares refits of every subset (numpy's lstsq, which
-    handles the rank deficiency)."""
+@pytest.mark.parametrize("copy", [None, (4, 3), (4, 2), (3, 2), (4, 0), (2, 1)])
+def test_collinear_last_drivers_equal_the_definition(copy):
+    """The last three drivers of the sweep (here 2, 3 and 4) are credited without states of
+    their own (drivers.subset_sweep._last_three_credits): a driver that copies one of them,
+    or one decided before, leaves no residual once that one is in (``copy`` = (copying,
+    copied)). Reference: the Shapley formula over least-squares refits of every subset
+    (numpy's lstsq, which handles the rank deficiency)."""
     rng = np.random.default_rng(12)
     X = rng.normal(size=(160, 5)) @ rng.normal(size=(5, 5))
-    if copy_of is not None:
-        X[:, 4] = X[:, copy_of]
+    if copy is not None:
+        X[:, copy[0]] = X[:, copy[1]]
     y = X @ [0.4, -0.3, 0.2, 0.6, 0.5] + rng.normal(size=160)
     groups = [[j] for j in range(5)]
     values = shapley_values(*correlations_of(X, y))
@@ -216,11 +216,26 @@ def test_zero_variance_driver_gets_zero():
     np.testing.assert_allclose(values[:3], shapley_values(corr_xx, corr_xy), atol=1e-14)
 
 
+def _one_pair(m: int, i: int, j: int, value: float) -> np.ndarray:
+    """A matrix of zeros but for ``value`` at (i, j) and (j, i)."""
+    pair = np.zeros((m, m))
+    pair[i, j] = pair[j, i] = value
+    return pair
+
+
 @pytest.mark.parametrize(("corr_xx", "corr_xy"), [
     # Drivers alone not PSD: eigenvalues 1.9, 1.9, -0.8.
     (np.array([[1.0, 0.9, -0.9], [0.9, 1.0, 0.9], [-0.9, 0.9, 1.0]]), np.array([0.1, 0.1, 0.1])),
     # Drivers fine, joint matrix not: two uncorrelated drivers "explain" 0.8^2 + 0.8^2 > 1.
     (np.eye(2), np.array([0.8, 0.8])),
+    # Only all three together "explain" more than everything (3 x 0.58^2 = 1.009): the
+    # subset of every driver is one the kernel credits without a state of its own.
+    (np.eye(3), np.array([0.58, 0.58, 0.58])),
+    # One correlation above 1 among four drivers: the pivot it makes negative is, in turn,
+    # that of each of the last three drivers (2, 3, 4 of the sweep: z, x, y) given driver 0,
+    # of x given z and of y given x.
+    *[(np.eye(4) + _one_pair(4, i, j, 1.2), np.full(4, 0.1))
+      for i, j in [(0, 1), (0, 2), (0, 3), (1, 2), (2, 3)]],
 ])
 def test_not_positive_semidefinite_is_refused(corr_xx, corr_xy):
     with pytest.raises(ValueError, match="not positive semidefinite"):
