@@ -170,9 +170,10 @@ def bench_compare_as_typed(study) -> None:
     the time is made of (a resample, a worker's start-up)."""
     from statistics import median
 
-    from drivers.analysis import _Paired, resolve_base
+    from drivers.analysis import resolve_base
     from drivers.correlation import PairwiseSums
     from drivers.diagnostics import select_rows
+    from drivers.paired import PairedStatistic
     from drivers.shapley import shapley_values
 
     print("\n== drivers compare ... --level attribute --bootstrap 1000 --out X.csv "
@@ -206,7 +207,7 @@ def bench_compare_as_typed(study) -> None:
                         missing) for c in columns]
     X, Y, w = rows[0].X, np.column_stack([r.y for r in rows]), rows[0].weights
     counts = next(resample_counts(len(w), 1, seed=1).rows()) * w
-    paired = _Paired("shapley", None, missing, 1)
+    paired = PairedStatistic("shapley", None, missing, 1)
     sums = PairwiseSums(np.column_stack([X, Y]))
     corr = sums.correlation(counts)
     p = X.shape[1]
