@@ -3,9 +3,10 @@
 :func:`drivers.analysis.compare` resamples respondents once for CSAT and NPS together, so that
 their difference in share has an interval. Its statistic lives here, apart from the analysis,
 because it is what the worker processes of that bootstrap unpickle: importing this module
-costs numpy, the correlations and the Shapley engine, not pandas or scipy (about 1 s of each
-worker's start-up on two cores). Methods other than Shapley, and pairwise correlations that an
-outcome needs repaired, bring in :mod:`drivers.importance` when they first run.
+costs numpy, the correlations and the Shapley engine, not pandas, scipy.special or the
+analyses (a third of each worker's start-up, about 0.6 s of CPU). Methods other than Shapley,
+and pairwise correlations that an outcome needs repaired, bring in :mod:`drivers.importance`
+when they first run.
 
 Examples
 --------
