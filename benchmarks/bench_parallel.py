@@ -170,9 +170,10 @@ def bench_compare_as_typed(study) -> None:
     the time is made of (a resample, a worker's start-up)."""
     from statistics import median
 
-    from drivers.analysis import _Paired, resolve_base
+    from drivers.analysis import resolve_base
     from drivers.correlation import PairwiseSums
     from drivers.diagnostics import select_rows
+    from drivers.paired import PairedStatistic
     from drivers.shapley import shapley_values
 
     print("\n== drivers compare ... --level attribute --bootstrap 1000 --out X.csv "
@@ -206,7 +207,7 @@ def bench_compare_as_typed(study) -> None:
                         missing) for c in columns]
     X, Y, w = rows[0].X, np.column_stack([r.y for r in rows]), rows[0].weights
     counts = next(resample_counts(len(w), 1, seed=1).rows()) * w
-    paired = _Paired("shapley", None, missing, 1)
+    paired = PairedStatistic("shapley", None, missing, 1)
     sums = PairwiseSums(np.column_stack([X, Y]))
     corr = sums.correlation(counts)
     p = X.shape[1]
@@ -218,11 +219,18 @@ def bench_compare_as_typed(study) -> None:
              lambda: shapley_values(corr[:p, :p], corr[:p, p:], n_jobs=1)))}
     print(f"one resample ({p} drivers, 2 outcomes, n = {len(w):,}), CPU on one core: " + ", ".join(
         f"{name} {seconds * 1e3:.1f} ms" for name, seconds in each.items()))
-    start = _children_cpu()
-    subprocess.run([sys.executable, "-c", "from drivers.parallel import _warm; _warm()"],
-                   check=True)
-    print(f"a worker's start-up (Python, the analyses, the compiled kernel): "
-          f"{_children_cpu() - start:.1f} s of CPU")
+    # What a warm worker loads before its first block (drivers.parallel._warm), median of 3.
+    warm = ("import sys; from drivers.parallel import _warm; _warm(); "
+            "print(' '.join(m for m in ('pandas', 'scipy.special') if m in sys.modules))")
+    seconds, heavy = [], ""
+    for _ in range(3):
+        start = _children_cpu()
+        heavy = subprocess.run([sys.executable, "-c", warm], check=True, capture_output=True,
+                               text=True).stdout.strip()
+        seconds.append(_children_cpu() - start)
+    print(f"a worker's start-up (Python, the paired statistic, the compiled kernel): "
+          f"{median(seconds):.2f} s of CPU (median of 3); "
+          f"loads {heavy or 'no pandas, no scipy.special'}")
 
 
 def _cpu_per_call(run, repeats: int = 30) -> float:

@@ -45,7 +45,6 @@ from drivers.bootstrap import (
 )
 from drivers.changes import ADJUSTMENT_TEXT, adjust_p_values, difference_test
 from drivers.correlation import (
-    PairwiseSums,
     is_positive_definite,
     nearest_positive_definite,
     pairwise_correlation,
@@ -58,14 +57,12 @@ from drivers.importance import (
     _resolve_groups,
     _show,
     base_warnings,
-    bootstrap_statistic,
     composite_scores,
-    from_correlations,
     importance_details,
     ranks,
     shares,
 )
-from drivers.shapley import shapley_values
+from drivers.paired import PairedStatistic
 from drivers.study import Study
 
 #: Analysis levels of a study: dimensions (BX/PX/SX/EX) or their attributes.
@@ -802,7 +799,7 @@ def compare_pairs(study: Study, pairs: Sequence[Sequence[str]], level: str = "at
     for reason, n in first.dropped_reasons.items():
         dropped[reason] = dropped.get(reason, 0) + n
 
-    paired = _Paired(method, groups, missing, seed)
+    paired = PairedStatistic(method, groups, missing, seed)
     Y = np.column_stack([rows.y for rows in selected])
     point = paired(first.X, Y, first.weights)
     warnings = base_warnings(first, len(frame))
@@ -983,62 +980,6 @@ def lead_labels(diff: np.ndarray, diff_samples: np.ndarray | None, outcomes: Seq
                              "shared"))
     return pd.DataFrame({"p_value": p_value, "p_adjusted": p_adjusted,
                          "significant": significant, "lead": lead})
-
-
-class _Paired:
-    """Importances of every outcome from one resample (picklable for worker processes), the
-    outcomes one after another: ``(outcome 0's drivers, outcome 1's drivers, ...)``.
-
-    Shapley decomposes all outcomes in one sweep of the driver subsets, which they share;
-    other methods, and pairwise correlations that an outcome needs repaired, run once per
-    outcome as :func:`drivers.importance.bootstrap_statistic`.
-    """
-
-    def __init__(self, method, groups, missing, seed):
-        self.method, self.groups, self.missing, self.seed = method, groups, missing, seed
-        self.statistic = bootstrap_statistic(method, groups, missing, seed)
-        self._sums = None  # (X, Y, their PairwiseSums): the same rows in every resample
-
-    def __getstate__(self):
-        return {**self.__dict__, "_sums": None}  # a worker makes its own
-
-    def __call__(self, X, Y, w):
-        corr = self._joint_correlation(X, Y, w) if self.method == "shapley" else None
-        if corr is None:
-            return np.concatenate([self.statistic(X, Y[:, j], w) for j in range(Y.shape[1])])
-        p = X.shape[1]
-        return shapley_values(corr[:p, :p], corr[:p, p:], groups=self.groups).T.ravel()
-
-    def from_correlation(self, corr: np.ndarray, p: int) -> np.ndarray:
-        """The same importances from the joint correlation matrix of the ``p`` drivers then
-        the outcomes (moments of rows that are not in memory, :mod:`drivers.filestudy`).
-        Under pairwise, an outcome whose block is not positive definite is repaired to the
-        nearest correlation matrix, as :func:`drivers.importance.bootstrap_statistic` does."""
-        own = [[*range(p), outcome] for outcome in range(p, corr.shape[0])]
-        definite = [is_positive_definite(corr[np.ix_(rows, rows)]) for rows in own]
-        if self.method == "shapley" and (self.missing != "pairwise" or all(definite)):
-            return shapley_values(corr[:p, :p], corr[:p, p:], groups=self.groups).T.ravel()
-        values = []
-        for rows, fine in zip(own, definite, strict=True):
-            block = corr[np.ix_(rows, rows)]
-            if self.missing == "pairwise" and not fine:
-                block = nearest_positive_definite(block)
-            values.append(from_correlations(self.method, block[:-1, :-1], block[:-1, -1],
-                                            self.groups, self.seed))
-        return np.concatenate(values)
-
-    def _joint_correlation(self, X, Y, w):
-        if self.missing != "pairwise":
-            return weighted_correlation(np.column_stack([X, Y]), w)
-        if self._sums is None or self._sums[0] is not X or self._sums[1] is not Y:
-            self._sums = (X, Y, PairwiseSums(np.column_stack([X, Y])))
-        corr = self._sums[2].correlation(w)
-        p = X.shape[1]
-        for outcome in range(p, corr.shape[0]):
-            own = [*range(p), outcome]
-            if not is_positive_definite(corr[np.ix_(own, own)]):
-                return None
-        return corr
 
 
 def _outcome_blanks(study: Study, outcomes, both: np.ndarray) -> dict[str, int]:

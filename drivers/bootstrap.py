@@ -30,9 +30,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: a worker process that only
+    import pandas as pd  # runs resample blocks on arrays (_run_block) starts without it
 
 #: Resamples drawn from one child seed; fixed so results do not depend on the worker count.
 BLOCK = 50
@@ -359,6 +362,8 @@ class Resamples:
     share_rule: str = "ratio"
 
     def __post_init__(self):
+        import pandas as pd
+
         samples = np.array(self.samples, dtype=float)
         samples.setflags(write=False)
         object.__setattr__(self, "samples", samples)
@@ -421,11 +426,14 @@ def data_counts(resamples: Resamples, index: pd.Index) -> CountBlocks:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> record = Resamples(np.zeros((3, 1)), ("a",), pd.Index([10, 11]), seed=4)
     >>> blocks = data_counts(record, pd.Index([10, 11, 12]))
     >>> blocks[0].shape, blocks[0][:, :2].sum(axis=1).tolist(), blocks[0][:, 2].tolist()
     ((3, 3), [2.0, 2.0, 2.0], [1.0, 1.0, 1.0])
     """
+    import pandas as pd
+
     index = pd.Index(index)
     if not index.is_unique:
         raise ValueError("the data's row labels repeat; resamples are matched to rows by "
@@ -662,6 +670,8 @@ def _check_ci(ci: float) -> None:
 
 def ranks_of(samples: np.ndarray) -> np.ndarray:
     """Rank of each column within each row (1 = largest), ties sharing the lower rank."""
+    import pandas as pd
+
     order = pd.DataFrame(samples).rank(axis=1, ascending=False, method="min")
     return order.to_numpy()
 
@@ -755,6 +765,8 @@ def pairwise_differences(samples: np.ndarray, names: list[str], ci: float = 0.95
     >>> pairwise_differences(samples, ["a", "b"], 0.9).round(3).values.tolist()[0]
     ['a', 'b', 0.25, 0.2, 0.37, True]
     """
+    import pandas as pd
+
     samples = np.asarray(samples, dtype=float)
     k = samples.shape[1]
     first, second = (np.array(v, dtype=int) for v in zip(
@@ -803,6 +815,7 @@ def tie_groups(table: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> table = pd.DataFrame({"driver": ["a", "b", "c"], "rank": [1, 2, 3]})
     >>> pairs = pd.DataFrame({"driver": ["a", "a", "b", "b", "c", "c"],
     ...                       "other": ["b", "c", "a", "c", "a", "b"],

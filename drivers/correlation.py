@@ -13,9 +13,9 @@ and needs no copy of the data beyond one block.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from drivers.blas import one_blas_thread
 from drivers.moments import (
@@ -24,6 +24,9 @@ from drivers.moments import (
     frequency_weights,
     pair_correlation,
 )
+
+if TYPE_CHECKING:  # pandas is imported where a table is returned: a worker process that only
+    import pandas as pd  # correlates arrays (a bootstrap of compare) starts without it
 
 __all__ = ["effective_sample_size", "is_positive_definite", "min_eigenvalue",
            "nearest_positive_definite", "pairwise_correlation", "pairwise_correlation_matrix",
@@ -147,6 +150,7 @@ def pairwise_correlation(frame, weights=None) -> tuple[pd.DataFrame, pd.DataFram
 
     Examples
     --------
+    >>> import pandas as pd
     >>> frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, np.nan],
     ...                       "b": [2.0, 1.0, 4.0, 3.0, 5.0],
     ...                       "c": [np.nan, 1.0, 2.0, 2.0, 3.0]})
@@ -156,6 +160,8 @@ def pairwise_correlation(frame, weights=None) -> tuple[pd.DataFrame, pd.DataFram
     >>> n_pairs.values.tolist()
     [[4, 4, 3], [4, 5, 4], [3, 4, 4]]
     """
+    import pandas as pd
+
     if isinstance(frame, pd.DataFrame):
         labels = list(frame.columns)
         values = frame.to_numpy(dtype=np.float64, na_value=np.nan)

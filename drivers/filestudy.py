@@ -829,7 +829,6 @@ def file_compare_pairs(big: FileStudy, pairs, level: str = "attribute",
         BASES,
         DIMENSION_MODES,
         LEVELS,
-        _Paired,
         base_description,
         default_missing,
         driver_base,
@@ -838,6 +837,7 @@ def file_compare_pairs(big: FileStudy, pairs, level: str = "attribute",
     )
     from drivers.bootstrap import resolve_seed
     from drivers.importance import CORRELATION_METHODS, _resolve_groups, base_warnings
+    from drivers.paired import PairedStatistic
 
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
@@ -911,7 +911,7 @@ def file_compare_pairs(big: FileStudy, pairs, level: str = "attribute",
     for reason, n in first.dropped_reasons.items():
         dropped[reason] = dropped.get(reason, 0) + n
     k = len(drivers)
-    importances = _Importances(_Paired(method, groups, missing, seed), k, missing)
+    importances = _Importances(PairedStatistic(method, groups, missing, seed), k, missing)
     moments = rows.moments
     point = importances(moments)
     corr = moments.correlation(missing)

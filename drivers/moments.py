@@ -33,11 +33,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from drivers.blas import one_blas_thread
+
+if TYPE_CHECKING:  # imported by Moments.from_frame: a worker process that only sums arrays
+    import pandas as pd  # (a bootstrap of compare) starts without pandas
 
 #: Rows per block in the matrix-product passes: large enough for BLAS to run at full speed,
 #: small enough that the centred block (rows x columns x 8 bytes) stays a few tens of MB.
@@ -270,12 +273,15 @@ class Moments:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> frame = pd.DataFrame({"y": [1.0, 2.0, 4.0], "x": [1.0, 3.0, 2.0],
         ...                       "w": [1.0, 1.0, 2.0]})
         >>> m = Moments.from_frame(frame, ["x", "y"], weights="w")
         >>> m.n, m.weight_sum, round(m.n_effective, 4)
         (3, 4.0, 2.6667)
         """
+        import pandas as pd
+
         columns = [str(c) if not isinstance(c, str) else c for c in columns]
         absent = [c for c in columns if c not in frame.columns]
         if absent:

@@ -219,9 +219,20 @@ def quiet_resource_tracker() -> None:
 
 
 def _warm() -> None:
-    """What a worker needs before its first task: the analyses and the compiled kernel."""
-    import drivers.analysis  # noqa: F401  (the resampled statistics and cells live there)
-    import drivers.priority  # noqa: F401
+    """What a worker needs before its first task: the blocks of a paired bootstrap
+    (:func:`drivers.bootstrap._run_block` running :class:`drivers.paired.PairedStatistic`),
+    with the compiled Shapley kernel and the BLAS limit they use.
+
+    Nothing more: pandas, scipy.special and the analyses took about 0.6 s of CPU per worker
+    (a third of its start-up), on cores the parent is using to load the command line and
+    the study. A task that needs them (a report's cells, a method other than Shapley) imports
+    them when it arrives.
+    """
+    import drivers.bootstrap  # noqa: F401  (the task: _run_block)
+    import drivers.paired  # noqa: F401  (the statistic it runs)
+    from drivers.blas import one_blas_thread
     from drivers.subset_sweep import compile_now
 
     compile_now()
+    with one_blas_thread():  # finds the BLAS libraries once, as each block's limit needs
+        pass

@@ -438,8 +438,8 @@ def test_lead_labels_untested_without_resamples():
 def test_both_outcomes_in_one_sweep_equal_one_outcome_at_a_time(study, missing):
     """compare's paired statistic sweeps CSAT and NPS together; the values must be those of
     the per-outcome statistic on every resample (pairwise blanks included)."""
-    from drivers.analysis import _Paired
     from drivers.importance import bootstrap_statistic
+    from drivers.paired import PairedStatistic
 
     columns = study.attribute_columns
     frame = study.data.loc[study.data[["csat", "recommend"]].notna().all(axis=1)]
@@ -450,7 +450,7 @@ def test_both_outcomes_in_one_sweep_equal_one_outcome_at_a_time(study, missing):
     w = frame["weight"].to_numpy(float)
     groups = [[columns.index(c) for c in cols] for cols in study.groups.values()]
     for grouping in (None, groups):
-        paired = _Paired("shapley", grouping, missing, None)
+        paired = PairedStatistic("shapley", grouping, missing, None)
         one = bootstrap_statistic("shapley", grouping, missing, None)
         for counts in resample_counts(len(frame), 3, seed=5)[0]:
             expected = np.concatenate([one(X, Y[:, 0], w * counts), one(X, Y[:, 1], w * counts)])
@@ -462,16 +462,16 @@ def test_paired_statistic_keeps_its_sums_for_its_own_rows_only(study):
     same in every resample); given other rows, it must not answer from the kept ones."""
     import pickle
 
-    from drivers.analysis import _Paired
+    from drivers.paired import PairedStatistic
 
     columns = study.attribute_columns
     frame = study.data.loc[study.data[["csat", "recommend"]].notna().all(axis=1)]
     halves = [frame.iloc[:700], frame.iloc[700:]]
     data = [(h[columns].to_numpy(float), h[["csat", "recommend"]].to_numpy(float),
              h["weight"].to_numpy(float)) for h in halves]
-    paired = _Paired("shapley", None, "pairwise", None)
+    paired = PairedStatistic("shapley", None, "pairwise", None)
     for X, Y, w in data + data[::-1]:
-        fresh = _Paired("shapley", None, "pairwise", None)(X, Y, w)
+        fresh = PairedStatistic("shapley", None, "pairwise", None)(X, Y, w)
         assert np.array_equal(paired(X, Y, w), fresh)
     assert pickle.loads(pickle.dumps(paired))._sums is None  # workers get no rows of ours
 
@@ -479,9 +479,9 @@ def test_paired_statistic_keeps_its_sums_for_its_own_rows_only(study):
 def test_both_outcomes_fall_back_to_one_at_a_time_when_pairwise_needs_repair():
     """Pairwise blanks can make one outcome's correlation matrix indefinite; that outcome is
     repaired on its own (as importance does), so the joint sweep must not be used."""
-    from drivers.analysis import _Paired
     from drivers.correlation import is_positive_definite, pairwise_correlation
     from drivers.importance import bootstrap_statistic
+    from drivers.paired import PairedStatistic
 
     rng = np.random.default_rng(3)
     n = 300
@@ -496,7 +496,7 @@ def test_both_outcomes_fall_back_to_one_at_a_time_when_pairwise_needs_repair():
     X, Y = np.column_stack([x1, x2]), np.column_stack([first, second])
     corr = pairwise_correlation(np.column_stack([X, Y[:, 0]]), None)[0].to_numpy()
     assert not is_positive_definite(corr)
-    paired = _Paired("shapley", None, "pairwise", None)
+    paired = PairedStatistic("shapley", None, "pairwise", None)
     one = bootstrap_statistic("shapley", None, "pairwise", None)
     w = np.ones(n)
     expected = np.concatenate([one(X, Y[:, 0], w), one(X, Y[:, 1], w)])

@@ -190,8 +190,8 @@ def test_random_groups_come_from_a_seeded_hash(bank):
 
 
 def test_importances_from_a_correlation_repair_it_as_the_rows_path_does():
-    from drivers.analysis import _Paired
     from drivers.correlation import is_positive_definite, pairwise_correlation_matrix
+    from drivers.paired import PairedStatistic
 
     rng = np.random.default_rng(2)
     n = 300
@@ -205,7 +205,7 @@ def test_importances_from_a_correlation_repair_it_as_the_rows_path_does():
     Y[:, 0] = np.where(np.isnan(Y[:, 0]), base + rng.normal(size=n), Y[:, 0])
     corr = pairwise_correlation_matrix(np.column_stack([X, Y]), None)
     assert not is_positive_definite(corr[:4, :4])
-    paired = _Paired("shapley", None, "pairwise", None)
+    paired = PairedStatistic("shapley", None, "pairwise", None)
     # The repair (Higham's alternating projections) stops at its own tolerance, so inputs
     # equal to 1e-16 give results equal to about 1e-12.
     np.testing.assert_allclose(paired.from_correlation(corr, 3), paired(X, Y, None),
