@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()  # a closed pipe shows up here rather than at interpreter exit
         # Done or failed, the command does not wait for its idle workers to wind down
         # (loky's own exit joins them: about a second of nothing).
-        stop_workers()
+        stop_workers(reap=not code)
         return code
     except BrokenPipeError:
         # Python's documented recipe: point standard output at devnull so that the final

@@ -76,7 +76,7 @@ def _start_workers_early(argv: list[str]) -> bool:
 
     ``drivers compare`` starts its workers as it begins (:func:`drivers.parallel.warm_workers`),
     but the command line takes 2-3 s of imports before it begins, during which one core
-    waits; a worker's own start-up (about 2 s of imports and the compiled kernel) fits
+    waits; a worker's own start-up (about 1.1-1.3 s of CPU: numpy, numba and the kernel) fits
     there. Only for a plain reading of the options: the command, ``--bootstrap`` of at least
     :data:`drivers.parallel.WARM_FROM`, ``--jobs`` other than 1, no ``--scheduler`` and no
     help. Anything else waits for the parsed options (a wrong guess only costs idle
