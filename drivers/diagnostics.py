@@ -627,11 +627,19 @@ def fold_sums(values: np.ndarray, weights: np.ndarray | None, index: list[np.nda
     """
     p = values.shape[1]
     if len(values) <= BLOCK_ROWS:
-        # Small tables: scale every row once, then one gather and product per fold.
-        scaled = _scaled(values, weights, shift)
-        sums = [_gram(scaled[rows]) for rows in index]
-        squares = (np.ones(len(values)) if weights is None else weights * weights)
-        return sums, [float(squares[rows].sum()) for rows in index]
+        # Small tables: the rows gathered once, fold after fold (a row-major copy of the
+        # column-major table), scaled, then one product per fold over its run of rows: the
+        # same rows in the same order as a gather per fold, so the same sums.
+        order = np.concatenate(index)
+        stops = np.cumsum([len(rows) for rows in index]).tolist()
+        runs = list(zip([0, *stops[:-1]], stops, strict=True))
+        w = None if weights is None else weights[order]
+        scaled = _scaled(values.take(order, axis=0), w, shift)
+        sums = [_gram(scaled[start:stop]) for start, stop in runs]
+        if w is None:
+            return sums, [float(stop - start) for start, stop in runs]
+        squares = w * w
+        return sums, [float(squares[start:stop].sum()) for start, stop in runs]
     sums, weight_squares = [], []
     for rows in index:
         total, squares = np.zeros((p + 1, p + 1)), 0.0
