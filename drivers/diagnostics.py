@@ -102,7 +102,7 @@ class Rows:
                                    pairwise=True)
 
     @property
-    def fold_sums(self) -> list[np.ndarray] | None:
+    def fold_sums(self) -> np.ndarray | None:
         """Listwise rows: the weighted sums of ``[1, x - shift]`` of each of the
         :data:`CV_FOLDS` folds of the cross-validated R^2 (seed :data:`CV_SEED`), about
         ``moments.shift`` (see :func:`fold_sums`); None under pairwise or with too few rows."""
@@ -117,7 +117,7 @@ class Rows:
         return float("nan") if folds is None else r2_from_fold_sums(folds)
 
     @cached_property
-    def _listwise_pass(self) -> tuple[Moments, list[np.ndarray] | None]:
+    def _listwise_pass(self) -> tuple[Moments, np.ndarray | None]:
         return moments_and_folds(self.data, self.weights, [*self.drivers, self.outcome],
                                  CV_FOLDS, CV_SEED)
 
@@ -606,7 +606,7 @@ def _check_random_state(seed):
 
 
 def fold_sums(values: np.ndarray, weights: np.ndarray | None, index: list[np.ndarray],
-              shift: np.ndarray) -> tuple[list[np.ndarray], list[float]]:
+              shift: np.ndarray) -> tuple[np.ndarray, list[float]]:
     """Weighted sums of ``[1, x - shift]`` over each fold: the normal equations of a fold.
 
     Parameters
@@ -622,10 +622,11 @@ def fold_sums(values: np.ndarray, weights: np.ndarray | None, index: list[np.nda
 
     Returns
     -------
-    sums : list of ndarray (p + 1, p + 1)
+    sums : ndarray (folds, p + 1, p + 1)
         Per fold, ``sum w [1, z][1, z]'`` with ``z = x - shift``: ``[0, 0]`` is the sum of
         the weights, ``[0, 1:]`` the weighted sums of ``z``, ``[1:, 1:]`` their weighted
-        cross-products (one symmetric product per block of rows).
+        cross-products (one symmetric product per block of rows). One array, so that the
+        total and the cross-validated R^2 add the folds up without stacking them again.
     weight_squares : list of float
         Per fold, the sum of the squared weights (Kish's effective n).
     """
@@ -639,7 +640,7 @@ def fold_sums(values: np.ndarray, weights: np.ndarray | None, index: list[np.nda
         runs = list(zip([0, *stops[:-1]], stops, strict=True))
         w = None if weights is None else weights[order]
         scaled = _scaled(values.take(order, axis=0), w, shift)
-        sums = [_gram(scaled[start:stop]) for start, stop in runs]
+        sums = np.stack([_gram(scaled[start:stop]) for start, stop in runs])
         if w is None:
             return sums, [float(stop - start) for start, stop in runs]
         squares = w * w
@@ -655,7 +656,7 @@ def fold_sums(values: np.ndarray, weights: np.ndarray | None, index: list[np.nda
             total += _gram(scaled)
         sums.append(total)
         weight_squares.append(squares)
-    return sums, weight_squares
+    return np.stack(sums), weight_squares
 
 
 def _gram(matrix: np.ndarray) -> np.ndarray:
@@ -675,7 +676,7 @@ def _scaled(values: np.ndarray, weights: np.ndarray | None, shift: np.ndarray) -
 
 def moments_and_folds(values: np.ndarray, weights: np.ndarray | None, columns: list[str],
                       folds: int = CV_FOLDS, seed: int | None = CV_SEED
-                      ) -> tuple[Moments, list[np.ndarray] | None]:
+                      ) -> tuple[Moments, np.ndarray | None]:
     """Moments of complete rows and the sums of their cross-validation folds, in one pass.
 
     The moments of all rows are the sum of the folds' (about the weighted column means), so
@@ -746,7 +747,7 @@ def r2_out_of_fold(parts: list[Moments]) -> float:
                                         [m.sums[:, None], m.cross]]) for m in parts])
 
 
-def r2_from_fold_sums(sums: list[np.ndarray]) -> float:
+def r2_from_fold_sums(sums: np.ndarray | list[np.ndarray]) -> float:
     """Pooled out-of-fold R^2 from each fold's weighted sums of ``[1, x - shift]``
     (:func:`fold_sums`, outcome last).
 
@@ -878,14 +879,15 @@ def _warnings(names: list[str], vif: np.ndarray, beta: np.ndarray, r: np.ndarray
     """:func:`fit_warnings` on arrays (no DataFrame on the front door's path)."""
     p = len(names)
     warnings = []
-    severe = vif > VIF_SEVERE
-    caution = (vif > VIF_CAUTION) & (vif <= VIF_SEVERE)
-    if severe.any():
-        warnings.append("severe collinearity (VIF > 10): " + _named(names, vif, severe)
-                        + "; coefficients of these drivers are unstable; read shapley or "
-                        "relative_weights, or group them")
-    if caution.any():
-        warnings.append("collinearity caution (VIF > 5): " + _named(names, vif, caution))
+    if (vif > VIF_CAUTION).any():       # most models have no VIF to speak of: one look
+        severe = vif > VIF_SEVERE
+        caution = (vif > VIF_CAUTION) & (vif <= VIF_SEVERE)
+        if severe.any():
+            warnings.append("severe collinearity (VIF > 10): " + _named(names, vif, severe)
+                            + "; coefficients of these drivers are unstable; read shapley or "
+                            "relative_weights, or group them")
+        if caution.any():
+            warnings.append("collinearity caution (VIF > 5): " + _named(names, vif, caution))
     if kappa > CONDITION_LIMIT:
         warnings.append(f"condition number {kappa:.1f} > {CONDITION_LIMIT:g}: the drivers are "
                         "nearly linearly dependent")
@@ -977,7 +979,7 @@ def fit_diagnostics(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
 
 def moments_diagnostics(moments: Moments, names: list[str], values: np.ndarray | None = None,
                         weights: np.ndarray | None = None, cv_folds: int = 5,
-                        seed: int | None = 0, *, folds: list[np.ndarray] | None = None
+                        seed: int | None = 0, *, folds: np.ndarray | None = None
                         ) -> pd.DataFrame:
     """The diagnostics table from the moments of complete rows (drivers, outcome last).
 
@@ -991,7 +993,7 @@ def moments_diagnostics(moments: Moments, names: list[str], values: np.ndarray |
 
 def model_diagnostics(moments: Moments, names: list[str], values: np.ndarray | None = None,
                       weights: np.ndarray | None = None, cv_folds: int = 5,
-                      seed: int | None = 0, *, folds: list[np.ndarray] | None = None
+                      seed: int | None = 0, *, folds: np.ndarray | None = None
                       ) -> ModelDiagnostics:
     """:func:`moments_diagnostics` as a :class:`ModelDiagnostics` (arrays; no DataFrame)."""
     corr = moments.correlation()
