@@ -29,6 +29,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import accumulate
 
 import numpy as np
 import pandas as pd
@@ -242,6 +243,8 @@ def weight_values(data: pd.DataFrame, weights) -> np.ndarray | None:
         if values.shape != (len(data),):
             raise ValueError(f"weights must have one value per data row ({len(data)}), got "
                              f"shape {values.shape}")
+    if values.size and values.min() > 0 and values.max() < np.inf:
+        return values       # every weight finite and positive (a blank makes both NaN)
     blank, not_positive = design_weight_faults(values)
     if blank.any():
         if isinstance(weights, str):
@@ -636,7 +639,7 @@ def fold_sums(values: np.ndarray, weights: np.ndarray | None, index: list[np.nda
         # column-major table), scaled, then one product per fold over its run of rows: the
         # same rows in the same order as a gather per fold, so the same sums.
         order = np.concatenate(index)
-        stops = np.cumsum([len(rows) for rows in index]).tolist()
+        stops = list(accumulate(len(rows) for rows in index))
         runs = list(zip([0, *stops[:-1]], stops, strict=True))
         w = None if weights is None else weights[order]
         scaled = _scaled(values.take(order, axis=0), w, shift)
