@@ -313,18 +313,25 @@ def select_rows(data: pd.DataFrame, outcome: str, drivers: list[str], weights=No
     values = np.empty((len(columns), len(data))).T
     for j, column in enumerate(columns):
         numeric_column(data, column, roles[j], out=values[:, j], check_finite=False)
-    infinite_cells(values, columns, roles)      # one pass over the table, not one per column
+    blank = np.isnan(values)
+    any_blank = bool(blank.any())
+    low = high = None
+    if not any_blank and len(values):
+        # Without blanks each column's extremes show its infinite values, and they are what
+        # the check of usable columns needs: no pass over the table looking for infinities.
+        low, high = values.min(axis=0), values.max(axis=0)
+    if any_blank or (low is not None and (np.isinf(low).any() or np.isinf(high).any())):
+        infinite_cells(values, columns, roles)  # one pass over the table, not one per column
     w = weight_values(data, weights)
 
-    blank = np.isnan(values)
     is_code = [(values == code, label) for code, label in codes.items()]
     is_code = [(cells, label) for cells, label in is_code if cells.any()]
-    if not is_code and not blank.any():
+    if not is_code and not any_blank:
         # Every cell answered: nothing to account for.
         rows = Rows(X=values[:, :-1], y=values[:, -1], weights=w, index=data.index,
                     outcome=outcome, drivers=drivers, missing=missing, n_dropped=0,
                     dropped_reasons={}, missing_cells={}, reason_columns={}, data=values)
-        _check_usable(rows, columns, any_blank=False)
+        check_usable(rows, columns, low, high)
         return rows
     for cells, _ in is_code:
         values[cells] = np.nan
