@@ -7,7 +7,8 @@ subset sweep of :mod:`drivers.subset_sweep`. The machine comes first: cores, BLA
 and their threads, the load average at the start and at the end, because the figures of a
 shared machine move with its load. Seconds are medians of repeated runs, as wall-clock and
 as CPU seconds of this process and its children (CPU seconds move less with the load);
-calls of a few milliseconds are timed in samples of about 0.05 s each.
+calls of a few milliseconds are timed in samples of about 0.05 s each (the front door and
+its core in turn, so that both see the same load).
 
 Sections:
 
@@ -103,6 +104,28 @@ def measure(function, repeats: int = 5, sample: float = 0.0) -> tuple[float, flo
         walls.append((time.perf_counter() - wall) / runs)
         cpus.append((cpu_seconds() - cpu) / runs)
     return median(walls), median(cpus), result
+
+
+def measure_pair(first, second, repeats: int = 7, sample: float = 0.05
+                 ) -> tuple[tuple[float, float, object], tuple[float, float, object]]:
+    """:func:`measure` of two functions with their samples taken in turn (first, second,
+    first, ...), so that both see the same load of a shared machine and their ratio does
+    not move with it; each sample repeats one function for about ``sample`` seconds, so
+    each runs warm as it would in a loop of its own."""
+    runs, results = [], [None, None]
+    for i, function in enumerate((first, second)):
+        start = time.perf_counter()
+        results[i] = function()
+        runs.append(max(1, round(sample / max(time.perf_counter() - start, 1e-6))))
+    walls, cpus = ([], []), ([], [])
+    for _ in range(repeats):
+        for i, function in enumerate((first, second)):
+            wall, cpu = time.perf_counter(), cpu_seconds()
+            for _ in range(runs[i]):
+                results[i] = function()
+            walls[i].append((time.perf_counter() - wall) / runs[i])
+            cpus[i].append((cpu_seconds() - cpu) / runs[i])
+    return tuple((median(walls[i]), median(cpus[i]), results[i]) for i in range(2))
 
 
 def traced_peak_mb(function) -> float:
@@ -230,7 +253,7 @@ def section_front_door(rows: list) -> None:
                              "machine are QUOTED"))
     print("   core: weighted correlations of the arrays + compiled sweep; front door: the same "
           "from a DataFrame with row accounting, diagnostics (R^2, adjusted and cross-validated "
-          "R^2, VIF, condition number) and the tidy table")
+          "R^2, VIF, condition number) and the tidy table; their samples taken in turn")
     print(f"   {'drivers':>7} {'weights':>7} {'front wall s':>12} {'front CPU s':>11} "
           f"{'core CPU s':>10} {'front/core':>10} {'relaimpo CPU s':>18} "
           f"{'relaimpo/front':>14}  target (>= 10x relaimpo)")
@@ -239,10 +262,9 @@ def section_front_door(rows: list) -> None:
         for weighted in (False, True):
             values, weights = arrays(frame, weighted)
             columns = driver_columns(frame)
-            wall, cpu, table = measure(lambda f=frame, w=weighted, c=columns: front_door(f, w, c),
-                                       repeats=7 if p < 20 else 5, sample=0.05)
-            _, core_cpu, result = measure(lambda v=values, w=weights: core(v, w),
-                                          repeats=7 if p < 20 else 5, sample=0.05)
+            (wall, cpu, table), (_, core_cpu, result) = measure_pair(
+                lambda f=frame, w=weighted, c=columns: front_door(f, w, c),
+                lambda v=values, w=weights: core(v, w), repeats=9 if p < 20 else 5)
             if np.abs(table["importance"].to_numpy() - result).max() > 1e-12:
                 raise AssertionError(f"front door and core disagree at p = {p}")
             if live and p <= RELAIMPO_LIVE_UP_TO:

@@ -29,6 +29,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import accumulate
 
 import numpy as np
 import pandas as pd
@@ -102,7 +103,7 @@ class Rows:
                                    pairwise=True)
 
     @property
-    def fold_sums(self) -> list[np.ndarray] | None:
+    def fold_sums(self) -> np.ndarray | None:
         """Listwise rows: the weighted sums of ``[1, x - shift]`` of each of the
         :data:`CV_FOLDS` folds of the cross-validated R^2 (seed :data:`CV_SEED`), about
         ``moments.shift`` (see :func:`fold_sums`); None under pairwise or with too few rows."""
@@ -117,7 +118,7 @@ class Rows:
         return float("nan") if folds is None else r2_from_fold_sums(folds)
 
     @cached_property
-    def _listwise_pass(self) -> tuple[Moments, list[np.ndarray] | None]:
+    def _listwise_pass(self) -> tuple[Moments, np.ndarray | None]:
         return moments_and_folds(self.data, self.weights, [*self.drivers, self.outcome],
                                  CV_FOLDS, CV_SEED)
 
@@ -227,7 +228,9 @@ def weight_values(data: pd.DataFrame, weights) -> np.ndarray | None:
     if weights is None:
         return None
     if isinstance(weights, str):
-        values, name = numeric_column(data, weights, "weight"), f"weight column {weights!r}"
+        # Infinite weights are named as such below, with the blank ones: one check, not two.
+        values = numeric_column(data, weights, "weight", check_finite=False)
+        name = f"weight column {weights!r}"
     elif isinstance(weights, pd.Series):
         if not weights.index.equals(data.index):
             if not data.index.isin(weights.index).all():
@@ -240,8 +243,12 @@ def weight_values(data: pd.DataFrame, weights) -> np.ndarray | None:
         if values.shape != (len(data),):
             raise ValueError(f"weights must have one value per data row ({len(data)}), got "
                              f"shape {values.shape}")
+    if values.size and values.min() > 0 and values.max() < np.inf:
+        return values       # every weight finite and positive (a blank makes both NaN)
     blank, not_positive = design_weight_faults(values)
     if blank.any():
+        if isinstance(weights, str):
+            infinite_cells(values[:, None], [weights], ["weight"])
         raise ValueError(f"{name}: weights must be finite numbers; blank or infinite in data "
                          f"rows {row_list(blank)}")
     if not_positive.any():
@@ -306,18 +313,25 @@ def select_rows(data: pd.DataFrame, outcome: str, drivers: list[str], weights=No
     values = np.empty((len(columns), len(data))).T
     for j, column in enumerate(columns):
         numeric_column(data, column, roles[j], out=values[:, j], check_finite=False)
-    infinite_cells(values, columns, roles)      # one pass over the table, not one per column
+    blank = np.isnan(values)
+    any_blank = bool(blank.any())
+    low = high = None
+    if not any_blank and len(values):
+        # Without blanks each column's extremes show its infinite values, and they are what
+        # the check of usable columns needs: no pass over the table looking for infinities.
+        low, high = values.min(axis=0), values.max(axis=0)
+    if any_blank or (low is not None and (np.isinf(low).any() or np.isinf(high).any())):
+        infinite_cells(values, columns, roles)  # one pass over the table, not one per column
     w = weight_values(data, weights)
 
-    blank = np.isnan(values)
     is_code = [(values == code, label) for code, label in codes.items()]
     is_code = [(cells, label) for cells, label in is_code if cells.any()]
-    if not is_code and not blank.any():
+    if not is_code and not any_blank:
         # Every cell answered: nothing to account for.
         rows = Rows(X=values[:, :-1], y=values[:, -1], weights=w, index=data.index,
                     outcome=outcome, drivers=drivers, missing=missing, n_dropped=0,
                     dropped_reasons={}, missing_cells={}, reason_columns={}, data=values)
-        _check_usable(rows, columns, any_blank=False)
+        check_usable(rows, columns, low, high)
         return rows
     for cells, _ in is_code:
         values[cells] = np.nan
@@ -602,7 +616,7 @@ def _check_random_state(seed):
 
 
 def fold_sums(values: np.ndarray, weights: np.ndarray | None, index: list[np.ndarray],
-              shift: np.ndarray) -> tuple[list[np.ndarray], list[float]]:
+              shift: np.ndarray) -> tuple[np.ndarray, list[float]]:
     """Weighted sums of ``[1, x - shift]`` over each fold: the normal equations of a fold.
 
     Parameters
@@ -618,20 +632,29 @@ def fold_sums(values: np.ndarray, weights: np.ndarray | None, index: list[np.nda
 
     Returns
     -------
-    sums : list of ndarray (p + 1, p + 1)
+    sums : ndarray (folds, p + 1, p + 1)
         Per fold, ``sum w [1, z][1, z]'`` with ``z = x - shift``: ``[0, 0]`` is the sum of
         the weights, ``[0, 1:]`` the weighted sums of ``z``, ``[1:, 1:]`` their weighted
-        cross-products (one symmetric product per block of rows).
+        cross-products (one symmetric product per block of rows). One array, so that the
+        total and the cross-validated R^2 add the folds up without stacking them again.
     weight_squares : list of float
         Per fold, the sum of the squared weights (Kish's effective n).
     """
     p = values.shape[1]
     if len(values) <= BLOCK_ROWS:
-        # Small tables: scale every row once, then one gather and product per fold.
-        scaled = _scaled(values, weights, shift)
-        sums = [_gram(scaled[rows]) for rows in index]
-        squares = (np.ones(len(values)) if weights is None else weights * weights)
-        return sums, [float(squares[rows].sum()) for rows in index]
+        # Small tables: the rows gathered once, fold after fold (a row-major copy of the
+        # column-major table), scaled, then one product per fold over its run of rows: the
+        # same rows in the same order as a gather per fold, so the same sums.
+        order = np.concatenate(index)
+        stops = list(accumulate(len(rows) for rows in index))
+        runs = list(zip([0, *stops[:-1]], stops, strict=True))
+        w = None if weights is None else weights[order]
+        scaled = _scaled(values.take(order, axis=0), w, shift)
+        sums = np.stack([_gram(scaled[start:stop]) for start, stop in runs])
+        if w is None:
+            return sums, [float(stop - start) for start, stop in runs]
+        squares = w * w
+        return sums, [float(squares[start:stop].sum()) for start, stop in runs]
     sums, weight_squares = [], []
     for rows in index:
         total, squares = np.zeros((p + 1, p + 1)), 0.0
@@ -643,7 +666,7 @@ def fold_sums(values: np.ndarray, weights: np.ndarray | None, index: list[np.nda
             total += _gram(scaled)
         sums.append(total)
         weight_squares.append(squares)
-    return sums, weight_squares
+    return np.stack(sums), weight_squares
 
 
 def _gram(matrix: np.ndarray) -> np.ndarray:
@@ -663,7 +686,7 @@ def _scaled(values: np.ndarray, weights: np.ndarray | None, shift: np.ndarray) -
 
 def moments_and_folds(values: np.ndarray, weights: np.ndarray | None, columns: list[str],
                       folds: int = CV_FOLDS, seed: int | None = CV_SEED
-                      ) -> tuple[Moments, list[np.ndarray] | None]:
+                      ) -> tuple[Moments, np.ndarray | None]:
     """Moments of complete rows and the sums of their cross-validation folds, in one pass.
 
     The moments of all rows are the sum of the folds' (about the weighted column means), so
@@ -734,7 +757,7 @@ def r2_out_of_fold(parts: list[Moments]) -> float:
                                         [m.sums[:, None], m.cross]]) for m in parts])
 
 
-def r2_from_fold_sums(sums: list[np.ndarray]) -> float:
+def r2_from_fold_sums(sums: np.ndarray | list[np.ndarray]) -> float:
     """Pooled out-of-fold R^2 from each fold's weighted sums of ``[1, x - shift]``
     (:func:`fold_sums`, outcome last).
 
@@ -774,8 +797,7 @@ def _min_norm_solve(matrices: np.ndarray, targets: np.ndarray) -> np.ndarray:
     except np.linalg.LinAlgError:       # an exactly singular matrix: the eigen route
         inverse = None
     if inverse is not None:
-        bound = (np.linalg.norm(matrices, axis=(-2, -1))
-                 * np.linalg.norm(inverse, axis=(-2, -1)))
+        bound = _frobenius(matrices) * _frobenius(inverse)
         if np.all(bound <= SOLVE_CONDITION):
             return np.einsum("fij,fj->fi", inverse, targets)
     eigenvalues, vectors = np.linalg.eigh(matrices)
@@ -784,6 +806,12 @@ def _min_norm_solve(matrices: np.ndarray, targets: np.ndarray) -> np.ndarray:
     inverse = np.divide(1.0, eigenvalues, out=np.zeros_like(eigenvalues), where=kept)
     projected = np.einsum("fji,fj->fi", vectors, targets)
     return np.einsum("fij,fj->fi", vectors, inverse * projected)
+
+
+def _frobenius(matrices: np.ndarray) -> np.ndarray:
+    """Frobenius norm of each matrix of a stack of real ones: ``np.linalg.norm(matrices,
+    axis=(-2, -1))`` (the same sums and square roots), without its checks of every case."""
+    return np.sqrt(np.add.reduce(matrices * matrices, axis=(-2, -1)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -861,14 +889,15 @@ def _warnings(names: list[str], vif: np.ndarray, beta: np.ndarray, r: np.ndarray
     """:func:`fit_warnings` on arrays (no DataFrame on the front door's path)."""
     p = len(names)
     warnings = []
-    severe = vif > VIF_SEVERE
-    caution = (vif > VIF_CAUTION) & (vif <= VIF_SEVERE)
-    if severe.any():
-        warnings.append("severe collinearity (VIF > 10): " + _named(names, vif, severe)
-                        + "; coefficients of these drivers are unstable; read shapley or "
-                        "relative_weights, or group them")
-    if caution.any():
-        warnings.append("collinearity caution (VIF > 5): " + _named(names, vif, caution))
+    if (vif > VIF_CAUTION).any():       # most models have no VIF to speak of: one look
+        severe = vif > VIF_SEVERE
+        caution = (vif > VIF_CAUTION) & (vif <= VIF_SEVERE)
+        if severe.any():
+            warnings.append("severe collinearity (VIF > 10): " + _named(names, vif, severe)
+                            + "; coefficients of these drivers are unstable; read shapley or "
+                            "relative_weights, or group them")
+        if caution.any():
+            warnings.append("collinearity caution (VIF > 5): " + _named(names, vif, caution))
     if kappa > CONDITION_LIMIT:
         warnings.append(f"condition number {kappa:.1f} > {CONDITION_LIMIT:g}: the drivers are "
                         "nearly linearly dependent")
@@ -960,7 +989,7 @@ def fit_diagnostics(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
 
 def moments_diagnostics(moments: Moments, names: list[str], values: np.ndarray | None = None,
                         weights: np.ndarray | None = None, cv_folds: int = 5,
-                        seed: int | None = 0, *, folds: list[np.ndarray] | None = None
+                        seed: int | None = 0, *, folds: np.ndarray | None = None
                         ) -> pd.DataFrame:
     """The diagnostics table from the moments of complete rows (drivers, outcome last).
 
@@ -974,7 +1003,7 @@ def moments_diagnostics(moments: Moments, names: list[str], values: np.ndarray |
 
 def model_diagnostics(moments: Moments, names: list[str], values: np.ndarray | None = None,
                       weights: np.ndarray | None = None, cv_folds: int = 5,
-                      seed: int | None = 0, *, folds: list[np.ndarray] | None = None
+                      seed: int | None = 0, *, folds: np.ndarray | None = None
                       ) -> ModelDiagnostics:
     """:func:`moments_diagnostics` as a :class:`ModelDiagnostics` (arrays; no DataFrame)."""
     corr = moments.correlation()

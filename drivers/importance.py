@@ -1002,26 +1002,56 @@ def moments_point_table(method: str, moments, missing: str, names: list[str], in
 
 
 def tidy_frame(columns: dict) -> pd.DataFrame:
-    """``pd.DataFrame(columns)`` (no copy of the arrays), with the column labels built once
-    per set of names.
+    """``pd.DataFrame(columns)`` (no copy of the arrays), with the column labels and the
+    columns of text labels (a list of ``str``, e.g. the driver names) built once per set of
+    names.
 
-    pandas builds an Index of the labels on every call; since pandas 3 that is an
-    arrow-backed string Index costing about 0.1 ms, a tenth of a small model's front door.
-    The kept Index is copied into each table, so renaming one table's columns leaves the
-    others alone. One constructor call with every column: inserting them one by one costs
-    more.
+    pandas builds an Index of the labels and an array of each text column on every call;
+    since pandas 3 both are arrow-backed strings costing about 0.05-0.1 ms each, a tenth of a
+    small model's front door. The kept ones are copied into each table (a copy of an arrow
+    array shares its buffers, which nobody writes: pandas replaces them on assignment), so
+    renaming one table's columns or editing its cells leaves the others alone. The table is
+    made from the list of columns (``DataFrame._from_arrays``, pandas 1.x to 3.x, which checks
+    them as the constructor does) rather than from a dict, whose keys pandas would turn into
+    an Index first; without it, the constructor.
 
     >>> tidy_frame({"driver": ["a", "b"], "rank": np.array([2, 1])}).to_dict("list")
     {'driver': ['a', 'b'], 'rank': [2, 1]}
     """
-    table = pd.DataFrame(dict(enumerate(columns.values())), copy=False)
-    table.columns = _labels(tuple(columns)).copy()
+    arrays = [_text_column(values) for values in columns.values()]
+    labels = _labels(tuple(columns)).copy()
+    from_arrays = getattr(pd.DataFrame, "_from_arrays", None)
+    if from_arrays is not None:
+        return from_arrays(arrays, columns=labels, index=pd.RangeIndex(len(arrays[0])))
+    table = pd.DataFrame(dict(enumerate(arrays)), copy=False)
+    table.columns = labels
     return table
 
 
 @lru_cache(maxsize=64)
 def _labels(names: tuple) -> pd.Index:
     return pd.Index(names)
+
+
+def _text_column(values):
+    """A list of ``str`` as the array pandas makes of it, kept by :func:`_kept_text` and
+    copied; anything else (or when pandas does not tell how it infers text) as given."""
+    if (_infers_strings is None or not isinstance(values, list)
+            or not all(type(value) is str for value in values)):
+        return values
+    return _kept_text(tuple(values), _infers_strings()).copy()
+
+
+# How pandas infers the type of text (arrow strings, or objects when its "future.infer_string"
+# option is off): part of the key of the kept arrays. Asked directly, since get_option warns
+# of the option's removal in pandas 3.1; older pandas name it otherwise, and keep nothing.
+_infers_strings = getattr(pd._config, "using_string_dtype", None)
+
+
+@lru_cache(maxsize=64)
+def _kept_text(values: tuple[str, ...], infer_string: bool):
+    # The array of a Series built from the list: the same inference as a DataFrame column.
+    return pd.Series(list(values), copy=False).array
 
 
 # ---------------------------------------------------------------- bootstrap

@@ -166,6 +166,9 @@ def test_select_rows_counts_every_dropped_row_once_by_first_reason():
     ([1, 1, 0, 1, 1, 1], "zero or negative in data rows 3"),
     ([1, 1, 1, -2, 1, 1], "zero or negative in data rows 4"),
     ([1, np.nan, 1, 1, 1, 1], "blank or infinite in data rows 2"),
+    ([1, np.inf, 1, 1, 1, np.nan], "weight column 'w' has infinite values in data rows 2;"),
+    ([1, 1, -np.inf, 1, 1, 1], "weight column 'w' has infinite values in data rows 3;"),
+    ([2.5, 1e-300, 1e300, 1, 1, 0], "zero or negative in data rows 6"),
 ])
 def test_bad_weights_raise_naming_rows(bad, message):
     frame = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 7], "a": [2.0, 1, 4, 3, 6, 5], "w": bad})

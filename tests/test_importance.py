@@ -35,6 +35,7 @@ from drivers.importance import (
     noise_benchmark,
     permutation_drop,
     relative_weights,
+    tidy_frame,
 )
 from drivers.shapley import MAX_EXACT
 
@@ -578,3 +579,24 @@ def test_pairwise_bootstrap_statistic_uses_the_resample_weights():
     corr = repeated.corr().to_numpy()
     expected = shapley_values(corr[:-1, :-1], corr[:-1, -1])
     np.testing.assert_allclose(statistic(X, y, w.astype(float)), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("private", [True, False])
+def test_tidy_frame_is_the_dataframe_of_its_columns_and_tables_stay_apart(monkeypatch, private):
+    # tidy_frame keeps the column labels and the text columns per tuple of names: every table
+    # must still be what pd.DataFrame makes of the same dict, and editing one must not reach
+    # the kept arrays. Both ways of building it (pandas' _from_arrays, or the constructor).
+    if not private:
+        monkeypatch.delattr(pd.DataFrame, "_from_arrays")
+    for columns in ({"driver": ["b", "a"], "importance": np.array([0.2, 0.1]),
+                     "rank": np.array([1, 2])},
+                    {"driver": ["x", "y"], "members": ["x, z", "y"], "share": [0.5, 0.5]},
+                    {"driver": [1, 2], "value": np.array([1.0, np.nan])},
+                    {"driver": ["a", None], "flag": np.array([True, False])}):
+        expected = pd.DataFrame({k: list(v) if isinstance(v, list) else v.copy()
+                                 for k, v in columns.items()})
+        first = tidy_frame(columns)
+        pd.testing.assert_frame_equal(first, expected)
+        first.iloc[0, 0] = "changed" if isinstance(columns["driver"][0], str) else 9
+        first.columns.name = "edited"
+        pd.testing.assert_frame_equal(tidy_frame(columns), expected)
