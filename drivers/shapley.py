@@ -19,7 +19,7 @@ a second sweep. Memory does not grow with ``2^m``: the values are accumulated as
 are swept, in about 3.5 MB of working space per thread whatever ``m``.
 
 Where exact stops: :data:`MAX_EXACT` drivers (or groups), 2^30 = 1.07 billion subsets, about
-5 CPU seconds (``make bench`` prints it); the time doubles with each driver beyond. Groups
+3.4 CPU seconds (``make bench`` prints it); the time doubles with each driver beyond. Groups
 (experience dimensions) are exact for any number of drivers in at most :data:`MAX_EXACT`
 groups. Beyond,
 :func:`sampled_shapley` estimates the values by permutation sampling with Monte Carlo errors.
@@ -41,7 +41,7 @@ from math import comb, lgamma
 
 import numpy as np
 
-#: Largest number of drivers (or groups) decomposed exactly: 2^30 subsets, about 5 CPU
+#: Largest number of drivers (or groups) decomposed exactly: 2^30 subsets, about 3.4 CPU
 #: seconds (``make bench``); each driver more doubles the time.
 MAX_EXACT = 30
 
