@@ -18,7 +18,11 @@ Two phases per task (a fixed slice of the subset space):
   of inner subset ``s``; the subsets whose highest inner driver is ``u`` (columns ``2^u`` to
   ``2^(u+1) - 1``) come from sweeping driver ``u`` out of columns ``0`` to ``2^u - 1``, so every
   subset is made by exactly one sweep, and every loop runs over a contiguous run of
-  subsets, which the compiler turns into vector instructions.
+  subsets, which the compiler turns into vector instructions. The last three inner drivers
+  (single variables) get no columns of their own: the seven subsets each state of the first
+  eighth leads to are swept and credited in registers (:func:`_last_three_credits`), so
+  seven eighths of the array are never written; the breadth-first levels left are those
+  whose states have more than three drivers still to decide.
 
 Shapley values need no table of ``2^m`` R^2: with ``w(s) = s! (m - s - 1)! / m!`` and
 ``c(s) = w(s - 1) + w(s)``, ``phi_j = sum_{S holding j} c(|S|) R^2(S) - sum_S w(|S|) R^2(S)``;
