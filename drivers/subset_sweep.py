@@ -164,6 +164,17 @@ def _pair_inverses(x_pivot, y_pivot, cross, x_threshold, y_threshold):
 
 
 @njit(**_OPTIONS)
+def _pair_residuals(residual, x_cross, y_cross, cross, x_inverse, y_inverse, yx_inverse):
+    """An outcome's residual variance once ``x``, ``y`` alone, and ``x`` then ``y`` are swept
+    from a state (the outcome's covariances with them ``x_cross``, ``y_cross``; theirs
+    ``cross``), with the inverse pivots of :func:`_pair_inverses`."""
+    with_x = residual - x_cross * x_cross * x_inverse
+    y_cross_x = y_cross - (cross * x_inverse) * x_cross
+    return (with_x, residual - y_cross * y_cross * y_inverse,
+            with_x - y_cross_x * y_cross_x * yx_inverse)
+
+
+@njit(**_OPTIONS)
 def _last_three_pivots(G, inverse, n, k, thresholds):
     """Pivots of the last three inner drivers, ``z`` (decided third to last), ``x`` and
     ``y`` (last), for the ``n`` states in columns ``0 .. n - 1``, which hold rows ``k``
@@ -218,23 +229,16 @@ def _last_three_credits(G, inverse, out, credit_weights, n, k, outcome, scale):
                                      G[z_row + outcome, s])
         zy, zx, cross = G[z_row + k, s], G[z_row + k + 1, s], G[x_row + k, s]
         z_inverse = inverse[s]
-        # z left out: x, then y alone, then y once x is in.
-        x0 = inverse[u + s]
-        with_x = residual - x_cross * x_cross * x0
-        with_y = residual - y_cross * y_cross * inverse[np.uint64(2) * u + s]
-        y_cross_x = y_cross - (cross * x0) * x_cross
-        with_xy = with_x - y_cross_x * y_cross_x * inverse[np.uint64(3) * u + s]
-        # z swept in first, then the same.
+        # z left out, then z swept in first: x, y alone, y once x is in, from each state.
+        with_x, with_y, with_xy = _pair_residuals(
+            residual, x_cross, y_cross, cross, inverse[u + s],
+            inverse[np.uint64(2) * u + s], inverse[np.uint64(3) * u + s])
         with_z = residual - z_cross * z_cross * z_inverse
         zy_scaled, zx_scaled = zy * z_inverse, zx * z_inverse
-        y_cross_z = y_cross - zy_scaled * z_cross
-        x_cross_z = x_cross - zx_scaled * z_cross
-        cross_z = cross - zx_scaled * zy
-        x1 = inverse[np.uint64(4) * u + s]
-        with_zx = with_z - x_cross_z * x_cross_z * x1
-        with_zy = with_z - y_cross_z * y_cross_z * inverse[np.uint64(5) * u + s]
-        y_cross_zx = y_cross_z - (cross_z * x1) * x_cross_z
-        with_zxy = with_zx - y_cross_zx * y_cross_zx * inverse[np.uint64(6) * u + s]
+        with_zx, with_zy, with_zxy = _pair_residuals(
+            with_z, x_cross - zx_scaled * z_cross, y_cross - zy_scaled * z_cross,
+            cross - zx_scaled * zy, inverse[np.uint64(4) * u + s],
+            inverse[np.uint64(5) * u + s], inverse[np.uint64(6) * u + s])
         every = with_zxy
         shares = (with_z * scale, with_x * scale, with_zx * scale, with_y * scale,
                   with_zy * scale, with_xy * scale, with_zxy * scale)
